@@ -1,0 +1,50 @@
+"""The boundary inside Pyodide: JS objects, proxies and the browser console."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import js  # type: ignore[import-not-found]
+from pyodide.ffi import JsProxy, create_proxy, to_js  # type: ignore[import-not-found]
+
+from .compatibility_layer import CompatibilityLayer
+
+
+class CompatibilityInPyodide(CompatibilityLayer):
+    @staticmethod
+    def to_js(value: Any) -> Any:
+        return to_js(value, dict_converter=js.Object.fromEntries, create_pyproxies=False)
+
+    @staticmethod
+    def to_py(value: Any) -> Any:
+        return value.to_py() if isinstance(value, JsProxy) else value
+
+    @staticmethod
+    def create_proxy(function: Callable[..., Any]) -> Any:
+        return create_proxy(function)
+
+    @staticmethod
+    def destroy_proxy(proxy: Any) -> None:
+        proxy.destroy()
+
+    @staticmethod
+    def header_field(message: Any, part: str, field: str) -> Any:
+        section = getattr(message, part, None)
+        value = getattr(section, field, None) if section is not None else None
+        return None if value is None or value is js.undefined else value
+
+    @staticmethod
+    def message_part(message: Any, part: str) -> dict[str, Any]:
+        section = getattr(message, part, None)
+        return section.to_py() if isinstance(section, JsProxy) else {}
+
+    @staticmethod
+    def resolved(value: Any = None) -> Any:
+        return js.Promise.resolve(value)
+
+    @staticmethod
+    def log_error(text: str, error: BaseException | None = None) -> None:
+        detail = "".join(traceback.format_exception(error)) if error else ""
+        js.console.error(f"InkRider: {text}\n{detail}".rstrip())

@@ -1,0 +1,48 @@
+"""The boundary in CPython: messages are dicts and callbacks are plain callables."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from .compatibility_layer import CompatibilityLayer
+
+logger = logging.getLogger("inkrider_lite")
+
+
+class CompatibilityNotInPyodide(CompatibilityLayer):
+    @staticmethod
+    def to_js(value: Any) -> Any:
+        return value
+
+    @staticmethod
+    def to_py(value: Any) -> Any:
+        return value
+
+    @staticmethod
+    def create_proxy(function: Callable[..., Any]) -> Any:
+        return function
+
+    @staticmethod
+    def destroy_proxy(proxy: Any) -> None:
+        pass
+
+    @staticmethod
+    def header_field(message: Any, part: str, field: str) -> Any:
+        return (message.get(part) or {}).get(field)
+
+    @staticmethod
+    def message_part(message: Any, part: str) -> dict[str, Any]:
+        return dict(message.get(part) or {})
+
+    @staticmethod
+    def resolved(value: Any = None) -> Any:
+        future = asyncio.get_event_loop().create_future()
+        future.set_result(value)
+        return future
+
+    @staticmethod
+    def log_error(text: str, error: BaseException | None = None) -> None:
+        logger.error("InkRider: %s", text, exc_info=error)

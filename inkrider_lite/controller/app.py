@@ -1,0 +1,139 @@
+"""The controller: what the loader hands the JupyterLab app to, in the page's main thread.
+
+It wraps the `python` kernel factory with routing kernels, keeps the local workers, and adds the
+small visible parts (status item, help entry). Test and console access goes through
+`window.inkrider`, which the loader points at the Controller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from .._compat import compat
+from ..runtimes.settings import Settings, SettingsError
+from ..sessions.lifecycle import SessionState
+from . import ui
+from .routing_kernel import KernelHandle, RoutingKernel
+from .workers import LocalWorkers
+
+PLUGIN_ID = "inkrider-lite:plugin"
+
+
+def worker_setup_code(site_url: str) -> str:
+    """Run once in every fresh worker: plain `micropip.install` uses the site's own index."""
+    index = f"{site_url}pypi/simple/{{package_name}}/index.html"
+    return f"import micropip\nmicropip.set_index_urls([{index!r}])\n"
+
+
+class Controller:
+    def __init__(self, handles: Any) -> None:
+        self._handles = handles
+        self._original: Any = None
+        self.site_url: str = handles.siteUrl
+        self.settings = Settings()
+        self.sessions: dict[str, RoutingKernel] = {}
+        self.workers = LocalWorkers(
+            self._start_real, worker_setup_code(self.site_url), self.settings
+        )
+        self._proxies: list[Any] = []
+
+    async def start(self) -> None:
+        await self._load_settings()
+        await ui.install(self)
+        if await self._original_factory() is not None:
+            self.workers.ensure_warm()
+
+    # -- kernels ----------------------------------------------------------------------------
+
+    async def _original_factory(self) -> Any:
+        """pyodide-kernel registers `python` after other plugins may activate: wait for it."""
+        for _ in range(600):
+            original = self._original or getattr(self._handles.originals, "python", None)
+            if original is not None:
+                self._original = original
+                return original
+            await asyncio.sleep(0.05)
+        compat.log_error("the Pyodide kernel factory never appeared; no warm worker")
+        return None
+
+    async def _start_real(self, worker_id: str, deliver: Any) -> Any:
+        original = self._original or await self._original_factory()
+        options = compat.to_js({"id": worker_id, "name": "python", "location": "",
+                                "sendMessage": deliver})  # fmt: skip
+        return await original(options)
+
+    def create_kernel(self, original: Any, options: Any) -> KernelHandle:
+        """The wrapped factory: a routing kernel, unbound, for every session JupyterLab opens."""
+        self._original = self._original or original
+        kernel = RoutingKernel(
+            options.id, options.name, options.location or "", options.sendMessage,
+            self.workers, self._changed,
+        )  # fmt: skip
+        self.sessions[kernel.id] = kernel
+        handle = KernelHandle(kernel)
+        handle.disposed.connect(lambda *_: self.sessions.pop(kernel.id, None))
+        return handle
+
+    def _changed(self, kernel: RoutingKernel) -> None:
+        ui.refresh(self)
+
+    # -- settings ---------------------------------------------------------------------------
+
+    async def _load_settings(self) -> None:
+        registry = self._handles.settings
+        if registry is None:
+            return
+        try:
+            plugin = await registry.load(PLUGIN_ID)
+        except Exception as error:
+            compat.log_error("could not load the InkRider settings; using defaults", error)
+            return
+        self._apply_settings(plugin)
+        proxy = compat.create_proxy(lambda changed, *_: self._apply_settings(changed))
+        self._proxies.append(proxy)
+        plugin.changed.connect(proxy)
+
+    def _apply_settings(self, plugin: Any) -> None:
+        try:
+            self.settings = Settings.from_mapping(compat.to_py(plugin.composite))
+        except SettingsError as error:
+            compat.log_error(f"invalid InkRider settings ({error}); keeping the previous ones")
+            return
+        self.workers.apply_settings(self.settings)
+        ui.refresh(self)
+
+    # -- the Python API (window.inkrider) ---------------------------------------------------
+
+    def sessions_json(self) -> str:
+        return json.dumps(
+            [
+                {
+                    "kernel_id": k.id,
+                    "location": k.location,
+                    "state": str(k.state),
+                    "started_at": k.started_at,
+                    "worker": k.worker.id if k.worker else None,
+                    "error": k.error,
+                }
+                for k in self.sessions.values()
+            ]
+        )
+
+    def status_json(self) -> str:
+        budget = self.workers.budget
+        return json.dumps(
+            {"bound": budget.bound, "warm": budget.warm, "cap": budget.cap,
+             "live_workers": len(self.workers.live),
+             "from_snapshot": bool(self._handles.fromSnapshot),
+             "warm_worker_setting": self.settings.warm_worker}  # fmt: skip
+        )
+
+    def close_session(self, kernel_id: str) -> bool:
+        """Close a session: its worker and variables go; the notebook stays as it is."""
+        kernel = self.sessions.get(kernel_id)
+        if kernel is None or kernel.state in (SessionState.UNBOUND, SessionState.DEAD):
+            return False
+        kernel.close()
+        return True

@@ -1,0 +1,128 @@
+// InkRider Lite loader: the only JavaScript of the product (see DESIGN.md).
+//
+// It is a hand-written federated extension: JupyterLite injects this script, calls
+// init(sharedScope), then get('./extension'). The plugin boots Pyodide on the page's main
+// thread, loads `inkrider_lite` from the site, and hands the app to Python. Everything the
+// extension does is Python; this file only resolves tokens, defers kernel starts until Python
+// has wrapped the factory, and reports a failed start loudly.
+(function () {
+  'use strict';
+  const NAME = 'inkrider-lite';
+  const PLUGIN_ID = 'inkrider-lite:plugin';
+  const PYODIDE_KERNEL_PLUGIN = '@jupyterlite/pyodide-kernel-extension:kernel';
+  const scriptUrl = document.currentScript.src;
+  let shared = null;
+
+  // Tokens match by identity, so they must come from the modules the host actually loaded.
+  async function requireShared(pkg) {
+    const versions = (shared && shared[pkg]) || {};
+    const entries = Object.entries(versions);
+    const pick = entries.find(([, v]) => v.loaded) || entries[0];
+    if (!pick) throw new Error(`InkRider: shared module ${pkg} is not available`);
+    return (await pick[1].get())();
+  }
+
+  function liteSettings(coreutils, pluginId) {
+    const all = JSON.parse(coreutils.PageConfig.getOption('litePluginSettings') || '{}');
+    return all[pluginId] || {};
+  }
+
+  async function bootPython(coreutils) {
+    const pyodideUrl = new URL(liteSettings(coreutils, PYODIDE_KERNEL_PLUGIN).pyodideUrl, location.href).href;
+    const indexURL = pyodideUrl.slice(0, pyodideUrl.lastIndexOf('/') + 1);
+    const snapshotUrl = new URL('./controller.snapshot', scriptUrl).href;
+    const snapshot = fetch(snapshotUrl).then((r) => (r.ok ? r.arrayBuffer() : null), () => null);
+    const { loadPyodide } = await import(pyodideUrl);
+    const image = await snapshot;
+    const options = { indexURL, fullStdLib: false };
+    if (image) options._loadSnapshot = new Uint8Array(image);
+    const pyodide = await loadPyodide(options);
+    if (window.localStorage.getItem('inkrider-debug')) pyodide.setDebug(true);
+    if (!image) await pyodide.loadPackage(['inkrider-lite'], { messageCallback: () => {} });
+    return { pyodide, fromSnapshot: !!image, indexURL };
+  }
+
+  const plugin = {
+    id: PLUGIN_ID,
+    description: 'InkRider Lite controller',
+    autoStart: true,
+    requires: [],
+    optional: [],
+    activate: (app, kernelspecs, ...optional) => {
+      const started = performance.now();
+      let resolveController, rejectController;
+      const controller = new Promise((resolve, reject) => {
+        resolveController = resolve;
+        rejectController = reject;
+      });
+      // A kernel may be requested before Python is up: hold it until the controller wraps it.
+      const wrap = (original) => async (options) => (await controller).create_kernel(original, options);
+      const factories = kernelspecs.factories;
+      const originalRegister = kernelspecs.register.bind(kernelspecs);
+      const originals = {};
+      kernelspecs.register = (options) => {
+        if (options.spec && options.spec.name === 'python') {
+          originals.python = options.create;
+          options = { ...options, create: wrap(options.create) };
+        }
+        return originalRegister(options);
+      };
+      if (factories.has('python')) {
+        originals.python = factories.get('python');
+        factories.set('python', wrap(originals.python));
+      }
+      (async () => {
+        const coreutils = await requireShared('@jupyterlab/coreutils');
+        const { pyodide, fromSnapshot, indexURL } = await bootPython(coreutils);
+        const handles = {
+          app, kernelspecs, originals, requireShared, fromSnapshot,
+          siteUrl: new URL('../../../', scriptUrl).href,
+          openWindow: (url) => window.open(url, '_blank', 'noopener'),
+        };
+        plugin.optionalNames.forEach((name, i) => { handles[name] = optional[i] || null; });
+        const entry = pyodide.pyimport('inkrider_lite.controller');
+        const ready = await entry.activate(handles);
+        window.inkrider = ready;
+        window.inkriderBoot = { activate: started, pythonReady: performance.now(), fromSnapshot };
+        resolveController(ready);
+      })().catch((error) => {
+        console.error('InkRider: the controller failed to start; local sessions are unavailable.', error);
+        rejectController(error);
+      });
+    },
+  };
+
+  // Optional services, by token name; missing ones arrive as null (e.g. no status bar).
+  const OPTIONAL = [
+    ['@jupyterlab/settingregistry', 'ISettingRegistry', 'settings'],
+    ['@jupyterlab/statusbar', 'IStatusBar', 'statusBar'],
+    ['@jupyterlab/mainmenu', 'IMainMenu', 'mainMenu'],
+    ['@jupyterlab/apputils', 'ICommandPalette', 'palette'],
+  ];
+
+  window._JUPYTERLAB = window._JUPYTERLAB || {};
+  window._JUPYTERLAB[NAME] = {
+    init: async (scope) => {
+      shared = scope;
+      const services = await requireShared('@jupyterlite/services');
+      plugin.requires = [services.IKernelSpecs];
+      plugin.optional = [];
+      plugin.optionalNames = [];
+      for (const [pkg, token, name] of OPTIONAL) {
+        try {
+          const mod = await requireShared(pkg);
+          if (mod[token]) {
+            plugin.optional.push(mod[token]);
+            plugin.optionalNames.push(name);
+          }
+        } catch (error) {
+          console.warn(`InkRider: ${pkg} unavailable`, error);
+        }
+      }
+    },
+    get: async (module) => {
+      if (module !== './extension') throw new Error(`InkRider: no module ${module}`);
+      return () => ({ __esModule: true, default: [plugin] });
+    },
+  };
+})();

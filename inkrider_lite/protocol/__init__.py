@@ -1,0 +1,1 @@
+"""Jupyter messaging, sans-IO: building and reading messages, never sending them."""

@@ -1,0 +1,1 @@
+"""Runtime configuration: which runtime runs new sessions, and its options. Pure logic."""

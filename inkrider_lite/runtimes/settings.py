@@ -1,0 +1,30 @@
+"""The user's InkRider settings, validated from whatever JupyterLab's registry hands over."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..sessions.capacity import DEFAULT_LOCAL_SESSIONS
+
+
+class SettingsError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    warm_worker: bool = True
+    max_local_sessions: int = DEFAULT_LOCAL_SESSIONS
+
+    @classmethod
+    def from_mapping(cls, raw: Mapping[str, Any]) -> Settings:
+        """Settings from the registry's camelCase keys; unknown keys are ignored."""
+        warm = raw.get("warmWorker", cls.warm_worker)
+        if not isinstance(warm, bool):
+            raise SettingsError("warmWorker must be true or false")
+        limit = raw.get("maxLocalSessions", cls.max_local_sessions)
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 8:
+            raise SettingsError("maxLocalSessions must be a whole number from 1 to 8")
+        return cls(warm_worker=warm, max_local_sessions=limit)

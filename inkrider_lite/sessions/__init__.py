@@ -1,0 +1,1 @@
+"""Session policy: lifecycle states and how many local workers may exist. Pure logic."""

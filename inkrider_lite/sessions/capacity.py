@@ -1,0 +1,56 @@
+"""How many local Pyodide workers may exist: bound sessions plus the warm one, under one cap.
+
+Several Pyodide workers that boot at the same instant are known to crash browsers, so the
+budget also says whether a boot may begin now: one at a time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_LOCAL_SESSIONS = 3
+
+
+@dataclass
+class WorkerBudget:
+    cap: int = DEFAULT_LOCAL_SESSIONS
+    bound: int = 0  # workers serving a session
+    warm: int = 0  # booted or booting, not yet serving anybody
+
+    def __post_init__(self) -> None:
+        if self.cap < 1:
+            raise ValueError("at least one local session must be allowed")
+
+    @property
+    def workers(self) -> int:
+        return self.bound + self.warm
+
+    def can_bind(self) -> bool:
+        """Whether a session can get a worker now: a warm one, or room to boot one."""
+        return self.warm > 0 or self.workers < self.cap
+
+    def should_warm(self, enabled: bool) -> bool:
+        """One warm worker at most, and only in room that no session needs."""
+        return enabled and self.warm == 0 and self.workers < self.cap
+
+    def take_warm(self) -> None:
+        if self.warm == 0:
+            raise RuntimeError("no warm worker to take")
+        self.warm -= 1
+        self.bound += 1
+
+    def add_bound(self) -> None:
+        if self.workers >= self.cap:
+            raise RuntimeError(f"all {self.cap} local sessions are in use")
+        self.bound += 1
+
+    def add_warm(self) -> None:
+        if not self.should_warm(True):
+            raise RuntimeError("no room for a warm worker")
+        self.warm += 1
+
+    def release_bound(self) -> None:
+        self.bound = max(0, self.bound - 1)
+
+    def release_warm(self) -> None:
+        self.warm = max(0, self.warm - 1)

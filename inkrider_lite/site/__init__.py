@@ -1,0 +1,1 @@
+"""Host-side tools that build the static site: Pyodide, the offline index, the loader, the docs."""

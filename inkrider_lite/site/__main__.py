@@ -1,0 +1,32 @@
+"""`python -m inkrider_lite.site build [--vanilla]`: build the static site into build/."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .build import build
+from .serve import serve
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m inkrider_lite.site")
+    sub = parser.add_subparsers(dest="command", required=True)
+    build_cmd = sub.add_parser("build", help="build the site into build/site")
+    build_cmd.add_argument("--vanilla", action="store_true", help="JupyterLite without InkRider")
+    build_cmd.add_argument("--root", type=Path, default=Path.cwd())
+    serve_cmd = sub.add_parser("serve", help="serve build/site on 127.0.0.1")
+    serve_cmd.add_argument("--root", type=Path, default=Path.cwd())
+    serve_cmd.add_argument("--port", type=int, default=8000)
+    serve_cmd.add_argument("--vanilla", action="store_true", help="serve the vanilla site")
+    args = parser.parse_args()
+    if args.command == "build":
+        output = build(args.root.resolve(), vanilla=args.vanilla)
+        print(f"built {output}")
+    else:
+        sub_dir = "vanilla-site" if args.vanilla else "site"
+        serve(args.root.resolve() / "build" / sub_dir, args.port)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,159 @@
+"""Building the static site: JupyterLite 0.8.6, offline Pyodide, the local index, the loader.
+
+The same function builds the *vanilla* site that `scripts/bench` compares against: the same
+content, the same Pyodide and the same wheels, without InkRider.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+from . import docs, downloads, pyodide_lock, snapshot
+from .package_index import write_simple_index
+from .wheel_files import WheelFile, read_wheel
+
+PYODIDE_VERSION = "314.0.6"  # what jupyterlite-pyodide-kernel 0.8.6 expects
+KERNEL_PLUGIN = "@jupyterlite/pyodide-kernel-extension:kernel"
+
+#: Lock packages the kernel loads at boot, at the versions Pyodide pins.
+KERNEL_LOCK_ROOTS = ["micropip", "ipython", "jedi", "packaging"]
+#: What the lock's own metadata forgets (see notes/offline-pyodide-facts.md).
+LOCK_EXTRA_DEPENDS = {"ipython": ["ipython-pygments-lexers", "jedi"]}
+#: Boot packages that are not in Pyodide's lock at all.
+KERNEL_EXTRA_SPECS = ["comm", "ipython-pygments-lexers"]
+#: Loaded by `loadPyodide` itself, so the kernel skips its slower piplite installs.
+KERNEL_PRELOAD = ["micropip", "piplite", "ipykernel", "comm", "pyodide-kernel", "jedi", "ipython"]
+#: Extra pure-Python wheels offered by the site's index for runtime installs.
+INDEX_SPECS = ["httpx"]
+
+
+@dataclass(frozen=True)
+class SitePaths:
+    root: Path
+
+    @property
+    def build(self) -> Path:
+        return self.root / "build"
+
+    @property
+    def cache(self) -> Path:
+        return self.build / "cache"
+
+    def output(self, vanilla: bool) -> Path:
+        return self.build / ("vanilla-site" if vanilla else "site")
+
+
+def inkrider_wheel(root: Path, dest: Path) -> Path:
+    """Build the `inkrider_lite` wheel with standard tooling (pip wheel, setuptools)."""
+    shutil.rmtree(dest, ignore_errors=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+         "--disable-pip-version-check", "--wheel-dir", str(dest), str(root)],
+        check=True,
+    )  # fmt: skip
+    (wheel,) = dest.glob("inkrider_lite-*-py3-none-any.whl")
+    return wheel
+
+
+def kernel_extension_wheels() -> list[Path]:
+    """The wheels that jupyterlite-pyodide-kernel ships inside its lab extension."""
+    share = Path(sys.prefix) / "share/jupyter/labextensions/@jupyterlite/pyodide-kernel-extension"
+    return sorted((share / "static/pypi").glob("*.whl"))
+
+
+def build(root: Path, *, vanilla: bool = False) -> Path:
+    paths = SitePaths(root)
+    pyodide = downloads.pyodide_from_npm(PYODIDE_VERSION, paths.cache)
+    lock = json.loads((pyodide / "pyodide-lock.json").read_text())
+
+    lock_names = pyodide_lock.closure(lock, KERNEL_LOCK_ROOTS)
+    pins = [f"{name}=={lock['packages'][name]['version']}" for name in lock_names]
+    wheel_dir = paths.cache / "wheels"
+    boot = downloads.browser_wheels(pins, wheel_dir, with_deps=False)
+    boot += downloads.browser_wheels(KERNEL_EXTRA_SPECS, wheel_dir, with_deps=False)
+    index = downloads.browser_wheels(INDEX_SPECS, wheel_dir, with_deps=True)
+
+    shipped: dict[str, WheelFile] = {}
+    for path in [*boot, *kernel_extension_wheels()]:
+        wheel = read_wheel(path)
+        if wheel.name == "widgetsnbextension":
+            continue  # two shim versions; the kernel extension's own index serves them
+        shipped[wheel.name] = wheel
+    if not vanilla:
+        own = read_wheel(inkrider_wheel(root, paths.build / "inkrider-wheel"))
+        shipped[own.name] = own
+    index_wheels = [read_wheel(p) for p in index]
+    index_wheels = [w for w in index_wheels if w.name not in shipped]
+
+    new_lock = pyodide_lock.rewrite(lock, shipped, LOCK_EXTRA_DEPENDS)
+    if missing := pyodide_lock.missing_dependencies(new_lock):
+        raise SystemExit(f"the rewritten Pyodide lock misses dependencies: {missing}")
+
+    stage = paths.build / ("stage-vanilla" if vanilla else "stage")
+    shutil.rmtree(stage, ignore_errors=True)
+    piplite_dir = stage / "piplite"
+    piplite_dir.mkdir(parents=True)
+    for wheel in index_wheels + [w for n, w in shipped.items() if n in {"comm", "inkrider-lite"}]:
+        shutil.copy2(wheel.path, piplite_dir / wheel.file_name)
+
+    config = json.loads((root / "jupyterlite_config.json").read_text())
+    build_config = config.setdefault("LiteBuildConfig", {})
+    if vanilla:
+        build_config.pop("federated_extensions", None)
+    config.setdefault("PipliteAddon", {})["piplite_urls"] = [str(piplite_dir)]
+    config_path = stage / "jupyterlite_config.json"
+    config_path.write_text(json.dumps(config, indent=2))
+
+    output = paths.output(vanilla)
+    shutil.rmtree(output, ignore_errors=True)
+    subprocess.run(
+        [sys.executable, "-m", "jupyterlite_core", "build", "--config", str(config_path),
+         "--lite-dir", str(root), "--output-dir", str(output),
+         f"--LiteBuildConfig.cache_dir={paths.cache / ('lite-vanilla' if vanilla else 'lite')}"],
+        check=True, cwd=root, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+
+    static_pyodide = output / "static" / "pyodide"
+    static_pyodide.mkdir(parents=True, exist_ok=True)
+    for name in ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip"]:
+        shutil.copy2(pyodide / name, static_pyodide / name)
+    for wheel in shipped.values():
+        shutil.copy2(wheel.path, static_pyodide / wheel.file_name)
+    (static_pyodide / "pyodide-lock.json").write_text(json.dumps(new_lock))
+
+    all_index = [*index_wheels, *shipped.values()]
+    for wheel in index_wheels:
+        shutil.copy2(wheel.path, output / "pypi" / wheel.file_name)
+    for wheel in shipped.values():
+        target = output / "pypi" / wheel.file_name
+        if not target.exists():
+            shutil.copy2(wheel.path, target)
+    write_simple_index(output / "pypi" / "simple", all_index, "../../")
+
+    _configure(output, vanilla=vanilla)
+    if not vanilla:
+        docs.render(root / "docs", output / "inkrider" / "docs")
+        snapshot.make(output, static_pyodide)
+    return output
+
+
+def _configure(output: Path, *, vanilla: bool) -> None:
+    """Point the kernel at the site's own Pyodide and keep every install on the site's index."""
+    config_path = output / "jupyter-lite.json"
+    config = json.loads(config_path.read_text())
+    data = config["jupyter-config-data"]
+    settings = data.setdefault("litePluginSettings", {})
+    kernel = settings.setdefault(KERNEL_PLUGIN, {})
+    kernel.update(
+        pyodideUrl="./static/pyodide/pyodide.mjs",
+        disablePyPIFallback=True,
+        loadPyodideOptions={"packages": [canonicalize_name(p) for p in KERNEL_PRELOAD]},
+    )
+    config_path.write_text(json.dumps(config, indent=2))
