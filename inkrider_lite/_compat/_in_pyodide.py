@@ -6,16 +6,23 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-import js  # type: ignore[import-not-found]
 from pyodide.ffi import JsProxy, create_proxy, to_js  # type: ignore[import-not-found]
 
 from .compatibility_layer import CompatibilityLayer
 
 
+def _js() -> Any:
+    # Imported on use, not at import time: a memory snapshot of the controller cannot hold a
+    # reference to the JS global scope of the Node process that made it.
+    import js  # type: ignore[import-not-found]
+
+    return js
+
+
 class CompatibilityInPyodide(CompatibilityLayer):
     @staticmethod
     def to_js(value: Any) -> Any:
-        return to_js(value, dict_converter=js.Object.fromEntries, create_pyproxies=False)
+        return to_js(value, dict_converter=_js().Object.fromEntries, create_pyproxies=False)
 
     @staticmethod
     def to_py(value: Any) -> Any:
@@ -33,7 +40,7 @@ class CompatibilityInPyodide(CompatibilityLayer):
     def header_field(message: Any, part: str, field: str) -> Any:
         section = getattr(message, part, None)
         value = getattr(section, field, None) if section is not None else None
-        return None if value is None or value is js.undefined else value
+        return None if value is None or value is _js().undefined else value
 
     @staticmethod
     def message_part(message: Any, part: str) -> dict[str, Any]:
@@ -42,9 +49,9 @@ class CompatibilityInPyodide(CompatibilityLayer):
 
     @staticmethod
     def resolved(value: Any = None) -> Any:
-        return js.Promise.resolve(value)
+        return _js().Promise.resolve(value)
 
     @staticmethod
     def log_error(text: str, error: BaseException | None = None) -> None:
         detail = "".join(traceback.format_exception(error)) if error else ""
-        js.console.error(f"InkRider: {text}\n{detail}".rstrip())
+        _js().console.error(f"InkRider: {text}\n{detail}".rstrip())

@@ -56,7 +56,12 @@
         rejectController = reject;
       });
       // A kernel may be requested before Python is up: hold it until the controller wraps it.
-      const wrap = (original) => async (options) => (await controller).create_kernel(original, options);
+      // If the controller never starts, plain Pyodide kernels keep the notebooks usable.
+      const wrap = (original) => async (options) => {
+        let ready;
+        try { ready = await controller; } catch { return original(options); }
+        return ready.create_kernel(original, options);
+      };
       const factories = kernelspecs.factories;
       const originalRegister = kernelspecs.register.bind(kernelspecs);
       const originals = {};

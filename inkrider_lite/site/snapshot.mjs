@@ -1,0 +1,20 @@
+// Build-time only (Node): boot the site's own Pyodide, import the controller, and save a memory
+// snapshot, so the page restores a ready interpreter instead of running CPython's start-up on
+// the main thread. Usage: node snapshot.mjs <static/pyodide dir> <output file> <module>
+//
+// The wheel is unpacked rather than loaded with loadPackage: loadPackage leaves references to
+// JS objects behind, and a snapshot cannot hold those.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import path from 'node:path';
+
+const [dir, output, module] = process.argv.slice(2);
+const indexURL = path.resolve(dir) + path.sep;
+const { loadPyodide } = await import(pathToFileURL(path.join(indexURL, 'pyodide.mjs')).href);
+const pyodide = await loadPyodide({ indexURL, _makeSnapshot: true });
+const lock = JSON.parse(readFileSync(path.join(indexURL, 'pyodide-lock.json'), 'utf8'));
+const wheel = readFileSync(path.join(indexURL, lock.packages['inkrider-lite'].file_name));
+const sitePackages = pyodide.runPython('import site; site.getsitepackages()[0]');
+pyodide.unpackArchive(new Uint8Array(wheel), 'wheel', { extractDir: sitePackages });
+pyodide.runPython(`import ${module}`);
+writeFileSync(output, pyodide.makeMemorySnapshot());
