@@ -90,6 +90,8 @@ class RoutingKernel:
                     compat.log_error(f"could not enter {self.location}: {text}")
         except Exception as error:
             self.error = str(error)
+            if self.state is SessionState.DEAD:
+                return False
             self._set_state(SessionState.UNBOUND)
             if header.get("msg_type") == "execute_request":
                 for reply in messages.execute_failure(header, "SessionStartError", str(error)):
@@ -136,7 +138,11 @@ class RoutingKernel:
         # A terminated worker never settles its requests; settle them so the queue moves on.
         pending, self._pending = self._pending, []
         for future in pending:
-            if not future.done():
+            if future.done():
+                continue
+            if isinstance(future, asyncio.Task):
+                future.cancel()
+            else:
                 future.set_result(None)
         self.started_at = None
         if self.state is not SessionState.DEAD:

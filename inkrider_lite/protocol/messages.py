@@ -152,6 +152,8 @@ def execute_outcome(replies: list[Mapping[str, Any]]) -> tuple[bool, str]:
             text.append(content.get("text", ""))
         elif msg_type == "error" or (msg_type == "execute_reply" and content.get("status") != "ok"):
             ok = False
-            if content.get("ename"):
-                text.append(f"{content['ename']}: {content.get('evalue', '')}")
+            # The error arrives twice (iopub error, then the reply): report it once.
+            error = f"{content.get('ename', '')}: {content.get('evalue', '')}"
+            if content.get("ename") and error not in text:
+                text.append(error)
     return ok, "".join(text)

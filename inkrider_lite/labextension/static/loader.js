@@ -84,7 +84,8 @@
           siteUrl: new URL('../../../', scriptUrl).href,
           openWindow: (url) => window.open(url, '_blank', 'noopener'),
         };
-        plugin.optionalNames.forEach((name, i) => { handles[name] = optional[i] || null; });
+        // undefined, not null: Python sees undefined as None.
+        plugin.optionalNames.forEach((name, i) => { handles[name] = optional[i] ?? undefined; });
         const entry = pyodide.pyimport('inkrider_lite.controller');
         const ready = await entry.activate(handles);
         window.inkrider = ready;

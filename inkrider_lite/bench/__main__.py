@@ -1,0 +1,151 @@
+"""`python -m inkrider_lite.bench [--runs N] [--json PATH]`: see `scripts/bench`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import sync_playwright
+
+from . import memory, report
+from .measures import CHROMIUM, FloorRun, SiteRun, run_floor, run_site
+from .sites import Site, served, write_floor_site
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m inkrider_lite.bench")
+    parser.add_argument("--runs", type=int, default=3, help="runs per site (default 3)")
+    parser.add_argument("--json", type=Path, help="write the raw numbers to this file")
+    parser.add_argument("--root", type=Path, default=Path.cwd(), help="the repository")
+    parser.add_argument("--trips", type=int, default=10, help="warm round trips per run")
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=3.0,
+        help="seconds after the first output before the memory reading",
+    )
+    parser.add_argument(
+        "--steady-min",
+        type=float,
+        default=8.0,
+        help="earliest second after the first output for the idle reading; "
+        "later than the controller's 4 s re-warm delay",
+    )
+    parser.add_argument(
+        "--steady-max",
+        type=float,
+        default=40.0,
+        help="latest second after the first output for the idle reading",
+    )
+    args = parser.parse_args()
+    if args.runs < 1 or args.trips < 1:
+        parser.error("--runs and --trips must be at least 1")
+    return args
+
+
+def _environment(root: Path, sites: list[Site]) -> dict[str, Any]:
+    version = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True).stdout
+    commit = subprocess.run(
+        ["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout
+    # Other browsers on the same 2 cores (other people's tests) slow every number down.
+    others = [p for p in memory.processes().values() if memory.is_chromium(p)]
+    return {
+        "chromium": version.strip(),
+        "cpus": os.cpu_count(),
+        "loadavg_at_start": os.getloadavg(),
+        "other_chromium_processes_at_start": len(others),
+        "git_head": commit.strip(),
+        "sites": {
+            s.name: {
+                "dir": str(s.directory),
+                "built": time.ctime((s.directory / "jupyter-lite.json").stat().st_mtime),
+            }
+            for s in sites
+        },
+    }
+
+
+def main() -> None:
+    args = _arguments()
+    root = args.root.resolve()
+    vanilla = Site(report.VANILLA, root / "build" / "vanilla-site", inkrider=False)
+    inkrider = Site(report.INKRIDER, root / "build" / "site", inkrider=True)
+    for site in (vanilla, inkrider):
+        if not (site.directory / "jupyter-lite.json").exists():
+            sys.exit(f"bench: {site.directory} is not built (scripts/bench builds both sites)")
+    pyodide_dir = inkrider.directory / "static" / "pyodide"
+    if not (pyodide_dir / "pyodide.mjs").exists():
+        sys.exit(f"bench: {pyodide_dir} has no pyodide.mjs; is the site being rebuilt?")
+
+    environment = _environment(root, [vanilla, inkrider])
+    runs: list[SiteRun] = []
+    floor: list[FloorRun] = []
+    started = time.monotonic()
+    with ExitStack() as stack:
+        floor_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="inkrider-floor-")))
+        urls = {
+            vanilla.name: stack.enter_context(served(vanilla.directory, expose_app=True)),
+            inkrider.name: stack.enter_context(served(inkrider.directory, expose_app=True)),
+            "floor": stack.enter_context(served(write_floor_site(floor_dir, pyodide_dir))),
+        }
+        playwright = stack.enter_context(sync_playwright())
+        for n in range(1, args.runs + 1):
+            # Alternate which site goes first, so a drift in machine load hits both alike.
+            order = (vanilla, inkrider) if n % 2 else (inkrider, vanilla)
+            for site in order:
+                result = run_site(
+                    playwright,
+                    site,
+                    urls[site.name],
+                    n,
+                    settle_s=args.settle,
+                    steady_min_s=args.steady_min,
+                    steady_max_s=args.steady_max,
+                    trips=args.trips,
+                )
+                runs.append(result)
+                if result.error:
+                    outcome = f"FAILED ({result.error})"
+                else:
+                    outcome = (
+                        f"first output {(result.first_output_ms or 0) / 1000:.2f} s, "
+                        f"PSS {result.pss_mib or 0:.0f} MiB"
+                    )
+                elapsed = time.monotonic() - started
+                print(f"bench: {site.name} run {n}: {outcome} ({elapsed:.0f} s)", file=sys.stderr)
+            floor.append(run_floor(playwright, urls["floor"], n))
+            print(f"bench: floor run {n}: {floor[-1].done_ms} ms", file=sys.stderr)
+
+    environment["duration_s"] = round(time.monotonic() - started, 1)
+    print(
+        f"\nInkRider Lite vs vanilla JupyterLite: {args.runs} run(s) each, headless "
+        f"{environment['chromium']}, {environment['cpus']} CPUs, "
+        f"load average at start {environment['loadavg_at_start'][0]:.2f}\n"
+    )
+    print(report.markdown(runs, floor))
+    print("\nInkRider controller state at the two memory readings:")
+    print("\n".join(report.inkrider_states(runs)))
+    if problems := report.warnings(runs, floor):
+        print("\nWarnings:")
+        print("\n".join(f"- {p}" for p in problems))
+    if environment["other_chromium_processes_at_start"]:
+        print(
+            f"\nNote: {environment['other_chromium_processes_at_start']} other Chromium "
+            "processes were running when the bench started."
+        )
+    if args.json:
+        args.json.write_text(json.dumps(report.raw(runs, floor, environment), indent=2))
+        print(f"\nraw numbers: {args.json}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Shared pytest settings: the e2e suite needs the built site; unit tests need nothing."""

@@ -1,0 +1,82 @@
+"""One built site, one loopback server and one Chromium for the whole e2e session.
+
+Each test gets a fresh browser context, so it sees the site as a first-time visitor: its own
+storage, its own service worker, its own Pyodide workers.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from inkrider_lite.site.serve import make_server
+
+ROOT = Path(__file__).resolve().parents[2]
+SITE = ROOT / "build" / "site"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+LOOPBACK = {"127.0.0.1"}
+
+
+@pytest.fixture(scope="session")
+def site_url() -> Iterator[str]:
+    if not (SITE / "jupyter-lite.json").exists():
+        pytest.fail(f"{SITE} is missing: run scripts/test, which builds the site first")
+    server = make_server(SITE, 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def foreign_requests() -> Iterator[list[str]]:
+    """Every request of the session to a host other than 127.0.0.1; any one fails the run."""
+    seen: list[str] = []
+    yield seen
+    if seen:
+        listing = "\n".join(sorted(set(seen))[:20])
+        pytest.fail(f"the site requested {len(seen)} URL(s) off 127.0.0.1:\n{listing}")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def watch_requests(context: BrowserContext, foreign: list[str]) -> None:
+    def record(request) -> None:  # noqa: ANN001 - Playwright's Request
+        parts = urlsplit(request.url)
+        if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname not in LOOPBACK:
+            foreign.append(request.url)
+
+    context.on("request", record)
+
+
+@pytest.fixture
+def context(browser: Browser, foreign_requests: list[str]) -> Iterator[BrowserContext]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    watch_requests(context, foreign_requests)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Iterator[Page]:
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.page_errors = errors  # type: ignore[attr-defined]
+    yield page

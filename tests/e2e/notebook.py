@@ -1,0 +1,52 @@
+"""Driving notebooks the way a person does: open, type into a cell, run, read the output."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from playwright.sync_api import Locator, Page, expect
+
+APPS = {"lab": "lab/index.html", "notebooks": "notebooks/index.html"}
+
+
+def open_notebook(page: Page, site_url: str, path: str, app: str = "lab") -> None:
+    page.goto(f"{site_url}{APPS[app]}?path={path}")
+    page.locator(".jp-Notebook .jp-Cell").first.wait_for()
+    wait_for_controller(page)
+
+
+def wait_for_controller(page: Page) -> None:
+    page.wait_for_function("window.inkrider !== undefined")
+
+
+def status(page: Page) -> dict:
+    return json.loads(page.evaluate("window.inkrider.status_json()"))
+
+
+def sessions(page: Page) -> list[dict]:
+    return json.loads(page.evaluate("window.inkrider.sessions_json()"))
+
+
+def cells(page: Page) -> Locator:
+    """The cells of the notebook in view (other notebooks may be open in hidden tabs)."""
+    return page.locator(".jp-NotebookPanel:visible .jp-Notebook .jp-Cell")
+
+
+def run_in_new_cell(page: Page, code: str, timeout: float = 90_000) -> str:
+    """Type `code` into the last cell, run it, and return the text of its output."""
+    # Pin the cell by index: running the last cell appends a new one, and `.last` would move.
+    cell = cells(page).nth(cells(page).count() - 1)
+    editor = cell.locator(".cm-content")
+    editor.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.insert_text(code)
+    page.keyboard.press("Shift+Enter")
+    prompt = cell.locator(".jp-InputPrompt")
+    expect(prompt).to_have_text(re.compile(r"\[\d+\]"), timeout=timeout)
+    return cell.locator(".jp-OutputArea").inner_text()
+
+
+def kernel_worker_count(page: Page) -> int:
+    """Dedicated workers running a Pyodide kernel (the page has no other dedicated workers)."""
+    return sum(1 for worker in page.workers if ".worker." in worker.url)

@@ -1,0 +1,350 @@
+"""inkrider_lite.controller.routing_kernel in CPython, over fake Pyodide kernels."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from inkrider_lite.controller.routing_kernel import KernelHandle, RoutingKernel
+from inkrider_lite.protocol.messages import INTERNAL_SESSION, UNBOUND_REPLIES
+from inkrider_lite.runtimes.settings import Settings
+from inkrider_lite.sessions.lifecycle import SessionState
+
+from .fakes import SETUP_CODE, Pool, client_request, execute, settle
+
+NO_WARM = Settings(warm_worker=False)
+
+
+class Client:
+    """A notebook's side of one routing kernel: everything `send` received, and state changes."""
+
+    def __init__(self, pool: Pool, kernel_id: str = "k1", location: str = "") -> None:
+        self.sent: list[dict[str, Any]] = []
+        self.states: list[SessionState] = []
+        self.kernel = RoutingKernel(
+            kernel_id, "python", location, self.sent.append, pool.workers,
+            lambda kernel: self.states.append(kernel.state),
+        )  # fmt: skip
+
+    async def request(self, message: dict[str, Any]) -> list[dict[str, Any]]:
+        """Send `message`, wait for its future and return what reached the notebook meanwhile."""
+        before = len(self.sent)
+        await self.kernel.handle_message(message)
+        await settle()
+        return self.sent[before:]
+
+
+def types(sent: list[dict[str, Any]]) -> list[str]:
+    return [m["header"]["msg_type"] for m in sent]
+
+
+def replies_to(sent: list[dict[str, Any]], request: dict[str, Any]) -> list[dict[str, Any]]:
+    return [m for m in sent if m["parent_header"].get("msg_id") == request["header"]["msg_id"]]
+
+
+@pytest.mark.parametrize("request_type", sorted(UNBOUND_REPLIES))
+def test_an_unbound_kernel_answers_by_itself(request_type: str) -> None:
+    async def main() -> None:
+        pool = Pool()
+        client = Client(pool)
+        request = client_request(request_type, {"code": "x", "cursor_pos": 1})
+        sent = await client.request(request)
+        assert types(sent) == ["status", UNBOUND_REPLIES[request_type], "status"]
+        assert [m["content"].get("execution_state") for m in sent] == ["busy", None, "idle"]
+        assert replies_to(sent, request) == sent
+        assert all(m["header"]["session"] == "nb-session" for m in sent)
+        assert pool.starts == []
+        assert pool.workers.budget.workers == 0
+        assert client.kernel.state is SessionState.UNBOUND
+        assert client.kernel.worker is None
+
+    asyncio.run(main())
+
+
+def test_the_first_run_binds_a_worker() -> None:
+    async def main() -> None:
+        pool = Pool(NO_WARM)
+        client = Client(pool)
+        request = execute("print(1)")
+        sent = await client.request(request)
+
+        (kernel,) = pool.kernels
+        setup, user = kernel.received
+        assert setup["header"]["session"] == INTERNAL_SESSION
+        assert setup["content"] == {**setup["content"], "code": SETUP_CODE, "silent": True}
+        assert user is request
+        # The setup's own messages never reach the notebook; the user's output does.
+        assert all(m["parent_header"].get("session") != INTERNAL_SESSION for m in sent)
+        assert replies_to(sent, request) == sent
+        assert types(sent) == ["status", "status", "stream", "execute_reply", "status"]
+        assert sent[2]["content"]["text"] == "ran print(1)\n"
+        assert sent[3]["content"]["status"] == "ok"
+        assert sent[-1]["content"]["execution_state"] == "idle"
+        assert client.kernel.state is SessionState.IDLE
+        assert client.states == ["starting", "idle", "busy", "idle"]
+        assert client.kernel.worker is not None and client.kernel.worker.real is kernel
+        assert client.kernel.started_at is not None
+        assert pool.workers.budget.bound == 1
+
+    asyncio.run(main())
+
+
+def test_a_second_run_reuses_the_worker() -> None:
+    async def main() -> None:
+        pool = Pool(NO_WARM)
+        client = Client(pool)
+        await client.request(execute("a = 1"))
+        worker = client.kernel.worker
+        second = execute("a + 1")
+        sent = await client.request(second)
+        assert client.kernel.worker is worker
+        assert len(pool.starts) == 1
+        assert types(sent) == ["status", "stream", "execute_reply", "status"]
+        assert replies_to(sent, second) == sent
+        assert sent[2]["content"]["execution_count"] == 2
+        assert pool.kernels[0].received[-1] is second
+
+    asyncio.run(main())
+
+
+def test_a_bound_kernel_passes_other_requests_to_its_worker() -> None:
+    async def main() -> None:
+        pool = Pool(NO_WARM)
+        client = Client(pool)
+        await client.request(execute("a = 1"))
+        request = client_request("complete_request", {"code": "a", "cursor_pos": 1})
+        sent = await client.request(request)
+        assert pool.kernels[0].received[-1] is request
+        assert types(sent) == ["status", "complete_reply", "status"]
+
+    asyncio.run(main())
+
+
+def test_close_releases_the_worker_and_the_next_run_binds_a_fresh_one() -> None:
+    async def main() -> None:
+        pool = Pool(Settings(warm_worker=False, max_local_sessions=1))
+        client = Client(pool)
+        await client.request(execute("a = 1"))
+        first = client.kernel.worker
+        assert first is not None
+        before = len(client.sent)
+        client.kernel.close()
+        assert client.sent[before:] == []  # nothing was running: nothing to answer
+        assert pool.kernels[0].disposed
+        assert pool.workers.budget.workers == 0
+        assert pool.workers.live == {}
+        assert client.kernel.state is SessionState.UNBOUND
+        assert client.kernel.worker is None and client.kernel.started_at is None
+        client.kernel.close()  # closing again is harmless
+        assert client.kernel.state is SessionState.UNBOUND
+
+        sent = await client.request(execute("a"))
+        assert len(pool.kernels) == 2 and not pool.kernels[1].disposed
+        assert client.kernel.worker is not None and client.kernel.worker.id != first.id
+        assert client.kernel.state is SessionState.IDLE
+        assert sent[-2]["content"]["execution_count"] == 1  # a fresh interpreter
+
+    asyncio.run(main())
+
+
+def close_while_running(pool: Pool) -> None:
+    async def main() -> None:
+        client = Client(pool)
+        await client.request(execute("a = 1"))
+        kernel = pool.kernels[0]
+        kernel.hold = asyncio.Event()
+        running = execute("while True: pass")
+        pending = client.kernel.handle_message(running)
+        await settle()
+        assert client.kernel.state is SessionState.BUSY
+        assert not pending.done()
+        before = len(client.sent)
+
+        client.kernel.close()
+
+        answer = client.sent[before:]
+        assert types(answer) == ["error", "execute_reply", "status"]
+        assert replies_to(answer, running) == answer
+        assert answer[0]["content"]["ename"] == "SessionClosed"
+        assert answer[1]["content"]["status"] == "error"
+        assert answer[1]["content"]["ename"] == "SessionClosed"
+        assert answer[2]["content"]["execution_state"] == "idle"
+        # Settled either way, so JupyterLite's queue moves on: futures get None, tasks are
+        # cancelled (a task cannot be given a result).
+        await asyncio.sleep(0)
+        assert pending.done()
+        if not isinstance(pending, asyncio.Task):
+            assert pending.result() is None
+        assert kernel.disposed
+        assert client.kernel.state is SessionState.UNBOUND
+        assert pool.workers.budget.workers == 0
+        # Whatever the old worker still says never reaches the notebook.
+        kernel.hold.set()
+        await settle()
+        assert len(client.sent) == before + 3
+
+    asyncio.run(main())
+
+
+def test_close_while_running_answers_the_cell_and_settles_its_future() -> None:
+    close_while_running(Pool(NO_WARM))
+
+
+def test_close_while_running_when_the_kernel_returns_tasks() -> None:
+    close_while_running(Pool(NO_WARM, return_tasks=True))
+
+
+def test_dispose_makes_it_dead() -> None:
+    async def main() -> None:
+        pool = Pool(NO_WARM)
+        client = Client(pool)
+        handle = KernelHandle(client.kernel)
+        emitted: list[Any] = []
+        handle.disposed.connect(lambda sender, _args: emitted.append(sender))
+        await handle.ready
+        await client.request(execute("a = 1"))
+        assert not handle.isDisposed
+
+        handle.dispose()
+        handle.dispose()
+        assert emitted == [handle]
+        assert handle.isDisposed
+        assert client.kernel.state is SessionState.DEAD
+        assert pool.kernels[0].disposed
+        assert pool.workers.budget.workers == 0
+        # A dead kernel answers nothing and binds nothing.
+        assert await client.request(client_request("kernel_info_request")) == []
+        assert await client.request(execute("b = 2")) == []
+        assert len(pool.starts) == 1
+        client.kernel.close()
+        assert client.kernel.state is SessionState.DEAD
+
+    asyncio.run(main())
+
+
+def test_dispose_while_starting_releases_the_new_worker() -> None:
+    async def main() -> None:
+        pool = Pool(NO_WARM)
+        pool.gate = asyncio.Event()
+        client = Client(pool)
+        pending = client.kernel.handle_message(execute("a = 1"))
+        await settle()
+        assert client.kernel.state is SessionState.STARTING
+        client.kernel.dispose()
+        pool.gate.set()
+        await asyncio.wait_for(pending, 1)
+        assert client.kernel.state is SessionState.DEAD
+        assert client.kernel.worker is None
+        assert pool.kernels[0].disposed
+        assert pool.workers.budget.workers == 0
+
+    asyncio.run(main())
+
+
+def test_dispose_while_starting_then_the_start_fails() -> None:
+    async def main() -> None:
+        pool = Pool(NO_WARM)
+        pool.gate = asyncio.Event()
+        pool.fail_next.append(RuntimeError("boot failed"))
+        client = Client(pool)
+        pending = client.kernel.handle_message(execute("a = 1"))
+        await settle()
+        client.kernel.dispose()
+        pool.gate.set()
+        await asyncio.wait_for(pending, 1)
+        assert client.kernel.state is SessionState.DEAD
+
+    asyncio.run(main())
+
+
+def test_a_failed_start_is_a_cell_error_and_leaves_the_kernel_unbound() -> None:
+    async def main() -> None:
+        pool = Pool(NO_WARM)
+        pool.fail_next.append(RuntimeError("the worker would not start"))
+        client = Client(pool)
+        request = execute("a = 1")
+        sent = await client.request(request)
+        assert types(sent) == ["status", "error", "execute_reply", "status"]
+        assert replies_to(sent, request) == sent
+        assert sent[0]["content"]["execution_state"] == "busy"
+        reply = sent[2]["content"]
+        assert reply["status"] == "error"
+        assert reply["ename"] == "SessionStartError"
+        assert "the worker would not start" in reply["evalue"]
+        assert sent[3]["content"]["execution_state"] == "idle"
+        assert client.kernel.state is SessionState.UNBOUND
+        assert client.kernel.error == "the worker would not start"
+        assert client.kernel.worker is None
+        assert pool.workers.budget.workers == 0
+        # The next run tries again, and works.
+        await client.request(execute("a = 1"))
+        assert client.kernel.state is SessionState.IDLE
+        assert client.kernel.error is None
+
+    asyncio.run(main())
+
+
+def test_a_failed_start_for_another_binding_request_just_goes_idle() -> None:
+    async def main() -> None:
+        pool = Pool(NO_WARM)
+        pool.fail_next.append(RuntimeError("nope"))
+        client = Client(pool)
+        sent = await client.request(client_request("comm_open", {"comm_id": "c"}))
+        assert [m["content"].get("execution_state") for m in sent] == ["busy", "idle"]
+        assert client.kernel.state is SessionState.UNBOUND
+
+    asyncio.run(main())
+
+
+def test_a_full_budget_gives_a_clear_error() -> None:
+    async def main() -> None:
+        pool = Pool(Settings(warm_worker=False, max_local_sessions=1))
+        first, second = Client(pool, "k1"), Client(pool, "k2")
+        await first.request(execute("a = 1"))
+        sent = await second.request(execute("b = 1"))
+        reply = [m for m in sent if m["header"]["msg_type"] == "execute_reply"]
+        assert len(reply) == 1
+        assert reply[0]["content"]["ename"] == "SessionStartError"
+        assert "Session Explorer" in reply[0]["content"]["evalue"]
+        assert second.kernel.state is SessionState.UNBOUND
+        assert "Session Explorer" in (second.kernel.error or "")
+        assert len(pool.starts) == 1
+        assert first.kernel.state is SessionState.IDLE
+        # Closing the first session makes room for the second.
+        first.kernel.close()
+        await second.request(execute("b = 1"))
+        assert second.kernel.state is SessionState.IDLE
+        assert len(pool.starts) == 2
+
+    asyncio.run(main())
+
+
+def test_the_first_run_takes_the_warm_worker() -> None:
+    async def main() -> None:
+        pool = Pool()
+        pool.workers.ensure_warm()
+        await settle()
+        (warm,) = pool.kernels
+        client = Client(pool)
+        await client.request(execute("a = 1"))
+        assert client.kernel.worker is not None and client.kernel.worker.real is warm
+        assert len(pool.starts) == 1
+
+    asyncio.run(main())
+
+
+def test_the_notebook_folder_is_entered_silently() -> None:
+    async def main() -> None:
+        pool = Pool(NO_WARM)
+        client = Client(pool, location="drive:notes/week 1")
+        sent = await client.request(execute("a = 1"))
+        _setup, chdir, user = pool.kernels[0].received
+        assert chdir["header"]["session"] == INTERNAL_SESSION
+        assert "'notes/week 1'" in chdir["content"]["code"]
+        assert "os.chdir" in chdir["content"]["code"]
+        assert all(m["parent_header"].get("session") != INTERNAL_SESSION for m in sent)
+        assert user["content"]["code"] == "a = 1"
+
+    asyncio.run(main())

@@ -1,0 +1,271 @@
+"""inkrider_lite.controller.workers in CPython, over fake Pyodide kernels."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from inkrider_lite.controller import workers as workers_module
+from inkrider_lite.controller.workers import NoLocalCapacity, Worker
+from inkrider_lite.protocol.messages import INTERNAL_SESSION
+from inkrider_lite.runtimes.settings import Settings
+
+from .fakes import SETUP_CODE, Pool, kernel_message, settle
+
+NO_WARM = Settings(warm_worker=False)
+
+
+def test_acquire_boots_a_worker_and_runs_the_setup_silently() -> None:
+    async def main() -> None:
+        pool = Pool(NO_WARM)
+        worker = await pool.workers.acquire()
+        (kernel,) = pool.kernels
+        assert pool.starts == [worker.id]
+        assert worker.real is kernel
+        assert kernel.send_message == worker.deliver  # start_real got the worker's callback
+        (setup,) = kernel.received
+        assert setup["header"]["session"] == INTERNAL_SESSION
+        assert setup["content"]["code"] == SETUP_CODE
+        assert setup["content"]["silent"] is True
+        assert pool.workers.live == {worker.id: worker}
+        assert (pool.workers.budget.bound, pool.workers.budget.warm) == (1, 0)
+
+    asyncio.run(main())
+
+
+def test_worker_ids_are_unique() -> None:
+    async def main() -> None:
+        pool = Pool(NO_WARM)
+        first = await pool.workers.acquire()
+        second = await pool.workers.acquire()
+        assert first.id != second.id
+        assert len(pool.workers.live) == 2
+
+    asyncio.run(main())
+
+
+def test_failed_setup_frees_everything() -> None:
+    async def main() -> None:
+        pool = Pool(NO_WARM, setup_code="raise SystemError")
+        with pytest.raises(RuntimeError, match=r"worker setup failed: .*raise SystemError"):
+            await pool.workers.acquire()
+        assert pool.kernels[0].disposed
+        assert pool.workers.live == {}
+        assert pool.workers.budget.workers == 0
+
+    asyncio.run(main())
+
+
+def test_failed_start_frees_its_slot() -> None:
+    async def main() -> None:
+        pool = Pool(Settings(warm_worker=False, max_local_sessions=1))
+        pool.fail_next.append(OSError("no worker for you"))
+        with pytest.raises(OSError, match="no worker for you"):
+            await pool.workers.acquire()
+        assert pool.workers.live == {}
+        assert pool.workers.budget.workers == 0
+        await pool.workers.acquire()  # the one slot is usable again
+        assert pool.workers.budget.bound == 1
+
+    asyncio.run(main())
+
+
+def test_release_disposes_and_frees_the_slot() -> None:
+    async def main() -> None:
+        pool = Pool(Settings(warm_worker=False, max_local_sessions=1))
+        worker = await pool.workers.acquire()
+        worker.owner = lambda message: None
+        pool.workers.release(worker)
+        assert pool.kernels[0].disposed
+        assert worker.owner is None
+        assert pool.workers.live == {}
+        assert pool.workers.budget.workers == 0
+        assert pool.workers.budget.can_bind()
+
+    asyncio.run(main())
+
+
+def test_no_capacity_is_a_clear_error_and_boots_nothing() -> None:
+    async def main() -> None:
+        pool = Pool(Settings(warm_worker=False, max_local_sessions=1))
+        await pool.workers.acquire()
+        with pytest.raises(NoLocalCapacity, match="Session Explorer"):
+            await pool.workers.acquire()
+        assert len(pool.starts) == 1
+        assert pool.workers.budget.bound == 1
+
+    asyncio.run(main())
+
+
+def test_ensure_warm_makes_exactly_one_and_acquire_takes_it() -> None:
+    async def main() -> None:
+        pool = Pool()
+        pool.workers.ensure_warm()
+        pool.workers.ensure_warm()
+        await settle()
+        pool.workers.ensure_warm()
+        assert len(pool.starts) == 1
+        assert pool.workers.warm_worker_count == 1
+        (warm_id,) = pool.workers.live
+        worker = await pool.workers.acquire()
+        assert worker.id == warm_id
+        assert len(pool.starts) == 1  # nothing new booted
+        assert (pool.workers.budget.bound, pool.workers.budget.warm) == (1, 0)
+
+    asyncio.run(main())
+
+
+def test_acquire_waits_for_a_warm_worker_still_booting() -> None:
+    async def main() -> None:
+        pool = Pool()
+        pool.workers.ensure_warm()
+        worker = await pool.workers.acquire()  # the warm boot has not finished yet
+        assert pool.starts == [worker.id]
+        assert (pool.workers.budget.bound, pool.workers.budget.warm) == (1, 0)
+
+    asyncio.run(main())
+
+
+def test_no_warm_worker_when_disabled_or_full() -> None:
+    async def main() -> None:
+        pool = Pool(NO_WARM)
+        pool.workers.ensure_warm()
+        await settle()
+        assert pool.starts == []
+        full = Pool(Settings(warm_worker=True, max_local_sessions=1))
+        await full.workers.acquire()
+        full.workers.ensure_warm()
+        await settle()
+        assert len(full.starts) == 1
+        assert full.workers.budget.warm == 0
+
+    asyncio.run(main())
+
+
+def test_disabling_warm_discards_a_booted_warm_worker() -> None:
+    async def main() -> None:
+        pool = Pool()
+        pool.workers.ensure_warm()
+        await settle()
+        pool.workers.apply_settings(NO_WARM)
+        await settle()
+        assert pool.kernels[0].disposed
+        assert pool.workers.live == {}
+        assert pool.workers.budget.workers == 0
+        worker = await pool.workers.acquire()  # a fresh boot, not the discarded one
+        assert worker.real is pool.kernels[1]
+
+    asyncio.run(main())
+
+
+def test_disabling_warm_discards_a_warm_worker_still_booting() -> None:
+    async def main() -> None:
+        pool = Pool()
+        pool.gate = asyncio.Event()
+        pool.workers.ensure_warm()
+        await settle()
+        pool.workers.apply_settings(NO_WARM)
+        assert pool.workers.budget.warm == 0
+        pool.gate.set()
+        await settle()
+        assert pool.kernels[0].disposed
+        assert pool.workers.live == {}
+
+    asyncio.run(main())
+
+
+def test_apply_settings_changes_the_cap_and_can_enable_warm() -> None:
+    async def main() -> None:
+        pool = Pool(NO_WARM)
+        pool.workers.apply_settings(Settings(warm_worker=True, max_local_sessions=5))
+        assert pool.workers.budget.cap == 5
+        await settle()
+        assert pool.workers.warm_worker_count == 1
+        assert len(pool.starts) == 1
+
+    asyncio.run(main())
+
+
+def test_a_failed_warm_boot_frees_its_slot(caplog: pytest.LogCaptureFixture) -> None:
+    async def main() -> None:
+        pool = Pool()
+        pool.fail_next.append(RuntimeError("warm boot broke"))
+        pool.workers.ensure_warm()
+        await settle()
+        assert pool.workers.budget.workers == 0
+        assert pool.workers.live == {}
+        worker = await pool.workers.acquire()
+        assert worker.real is pool.kernels[0]
+        assert len(pool.starts) == 2
+
+    with caplog.at_level(logging.ERROR, logger="inkrider_lite"):
+        asyncio.run(main())
+    assert "warm worker failed to start" in caplog.text
+
+
+def test_a_warm_worker_failing_after_it_was_taken_is_replaced(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def main() -> None:
+        pool = Pool(Settings(warm_worker=True, max_local_sessions=1))
+        pool.fail_next.append(RuntimeError("warm boot broke"))
+        pool.workers.ensure_warm()
+        worker = await pool.workers.acquire()  # takes the warm one, which then fails
+        assert len(pool.starts) == 2
+        assert worker.real is pool.kernels[0]
+        assert (pool.workers.budget.bound, pool.workers.budget.warm) == (1, 0)
+
+    with caplog.at_level(logging.ERROR, logger="inkrider_lite"):
+        asyncio.run(main())
+
+
+def test_a_new_warm_worker_follows_a_bind(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workers_module, "REWARM_DELAY", 0.0)
+
+    async def main() -> None:
+        pool = Pool(Settings(warm_worker=True, max_local_sessions=2))
+        await pool.workers.acquire()
+        await settle()
+        assert pool.workers.warm_worker_count == 1
+        assert len(pool.starts) == 2
+        await pool.workers.acquire()
+        await settle()
+        # The cap is reached: no third worker, warm or not.
+        assert len(pool.starts) == 2
+        assert pool.workers.budget.workers == 2
+
+    asyncio.run(main())
+
+
+def test_boots_never_overlap() -> None:
+    async def main() -> None:
+        pool = Pool(Settings(warm_worker=True, max_local_sessions=4), steps=5)
+        pool.workers.ensure_warm()
+        await asyncio.gather(*(pool.workers.acquire() for _ in range(4)))
+        await settle()
+        assert len(pool.starts) == 4
+        # Each boot runs from start_real to the end of its setup before the next one begins.
+        expected = [entry for worker_id in pool.starts
+                    for entry in (("start", worker_id), ("setup-done", worker_id))]  # fmt: skip
+        assert pool.log == expected
+
+    asyncio.run(main())
+
+
+def test_deliver_routes_messages() -> None:
+    async def main() -> None:
+        worker = Worker("w")
+        seen: list[dict] = []
+        user_parent = {"msg_id": "u1", "session": "nb"}
+        internal_parent = {"msg_id": "unknown", "session": INTERNAL_SESSION}
+        worker.deliver(kernel_message("stream", {"text": "dropped, no owner"}, user_parent))
+        worker.owner = seen.append
+        worker.deliver(kernel_message("stream", {"text": "late internal"}, internal_parent))
+        worker.deliver(kernel_message("stream", {"text": "for the notebook"}, user_parent))
+        assert [m["content"]["text"] for m in seen] == ["for the notebook"]
+        worker.dispose()
+        assert worker.owner is None
+
+    asyncio.run(main())
