@@ -303,8 +303,17 @@ def run_site(
         page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
         result = SiteRun(site=site.name, run=run, loadavg_1m=loadavg)
         try:
-            _measure(page, site, base_url, result, profile, settle_s=settle_s,
-                     steady_min_s=steady_min_s, steady_max_s=steady_max_s, trips=trips)  # fmt: skip
+            _measure(
+                page,
+                site,
+                base_url,
+                result,
+                profile,
+                settle_s=settle_s,
+                steady_min_s=steady_min_s,
+                steady_max_s=steady_max_s,
+                trips=trips,
+            )
         except Exception as error:
             result.error = f"{type(error).__name__}: {str(error).splitlines()[0][:300]}"
         finally:

@@ -13,6 +13,7 @@ from typing import Any
 
 from .._compat import compat
 from ..runtimes.settings import Settings, SettingsError
+from ..sessions.capacity import warm_worker_wanted
 from ..sessions.lifecycle import SessionState
 from . import ui
 from .routing_kernel import KernelHandle, RoutingKernel
@@ -35,7 +36,10 @@ class Controller:
         self.settings = Settings()
         self.sessions: dict[str, RoutingKernel] = {}
         self.workers = LocalWorkers(
-            self._start_real, worker_setup_code(self.site_url), self.settings
+            self._start_real,
+            worker_setup_code(self.site_url),
+            self.settings,
+            warm_wanted=lambda: warm_worker_wanted(k.state for k in self.sessions.values()),
         )
         self._proxies: list[Any] = []
 
@@ -60,18 +64,24 @@ class Controller:
 
     async def _start_real(self, worker_id: str, deliver: Any) -> Any:
         original = self._original or await self._original_factory()
-        options = compat.to_js({"id": worker_id, "name": "python", "location": "",
-                                "sendMessage": deliver})  # fmt: skip
+        options = compat.to_js(
+            {"id": worker_id, "name": "python", "location": "", "sendMessage": deliver}
+        )
         return await original(options)
 
     def create_kernel(self, original: Any, options: Any) -> KernelHandle:
         """The wrapped factory: a routing kernel, unbound, for every session JupyterLab opens."""
         self._original = self._original or original
         kernel = RoutingKernel(
-            options.id, options.name, options.location or "", options.sendMessage,
-            self.workers, self._changed,
-        )  # fmt: skip
+            options.id,
+            options.name,
+            options.location or "",
+            options.sendMessage,
+            self.workers,
+            self._changed,
+        )
         self.sessions[kernel.id] = kernel
+        self.workers.ensure_warm()  # a notebook just opened: its first run may come soon
         handle = KernelHandle(kernel)
         handle.disposed.connect(lambda *_: self.sessions.pop(kernel.id, None))
         return handle
@@ -124,10 +134,14 @@ class Controller:
     def status_json(self) -> str:
         budget = self.workers.budget
         return json.dumps(
-            {"bound": budget.bound, "warm": budget.warm, "cap": budget.cap,
-             "live_workers": len(self.workers.live),
-             "from_snapshot": bool(self._handles.fromSnapshot),
-             "warm_worker_setting": self.settings.warm_worker}  # fmt: skip
+            {
+                "bound": budget.bound,
+                "warm": budget.warm,
+                "cap": budget.cap,
+                "live_workers": len(self.workers.live),
+                "from_snapshot": bool(self._handles.fromSnapshot),
+                "warm_worker_setting": self.settings.warm_worker,
+            }
         )
 
     def close_session(self, kernel_id: str) -> bool:

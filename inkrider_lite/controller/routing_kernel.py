@@ -112,11 +112,12 @@ class RoutingKernel:
             state = compat.header_field(message, "content", "execution_state")
             if state in ("busy", "idle") and self.worker is not None:
                 self._set_state(SessionState(state))
-        elif msg_type == "execute_reply" and self._inflight is not None:
-            if compat.header_field(message, "parent_header", "msg_id") == self._inflight.get(
-                "msg_id"
-            ):
-                self._inflight = None
+        elif (
+            msg_type == "execute_reply"
+            and self._inflight is not None
+            and compat.header_field(message, "parent_header", "msg_id") == self._inflight["msg_id"]
+        ):
+            self._inflight = None
         self._send(message)
 
     # -- ending -----------------------------------------------------------------------------
@@ -184,10 +185,10 @@ class KernelHandle:
         self.disposed = Signal(self)
 
     @property
-    def isDisposed(self) -> bool:  # noqa: N802 - JupyterLite's name
+    def isDisposed(self) -> bool:
         return self._kernel.state is SessionState.DEAD
 
-    def handleMessage(self, message: Any) -> Any:  # noqa: N802 - JupyterLite's name
+    def handleMessage(self, message: Any) -> Any:
         return self._kernel.handle_message(message)
 
     def dispose(self) -> None:

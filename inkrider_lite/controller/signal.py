@@ -11,11 +11,11 @@ class Signal:
         self._sender = sender
         self._slots: list[Callable[..., Any]] = []
 
-    def connect(self, slot: Callable[..., Any], _thisArg: Any = None) -> bool:  # noqa: N803
+    def connect(self, slot: Callable[..., Any], _thisArg: Any = None) -> bool:
         self._slots.append(slot)
         return True
 
-    def disconnect(self, slot: Callable[..., Any], _thisArg: Any = None) -> bool:  # noqa: N803
+    def disconnect(self, slot: Callable[..., Any], _thisArg: Any = None) -> bool:
         if slot in self._slots:
             self._slots.remove(slot)
             return True

@@ -48,9 +48,11 @@ async def install(controller: Controller) -> None:
     app.commands.addCommand(
         GUIDE_COMMAND,
         compat.to_js(
-            {"label": "JupyterLite Runtime guide (InkRider)",
-             "caption": "What runs where, what works offline, and how to fix common problems",
-             "execute": open_guide}  # fmt: skip
+            {
+                "label": "JupyterLite Runtime guide (InkRider)",
+                "caption": "What runs where, what works offline, and how to fix common problems",
+                "execute": open_guide,
+            }
         ),
     )
     if handles.mainMenu is not None:

@@ -71,8 +71,15 @@ class Worker:
 class LocalWorkers:
     """The pool of local workers under one budget: bound ones plus at most one warm one."""
 
-    def __init__(self, start_real: StartReal, setup_code: str, settings: Settings) -> None:
+    def __init__(
+        self,
+        start_real: StartReal,
+        setup_code: str,
+        settings: Settings,
+        warm_wanted: Callable[[], bool] = lambda: True,
+    ) -> None:
         self._start_real = start_real
+        self._warm_wanted = warm_wanted
         self._setup_code = setup_code
         self.settings = settings
         self.budget = WorkerBudget(cap=settings.max_local_sessions)
@@ -100,8 +107,10 @@ class LocalWorkers:
             return worker
 
     def ensure_warm(self) -> None:
-        """Start booting a warm worker if the settings and the budget allow one."""
+        """Start booting a warm worker if the settings, the budget and the open notebooks say so."""
         if self._warm is not None or not self.budget.should_warm(self.settings.warm_worker):
+            return
+        if not self._warm_wanted():
             return
         self.budget.add_warm()
         self._warm = asyncio.ensure_future(self._boot())
@@ -143,7 +152,8 @@ class LocalWorkers:
             if not self.budget.can_bind():
                 raise NoLocalCapacity(
                     f"All {self.budget.cap} local sessions are in use. "
-                    "Close one in the Session Explorer, then run the cell again."
+                    "End one you no longer need (Kernel → Shut Down Kernel in its notebook), "
+                    "then run the cell again."
                 )
             self.budget.add_bound()
             try:

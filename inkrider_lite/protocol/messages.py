@@ -100,8 +100,13 @@ def unbound_reply_content(request_type: str, request: Mapping[str, Any]) -> dict
         return {"status": "ok", "comms": {}}
     if request_type == "complete_request":
         cursor = int(request.get("cursor_pos", 0))
-        return {"status": "ok", "matches": [], "cursor_start": cursor, "cursor_end": cursor,
-                "metadata": {}}  # fmt: skip
+        return {
+            "status": "ok",
+            "matches": [],
+            "cursor_start": cursor,
+            "cursor_end": cursor,
+            "metadata": {},
+        }
     if request_type == "inspect_request":
         return {"status": "ok", "found": False, "data": {}, "metadata": {}}
     if request_type == "is_complete_request":
@@ -109,16 +114,22 @@ def unbound_reply_content(request_type: str, request: Mapping[str, Any]) -> dict
     raise ValueError(f"an unbound kernel does not answer {request_type}")
 
 
-def unbound_exchange(request_header: Mapping[str, Any], content: Mapping[str, Any]) -> list[Message]:
+def unbound_exchange(
+    request_header: Mapping[str, Any], content: Mapping[str, Any]
+) -> list[Message]:
     """busy, the reply, idle: what a kernel publishes around any request it answers."""
     request_type = request_header["msg_type"]
     reply_type = UNBOUND_REPLIES[request_type]
     return [
         status("busy", request_header),
-        message(reply_type, unbound_reply_content(request_type, content), channel="shell",
-                parent=request_header),
+        message(
+            reply_type,
+            unbound_reply_content(request_type, content),
+            channel="shell",
+            parent=request_header,
+        ),
         status("idle", request_header),
-    ]  # fmt: skip
+    ]
 
 
 def execute_failure(
@@ -128,16 +139,26 @@ def execute_failure(
     error = {"ename": ename, "evalue": evalue, "traceback": [f"{ename}: {evalue}"]}
     return [
         message("error", error, channel="iopub", parent=request_header),
-        message("execute_reply", {"status": "error", "execution_count": execution_count, **error},
-                channel="shell", parent=request_header),
+        message(
+            "execute_reply",
+            {"status": "error", "execution_count": execution_count, **error},
+            channel="shell",
+            parent=request_header,
+        ),
         status("idle", request_header),
-    ]  # fmt: skip
+    ]
 
 
 def execute_request(code: str, *, session: str = INTERNAL_SESSION) -> Message:
     """A silent request the controller runs in a worker for itself."""
-    content = {"code": code, "silent": True, "store_history": False, "user_expressions": {},
-               "allow_stdin": False, "stop_on_error": True}  # fmt: skip
+    content = {
+        "code": code,
+        "silent": True,
+        "store_history": False,
+        "user_expressions": {},
+        "allow_stdin": False,
+        "stop_on_error": True,
+    }
     return message("execute_request", content, channel="shell", session=session)
 
 

@@ -6,7 +6,10 @@ budget also says whether a boot may begin now: one at a time.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+from .lifecycle import SessionState
 
 DEFAULT_LOCAL_SESSIONS = 3
 
@@ -54,3 +57,11 @@ class WorkerBudget:
 
     def release_warm(self) -> None:
         self.warm = max(0, self.warm - 1)
+
+
+def warm_worker_wanted(session_states: Iterable[SessionState]) -> bool:
+    """A warm worker pays off only if a first run is likely soon: some open notebook has no
+    session yet, or nothing is open so far (the page was just loaded). Otherwise it would hold
+    well over 100 MB for nobody."""
+    states = list(session_states)
+    return not states or SessionState.UNBOUND in states

@@ -54,10 +54,21 @@ def inkrider_wheel(root: Path, dest: Path) -> Path:
     """Build the `inkrider_lite` wheel with standard tooling (pip wheel, setuptools)."""
     shutil.rmtree(dest, ignore_errors=True)
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-         "--disable-pip-version-check", "--wheel-dir", str(dest), str(root)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--disable-pip-version-check",
+            "--wheel-dir",
+            str(dest),
+            str(root),
+        ],
         check=True,
-    )  # fmt: skip
+    )
     (wheel,) = dest.glob("inkrider_lite-*-py3-none-any.whl")
     return wheel
 
@@ -114,11 +125,23 @@ def build(root: Path, *, vanilla: bool = False) -> Path:
     output = paths.output(vanilla)
     shutil.rmtree(output, ignore_errors=True)
     subprocess.run(
-        [sys.executable, "-m", "jupyterlite_core", "build", "--config", str(config_path),
-         "--lite-dir", str(root), "--output-dir", str(output),
-         f"--LiteBuildConfig.cache_dir={paths.cache / ('lite-vanilla' if vanilla else 'lite')}"],
-        check=True, cwd=root, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "jupyterlite_core",
+            "build",
+            "--config",
+            str(config_path),
+            "--lite-dir",
+            str(root),
+            "--output-dir",
+            str(output),
+            f"--LiteBuildConfig.cache_dir={paths.cache / ('lite-vanilla' if vanilla else 'lite')}",
+        ],
+        check=True,
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+    )
 
     static_pyodide = output / "static" / "pyodide"
     static_pyodide.mkdir(parents=True, exist_ok=True)

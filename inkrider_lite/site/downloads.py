@@ -19,11 +19,15 @@ _SAVED = re.compile(r"^(?:Saved|File was already downloaded) (\S+\.whl)$", re.MU
 
 BROWSER_PIP_TARGET = [
     "--only-binary=:all:",
-    "--python-version", "3.14",
-    "--implementation", "cp",
-    "--abi", "cp314",
-    "--platform", "pyemscripten_2026_0_wasm32",
-]  # fmt: skip
+    "--python-version",
+    "3.14",
+    "--implementation",
+    "cp",
+    "--abi",
+    "cp314",
+    "--platform",
+    "pyemscripten_2026_0_wasm32",
+]
 
 
 def pyodide_from_npm(version: str, cache: Path) -> Path:
@@ -55,9 +59,16 @@ def browser_wheels(specs: list[str], dest: Path, *, with_deps: bool) -> list[Pat
         return [dest / name for name in json.loads(manifest.read_text())]
     dest.mkdir(parents=True, exist_ok=True)
     command = [
-        sys.executable, "-m", "pip", "download", "--disable-pip-version-check",
-        *BROWSER_PIP_TARGET, "--dest", str(dest), *specs,
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--disable-pip-version-check",
+        *BROWSER_PIP_TARGET,
+        "--dest",
+        str(dest),
+        *specs,
+    ]
     if not with_deps:
         command.insert(4, "--no-deps")
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout

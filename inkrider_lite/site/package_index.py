@@ -30,7 +30,7 @@ def write_simple_index(root: Path, wheels: Iterable[WheelFile], wheel_href_prefi
             for w in sorted(files, key=lambda w: w.file_name)
         )
         page = (
-            "<!DOCTYPE html>\n<html><head><meta name=\"pypi:repository-version\" content=\"1.0\">"
+            '<!DOCTYPE html>\n<html><head><meta name="pypi:repository-version" content="1.0">'
             f"<title>Links for {html.escape(name)}</title></head><body>\n{links}\n</body></html>\n"
         )
         (root / name).mkdir(exist_ok=True)

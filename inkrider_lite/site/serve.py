@@ -6,19 +6,27 @@ and the benchmark share the same headers and MIME types.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import mimetypes
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
-_TYPES = {".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm",
-          ".json": "application/json", ".whl": "application/zip", ".snapshot": "application/octet-stream"}  # fmt: skip
+_TYPES = {
+    ".mjs": "text/javascript",
+    ".js": "text/javascript",
+    ".wasm": "application/wasm",
+    ".json": "application/json",
+    ".whl": "application/zip",
+    ".snapshot": "application/octet-stream",
+}
 
 
 class SiteHandler(SimpleHTTPRequestHandler):
-    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, **_TYPES}
+    extensions_map: ClassVar[dict[str, str]] = {**SimpleHTTPRequestHandler.extensions_map, **_TYPES}
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: object) -> None:
         pass  # request logs would drown the test output
 
     def end_headers(self) -> None:
@@ -38,7 +46,5 @@ def make_server(directory: Path, port: int, host: str = "127.0.0.1") -> Threadin
 def serve(directory: Path, port: int) -> None:
     server = make_server(directory, port)
     print(f"serving {directory} at http://127.0.0.1:{server.server_address[1]}/", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass

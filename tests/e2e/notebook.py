@@ -14,6 +14,14 @@ def open_notebook(page: Page, site_url: str, path: str, app: str = "lab") -> Non
     page.goto(f"{site_url}{APPS[app]}?path={path}")
     page.locator(".jp-Notebook .jp-Cell").first.wait_for()
     wait_for_controller(page)
+    wait_for_kernel_connection(page)
+
+
+def wait_for_kernel_connection(page: Page) -> None:
+    """Until the notebook has a kernel, JupyterLab drops a run without a word (vanilla too)."""
+    page.locator(
+        ".jp-NotebookPanel:visible .jp-Notebook-ExecutionIndicator[data-status='idle']"
+    ).wait_for()
 
 
 def wait_for_controller(page: Page) -> None:

@@ -15,6 +15,7 @@ from .notebook import (
     run_in_new_cell,
     sessions,
     status,
+    wait_for_kernel_connection,
 )
 
 pytestmark = pytest.mark.e2e
@@ -39,6 +40,7 @@ def test_opening_five_notebooks_in_lab_starts_no_session(page: Page, site_url: s
     for n in range(2, 6):
         page.locator(".jp-DirListing-itemText", has_text=f"notebook-0{n}.ipynb").dblclick()
         expect(page.locator(".jp-NotebookPanel")).to_have_count(n)
+        wait_for_kernel_connection(page)
     page.wait_for_function("JSON.parse(window.inkrider.sessions_json()).length === 5")
     wait_for_warm_worker(page)
     page.wait_for_timeout(1500)  # a lazy start would show up by now
@@ -57,7 +59,9 @@ def test_opening_notebooks_one_after_another_in_notebook_app(page: Page, site_ur
 
 
 @pytest.mark.parametrize("app", APPS)
-def test_first_run_binds_and_variables_live_until_close(page: Page, site_url: str, app: str) -> None:
+def test_first_run_binds_and_variables_live_until_close(
+    page: Page, site_url: str, app: str
+) -> None:
     open_notebook(page, site_url, "examples/scratch.ipynb", app=app)
     output = run_in_new_cell(
         page, "import sys\nx = 41\nprint(sys.platform, '.'.join(map(str, sys.version_info[:2])))"
@@ -105,6 +109,7 @@ def test_cells_keep_running_across_the_warm_worker(page: Page, site_url: str) ->
     first = sessions(page)[0]
     page.locator(".jp-DirListing-itemText", has_text="notebook-02.ipynb").dblclick()
     expect(page.locator(".jp-NotebookPanel")).to_have_count(2)
+    wait_for_kernel_connection(page)
     output = run_in_new_cell(page, "print('second', 'name' in globals())")
     assert output.strip() == "second False"
     workers = {s["worker"] for s in sessions(page)}

@@ -36,10 +36,22 @@ def kernel_message(
 def client_request(
     msg_type: str, content: dict[str, Any] | None = None, session: str = "nb-session"
 ) -> dict[str, Any]:
-    header = {"msg_id": uuid.uuid4().hex, "msg_type": msg_type, "session": session,
-              "username": "user", "date": "2025-01-01T00:00:00Z", "version": "5.3"}  # fmt: skip
-    return {"header": header, "parent_header": {}, "metadata": {}, "content": content or {},
-            "channel": "shell", "buffers": []}  # fmt: skip
+    header = {
+        "msg_id": uuid.uuid4().hex,
+        "msg_type": msg_type,
+        "session": session,
+        "username": "user",
+        "date": "2025-01-01T00:00:00Z",
+        "version": "5.3",
+    }
+    return {
+        "header": header,
+        "parent_header": {},
+        "metadata": {},
+        "content": content or {},
+        "channel": "shell",
+        "buffers": [],
+    }
 
 
 def execute(code: str, session: str = "nb-session") -> dict[str, Any]:

@@ -107,3 +107,13 @@ def test_random_operations_keep_the_invariants(seed: int) -> None:
         assert budget.workers <= cap
         assert 0 <= budget.warm <= 1
         assert budget.bound >= 0
+
+
+def test_warm_worker_is_wanted_only_while_a_first_run_may_come() -> None:
+    from inkrider_lite.sessions.capacity import warm_worker_wanted
+    from inkrider_lite.sessions.lifecycle import SessionState as S
+
+    assert warm_worker_wanted([])  # page just loaded: a notebook will open
+    assert warm_worker_wanted([S.IDLE, S.UNBOUND])  # an open notebook has not run yet
+    assert not warm_worker_wanted([S.IDLE])
+    assert not warm_worker_wanted([S.BUSY, S.STARTING, S.DEAD])

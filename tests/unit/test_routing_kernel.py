@@ -24,9 +24,13 @@ class Client:
         self.sent: list[dict[str, Any]] = []
         self.states: list[SessionState] = []
         self.kernel = RoutingKernel(
-            kernel_id, "python", location, self.sent.append, pool.workers,
+            kernel_id,
+            "python",
+            location,
+            self.sent.append,
+            pool.workers,
             lambda kernel: self.states.append(kernel.state),
-        )  # fmt: skip
+        )
 
     async def request(self, message: dict[str, Any]) -> list[dict[str, Any]]:
         """Send `message`, wait for its future and return what reached the notebook meanwhile."""
@@ -307,9 +311,9 @@ def test_a_full_budget_gives_a_clear_error() -> None:
         reply = [m for m in sent if m["header"]["msg_type"] == "execute_reply"]
         assert len(reply) == 1
         assert reply[0]["content"]["ename"] == "SessionStartError"
-        assert "Session Explorer" in reply[0]["content"]["evalue"]
+        assert "Shut Down Kernel" in reply[0]["content"]["evalue"]
         assert second.kernel.state is SessionState.UNBOUND
-        assert "Session Explorer" in (second.kernel.error or "")
+        assert "Shut Down Kernel" in (second.kernel.error or "")
         assert len(pool.starts) == 1
         assert first.kernel.state is SessionState.IDLE
         # Closing the first session makes room for the second.

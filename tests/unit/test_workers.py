@@ -91,7 +91,7 @@ def test_no_capacity_is_a_clear_error_and_boots_nothing() -> None:
     async def main() -> None:
         pool = Pool(Settings(warm_worker=False, max_local_sessions=1))
         await pool.workers.acquire()
-        with pytest.raises(NoLocalCapacity, match="Session Explorer"):
+        with pytest.raises(NoLocalCapacity, match="Shut Down Kernel"):
             await pool.workers.acquire()
         assert len(pool.starts) == 1
         assert pool.workers.budget.bound == 1
@@ -247,8 +247,11 @@ def test_boots_never_overlap() -> None:
         await settle()
         assert len(pool.starts) == 4
         # Each boot runs from start_real to the end of its setup before the next one begins.
-        expected = [entry for worker_id in pool.starts
-                    for entry in (("start", worker_id), ("setup-done", worker_id))]  # fmt: skip
+        expected = [
+            entry
+            for worker_id in pool.starts
+            for entry in (("start", worker_id), ("setup-done", worker_id))
+        ]
         assert pool.log == expected
 
     asyncio.run(main())

@@ -30,16 +30,47 @@
   async function bootPython(coreutils) {
     const pyodideUrl = new URL(liteSettings(coreutils, PYODIDE_KERNEL_PLUGIN).pyodideUrl, location.href).href;
     const indexURL = pyodideUrl.slice(0, pyodideUrl.lastIndexOf('/') + 1);
-    const snapshotUrl = new URL('./controller.snapshot', scriptUrl).href;
-    const snapshot = fetch(snapshotUrl).then((r) => (r.ok ? r.arrayBuffer() : null), () => null);
+    const snapshot = fetch(new URL('./controller.snapshot', scriptUrl).href).then(
+      (r) => (r.ok ? r.arrayBuffer() : null),
+      () => null,
+    );
     const { loadPyodide } = await import(pyodideUrl);
-    const image = await snapshot;
-    const options = { indexURL, fullStdLib: false };
-    if (image) options._loadSnapshot = new Uint8Array(image);
+    const fromSnapshot = (await snapshot) !== null;
+    const options = { indexURL, fullStdLib: false, convertNullToNone: true };
+    // A thenable, not the bytes: Pyodide keeps its options, and the 30 MB image must not stay
+    // reachable from them once it is copied into the heap.
+    if (fromSnapshot) options._loadSnapshot = { then: (ok, fail) => snapshot.then((b) => ok(new Uint8Array(b)), fail) };
     const pyodide = await loadPyodide(options);
     if (window.localStorage.getItem('inkrider-debug')) pyodide.setDebug(true);
-    if (!image) await pyodide.loadPackage(['inkrider-lite'], { messageCallback: () => {} });
-    return { pyodide, fromSnapshot: !!image, indexURL };
+    if (!fromSnapshot) await pyodide.loadPackage(['inkrider-lite'], { messageCallback: () => {} });
+    return { pyodide, fromSnapshot };
+  }
+
+  // Until Python is up, JupyterLite gets a stand-in kernel at once (as with a plain Pyodide
+  // kernel, whose worker also boots behind `ready`), so a notebook never waits for its session
+  // object. Its messages wait on `ready`, which settles once the controller has made the kernel.
+  function pendingKernel(controller, original, options) {
+    const slots = [];
+    let inner = null;
+    let disposedEarly = false;
+    const shell = {
+      id: options.id,
+      name: options.name,
+      location: options.location,
+      disposed: { connect: (fn) => (slots.push(fn), true), disconnect: () => true },
+      get isDisposed() { return inner ? inner.isDisposed : disposedEarly; },
+      handleMessage: (msg) => inner.handleMessage(msg),
+      dispose: () => { if (inner) inner.dispose(); else disposedEarly = true; },
+    };
+    shell.ready = controller
+      .then((ready) => ready.create_kernel(original, options), () => original(options))
+      .then((kernel) => {
+        inner = kernel;
+        kernel.disposed.connect(() => slots.forEach((fn) => fn(shell)));
+        if (disposedEarly) kernel.dispose();
+        return kernel.ready;
+      });
+    return shell;
   }
 
   const plugin = {
@@ -49,19 +80,16 @@
     requires: [],
     optional: [],
     activate: (app, kernelspecs, ...optional) => {
-      const started = performance.now();
+      const activated = performance.now();
       let resolveController, rejectController;
       const controller = new Promise((resolve, reject) => {
         resolveController = resolve;
         rejectController = reject;
       });
-      // A kernel may be requested before Python is up: hold it until the controller wraps it.
       // If the controller never starts, plain Pyodide kernels keep the notebooks usable.
-      const wrap = (original) => async (options) => {
-        let ready;
-        try { ready = await controller; } catch { return original(options); }
-        return ready.create_kernel(original, options);
-      };
+      let started = null;
+      const wrap = (original) => async (options) =>
+        started ? started.create_kernel(original, options) : pendingKernel(controller, original, options);
       const factories = kernelspecs.factories;
       const originalRegister = kernelspecs.register.bind(kernelspecs);
       const originals = {};
@@ -78,18 +106,19 @@
       }
       (async () => {
         const coreutils = await requireShared('@jupyterlab/coreutils');
-        const { pyodide, fromSnapshot, indexURL } = await bootPython(coreutils);
+        const { pyodide, fromSnapshot } = await bootPython(coreutils);
         const handles = {
           app, kernelspecs, originals, requireShared, fromSnapshot,
           siteUrl: new URL('../../../', scriptUrl).href,
           openWindow: (url) => window.open(url, '_blank', 'noopener'),
         };
-        // undefined, not null: Python sees undefined as None.
+        // undefined, not null, for a missing service: Python sees undefined as None.
         plugin.optionalNames.forEach((name, i) => { handles[name] = optional[i] ?? undefined; });
         const entry = pyodide.pyimport('inkrider_lite.controller');
         const ready = await entry.activate(handles);
+        started = ready;
         window.inkrider = ready;
-        window.inkriderBoot = { activate: started, pythonReady: performance.now(), fromSnapshot };
+        window.inkriderBoot = { activate: activated, pythonReady: performance.now(), fromSnapshot };
         resolveController(ready);
       })().catch((error) => {
         console.error('InkRider: the controller failed to start; local sessions are unavailable.', error);
