@@ -126,6 +126,7 @@ class Controller:
                     "started_at": k.started_at,
                     "worker": k.worker.id if k.worker else None,
                     "error": k.error,
+                    "connected": k.connected,
                 }
                 for k in self.sessions.values()
             ]

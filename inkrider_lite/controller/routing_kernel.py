@@ -40,6 +40,7 @@ class RoutingKernel:
         self.worker: Worker | None = None
         self.started_at: float | None = None
         self.error: str | None = None
+        self.connected = False  # a client has had our kernel_info_reply
         self._pending: list[Any] = []
         self._inflight: dict[str, Any] | None = None
 
@@ -66,6 +67,9 @@ class RoutingKernel:
             content = compat.message_part(message, "content")
             for reply in messages.unbound_exchange(header, content):
                 self._send(compat.to_js(reply))
+            if msg_type == "kernel_info_request":
+                self.connected = True
+                self._on_change(self)
             return
         if msg_type in messages.BINDING_REQUESTS and not await self._bind(message):
             return

@@ -82,8 +82,11 @@ def page(context: BrowserContext) -> Iterator[Page]:
     page = context.new_page()
     page.set_default_timeout(60_000)
     errors: list[str] = []
+    console: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
     page.page_errors = errors  # type: ignore[attr-defined]
+    page.console_lines = console  # type: ignore[attr-defined]
     yield page
 
 
@@ -98,4 +101,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> objec
     if report.when == "call" and report.failed and page is not None and not page.is_closed():
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{item.name}.png"))
+        lines = getattr(page, "console_lines", [])
+        (ARTIFACTS / f"{item.name}.console.txt").write_text("\n".join(lines), encoding="utf-8")
     return report

@@ -18,7 +18,12 @@ def open_notebook(page: Page, site_url: str, path: str, app: str = "lab") -> Non
 
 
 def wait_for_kernel_connection(page: Page) -> None:
-    """Until the notebook has a kernel, JupyterLab drops a run without a word (vanilla too)."""
+    """Until the notebook has a kernel, JupyterLab drops a run without a word (vanilla too):
+    wait until every session's kernel has answered its client's kernel_info_request."""
+    page.wait_for_function(
+        "(() => { const s = JSON.parse(window.inkrider.sessions_json());"
+        " return s.length > 0 && s.every(k => k.connected); })()"
+    )
     page.locator(
         ".jp-NotebookPanel:visible .jp-Notebook-ExecutionIndicator[data-status='idle']"
     ).wait_for()
