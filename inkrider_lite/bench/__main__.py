@@ -15,8 +15,9 @@ from typing import Any
 
 from playwright.sync_api import sync_playwright
 
+from ..site.chromium import CHROMIUM
 from . import memory, report
-from .measures import CHROMIUM, FloorRun, SiteRun, run_floor, run_site
+from .measures import FloorRun, SiteRun, run_floor, run_site
 from .sites import Site, served, write_floor_site
 
 

@@ -18,19 +18,10 @@ from typing import Any
 from playwright.sync_api import BrowserContext, Page, Playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from ..site.chromium import CHROMIUM, CHROMIUM_ARGS
 from . import memory
 from .sites import FLOOR_PAGE, NOTEBOOK, NOTEBOOK_URL, Site
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 #: A first output later than this means the site is broken, not slow.
 FIRST_OUTPUT_TIMEOUT_MS = 180_000
 
