@@ -69,7 +69,7 @@ class Controller:
         )
         return await original(options)
 
-    def create_kernel(self, original: Any, options: Any) -> KernelHandle:
+    def create_kernel(self, original: Any, options: Any, fast_path: Any = None) -> KernelHandle:
         """The wrapped factory: a routing kernel, unbound, for every session JupyterLab opens."""
         self._original = self._original or original
         kernel = RoutingKernel(
@@ -79,6 +79,7 @@ class Controller:
             options.sendMessage,
             self.workers,
             self._changed,
+            fast_path,
         )
         self.sessions[kernel.id] = kernel
         self.workers.ensure_warm()  # a notebook just opened: its first run may come soon

@@ -29,6 +29,7 @@ class RoutingKernel:
         send: Callable[[Any], None],
         workers: LocalWorkers,
         on_change: Callable[[RoutingKernel], None] = lambda _kernel: None,
+        fast_path: Any = None,
     ) -> None:
         self.id = kernel_id
         self.name = name
@@ -36,6 +37,9 @@ class RoutingKernel:
         self._send = send
         self._workers = workers
         self._on_change = on_change
+        # The loader's kernel object: once told bind(real), it passes messages to the worker
+        # itself, so a bound session costs no trip through Python per request.
+        self._fast_path = fast_path
         self.state = SessionState.UNBOUND
         self.worker: Worker | None = None
         self.started_at: float | None = None
@@ -50,8 +54,6 @@ class RoutingKernel:
         """Once bound, hand back the real kernel's own future: no coroutine per message."""
         worker = self.worker
         if worker is not None and self.state in (SessionState.IDLE, SessionState.BUSY):
-            if compat.header_field(message, "header", "msg_type") == "execute_request":
-                self._inflight = compat.message_part(message, "header")
             pending = worker.real.handleMessage(message)
             self._pending = [f for f in self._pending if not f.done()]
             self._pending.append(pending)
@@ -108,6 +110,8 @@ class RoutingKernel:
         worker.owner = self._from_worker
         self.started_at = time.time()
         self._set_state(SessionState.IDLE)
+        if self._fast_path is not None:
+            self._fast_path.bind(worker.real)
         return True
 
     def _from_worker(self, message: Any) -> None:
@@ -116,6 +120,13 @@ class RoutingKernel:
             state = compat.header_field(message, "content", "execution_state")
             if state in ("busy", "idle") and self.worker is not None:
                 self._set_state(SessionState(state))
+            # The request being worked on is known from the worker's side, so that requests
+            # themselves can bypass Python (see fast_path).
+            if (
+                state == "busy"
+                and compat.header_field(message, "parent_header", "msg_type") == "execute_request"
+            ):
+                self._inflight = compat.message_part(message, "parent_header")
         elif (
             msg_type == "execute_reply"
             and self._inflight is not None
@@ -132,6 +143,8 @@ class RoutingKernel:
         if worker is None:
             return
         worker.owner = None
+        if self._fast_path is not None:
+            self._fast_path.unbind()
         self._workers.release(worker)
         inflight, self._inflight = self._inflight, None
         if inflight is not None:

@@ -352,3 +352,44 @@ def test_the_notebook_folder_is_entered_silently() -> None:
         assert user["content"]["code"] == "a = 1"
 
     asyncio.run(main())
+
+
+class FastPath:
+    """The loader's kernel object as Python sees it: told when to route around Python."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, Any]] = []
+
+    def bind(self, real: Any) -> None:
+        self.calls.append(("bind", real))
+
+    def unbind(self) -> None:
+        self.calls.append(("unbind", None))
+
+
+def test_the_fast_path_is_bound_with_the_worker_and_released_on_close() -> None:
+    async def main() -> None:
+        pool = Pool(NO_WARM)
+        fast = FastPath()
+        sent: list[dict[str, Any]] = []
+        kernel = RoutingKernel("k1", "python", "", sent.append, pool.workers, fast_path=fast)
+        await kernel.handle_message(client_request("kernel_info_request"))
+        assert fast.calls == []  # unbound: Python answers
+        await kernel.handle_message(execute("a = 1"))
+        await settle()
+        assert fast.calls == [("bind", pool.kernels[0])]
+
+        # A request that went around Python is still known from the worker's busy status,
+        # so closing answers it.
+        pool.kernels[0].hold = asyncio.Event()
+        running = execute("while True: pass")
+        in_worker = asyncio.ensure_future(pool.kernels[0].handleMessage(running))
+        await settle()
+        kernel.close()
+        assert fast.calls[-1] == ("unbind", None)
+        closed = [m for m in sent if m["header"]["msg_type"] == "execute_reply"][-1]
+        assert closed["parent_header"]["msg_id"] == running["header"]["msg_id"]
+        assert closed["content"]["ename"] == "SessionClosed"
+        in_worker.cancel()
+
+    asyncio.run(main())

@@ -30,40 +30,62 @@
   async function bootPython(coreutils) {
     const pyodideUrl = new URL(liteSettings(coreutils, PYODIDE_KERNEL_PLUGIN).pyodideUrl, location.href).href;
     const indexURL = pyodideUrl.slice(0, pyodideUrl.lastIndexOf('/') + 1);
-    const snapshot = fetch(new URL('./controller.snapshot', scriptUrl).href).then(
+    let image = fetch(new URL('./controller.snapshot', scriptUrl).href).then(
       (r) => (r.ok ? r.arrayBuffer() : null),
       () => null,
     );
     const { loadPyodide } = await import(pyodideUrl);
-    const fromSnapshot = (await snapshot) !== null;
-    const options = { indexURL, fullStdLib: false, convertNullToNone: true };
-    // A thenable, not the bytes: Pyodide keeps its options, and the 30 MB image must not stay
-    // reachable from them once it is copied into the heap.
-    if (fromSnapshot) options._loadSnapshot = { then: (ok, fail) => snapshot.then((b) => ok(new Uint8Array(b)), fail) };
+    const fromSnapshot = (await image) !== null;
+    const options = { indexURL, fullStdLib: false };
+    if (fromSnapshot) {
+      // Pyodide keeps its options: hand it a thenable that lets go of the 30 MB image once used.
+      options._loadSnapshot = {
+        then: (ok, fail) => {
+          const bytes = image;
+          image = null;
+          bytes.then((b) => ok(new Uint8Array(b)), fail);
+        },
+      };
+    }
     const pyodide = await loadPyodide(options);
     if (window.localStorage.getItem('inkrider-debug')) pyodide.setDebug(true);
     if (!fromSnapshot) await pyodide.loadPackage(['inkrider-lite'], { messageCallback: () => {} });
     return { pyodide, fromSnapshot };
   }
 
-  // Until Python is up, JupyterLite gets a stand-in kernel at once (as with a plain Pyodide
-  // kernel, whose worker also boots behind `ready`), so a notebook never waits for its session
-  // object. Its messages wait on `ready`, which settles once the controller has made the kernel.
-  function pendingKernel(controller, original, options) {
+  // What JupyterLite holds for every notebook kernel. It exists at once, before Python is up
+  // (as a plain Pyodide kernel does, whose worker also boots behind `ready`), so a notebook never
+  // waits for its session object. Python decides everything: it makes the routing kernel behind
+  // `ready`, and once that kernel is bound it calls bind(realKernel), so that messages go
+  // straight to the worker's kernel without a trip through Python; unbind() ends that, and
+  // settles whatever the closed worker will never answer.
+  function routedKernel(controller, original, options) {
     const slots = [];
     let inner = null;
     let disposedEarly = false;
+    let real = null;
+    let released = null;
+    let release = null;
     const shell = {
       id: options.id,
       name: options.name,
       location: options.location,
       disposed: { connect: (fn) => (slots.push(fn), true), disconnect: () => true },
       get isDisposed() { return inner ? inner.isDisposed : disposedEarly; },
-      handleMessage: (msg) => inner.handleMessage(msg),
+      handleMessage: (msg) =>
+        real ? Promise.race([real.handleMessage(msg), released]) : inner.handleMessage(msg),
       dispose: () => { if (inner) inner.dispose(); else disposedEarly = true; },
+      bind: (kernel) => {
+        real = kernel;
+        released = new Promise((resolve) => { release = resolve; });
+      },
+      unbind: () => {
+        real = null;
+        if (release) release();
+      },
     };
     shell.ready = controller
-      .then((ready) => ready.create_kernel(original, options), () => original(options))
+      .then((ready) => ready.create_kernel(original, options, shell), () => original(options))
       .then((kernel) => {
         inner = kernel;
         kernel.disposed.connect(() => slots.forEach((fn) => fn(shell)));
@@ -87,9 +109,7 @@
         rejectController = reject;
       });
       // If the controller never starts, plain Pyodide kernels keep the notebooks usable.
-      let started = null;
-      const wrap = (original) => async (options) =>
-        started ? started.create_kernel(original, options) : pendingKernel(controller, original, options);
+      const wrap = (original) => async (options) => routedKernel(controller, original, options);
       const factories = kernelspecs.factories;
       const originalRegister = kernelspecs.register.bind(kernelspecs);
       const originals = {};
@@ -116,7 +136,6 @@
         plugin.optionalNames.forEach((name, i) => { handles[name] = optional[i] ?? undefined; });
         const entry = pyodide.pyimport('inkrider_lite.controller');
         const ready = await entry.activate(handles);
-        started = ready;
         window.inkrider = ready;
         window.inkriderBoot = { activate: activated, pythonReady: performance.now(), fromSnapshot };
         resolveController(ready);
