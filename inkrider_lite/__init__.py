@@ -6,3 +6,10 @@ Nothing at this level imports a browser module.
 """
 
 __version__ = "0.1.0"
+
+
+def session_requirements() -> dict[str, object]:
+    """In a local session: what its folder's requirements.txt installed, and what failed."""
+    from .kernel import session_requirements as summary
+
+    return summary()

@@ -55,3 +55,13 @@ class CompatibilityInPyodide(CompatibilityLayer):
     def log_error(text: str, error: BaseException | None = None) -> None:
         detail = "".join(traceback.format_exception(error)) if error else ""
         _js().console.error(f"InkRider: {text}\n{detail}".rstrip())
+
+    @staticmethod
+    async def fetch_text(url: str) -> str | None:
+        from pyodide.http import pyfetch  # type: ignore[import-not-found]
+
+        try:
+            response = await pyfetch(url)
+        except Exception:
+            return None
+        return await response.string() if response.ok else None

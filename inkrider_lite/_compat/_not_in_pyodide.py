@@ -46,3 +46,16 @@ class CompatibilityNotInPyodide(CompatibilityLayer):
     @staticmethod
     def log_error(text: str, error: BaseException | None = None) -> None:
         logger.error("InkRider: %s", text, exc_info=error)
+
+    @staticmethod
+    async def fetch_text(url: str) -> str | None:
+        import urllib.request
+
+        def get() -> str | None:
+            try:
+                with urllib.request.urlopen(url, timeout=10) as response:
+                    return response.read().decode("utf-8")
+            except OSError:
+                return None
+
+        return await asyncio.get_event_loop().run_in_executor(None, get)

@@ -50,3 +50,8 @@ class CompatibilityLayer(ABC):
     @staticmethod
     @abstractmethod
     def log_error(text: str, error: BaseException | None = None) -> None: ...
+
+    @staticmethod
+    @abstractmethod
+    async def fetch_text(url: str) -> str | None:
+        """The body of `url`, or None when it cannot be had (missing, offline)."""

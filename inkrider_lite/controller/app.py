@@ -16,16 +16,25 @@ from ..runtimes.settings import Settings, SettingsError
 from ..sessions.capacity import warm_worker_wanted
 from ..sessions.lifecycle import SessionState
 from . import ui
+from .requirements_step import install_folder_requirements
 from .routing_kernel import KernelHandle, RoutingKernel
 from .workers import LocalWorkers
 
 PLUGIN_ID = "inkrider-lite:plugin"
 
 
+def site_index(site_url: str) -> str:
+    return f"{site_url}pypi/simple/{{package_name}}/index.html"
+
+
 def worker_setup_code(site_url: str) -> str:
-    """Run once in every fresh worker: plain `micropip.install` uses the site's own index."""
-    index = f"{site_url}pypi/simple/{{package_name}}/index.html"
-    return f"import micropip\nmicropip.set_index_urls([{index!r}])\n"
+    """Run once in every fresh worker: plain `micropip.install` uses the site's own index, and
+    InkRider's kernel side is loaded from the site's Pyodide lock."""
+    return (
+        "import micropip, pyodide_js\n"
+        f"micropip.set_index_urls([{site_index(site_url)!r}])\n"
+        "await pyodide_js.loadPackage('inkrider-lite', messageCallback=lambda _m: None)\n"
+    )
 
 
 class Controller:
@@ -33,6 +42,10 @@ class Controller:
         self._handles = handles
         self._original: Any = None
         self.site_url: str = handles.siteUrl
+        self.site_index = site_index(self.site_url)
+        self.files_url = f"{self.site_url}files/"
+        self.contents = handles.app.serviceManager.contents
+        self.notification: Any = None  # JupyterLab's Notification, once ui.install found it
         self.settings = Settings()
         self.sessions: dict[str, RoutingKernel] = {}
         self.workers = LocalWorkers(
@@ -80,12 +93,16 @@ class Controller:
             self.workers,
             self._changed,
             fast_path,
+            self._prepare_session,
         )
         self.sessions[kernel.id] = kernel
         self.workers.ensure_warm()  # a notebook just opened: its first run may come soon
         handle = KernelHandle(kernel)
         handle.disposed.connect(lambda *_: self.sessions.pop(kernel.id, None))
         return handle
+
+    async def _prepare_session(self, kernel: RoutingKernel, worker: Any) -> object:
+        return await install_folder_requirements(self, kernel.location, worker)
 
     def _changed(self, kernel: RoutingKernel) -> None:
         ui.refresh(self)
@@ -128,6 +145,7 @@ class Controller:
                     "worker": k.worker.id if k.worker else None,
                     "error": k.error,
                     "connected": k.connected,
+                    "requirements": k.requirements,
                 }
                 for k in self.sessions.values()
             ]

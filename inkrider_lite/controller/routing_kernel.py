@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .._compat import compat
@@ -30,6 +30,7 @@ class RoutingKernel:
         workers: LocalWorkers,
         on_change: Callable[[RoutingKernel], None] = lambda _kernel: None,
         fast_path: Any = None,
+        prepare: Callable[[RoutingKernel, Worker], Awaitable[object]] | None = None,
     ) -> None:
         self.id = kernel_id
         self.name = name
@@ -40,6 +41,9 @@ class RoutingKernel:
         # The loader's kernel object: once told bind(real), it passes messages to the worker
         # itself, so a bound session costs no trip through Python per request.
         self._fast_path = fast_path
+        # Runs in a freshly bound worker before the first request, e.g. requirements.txt.
+        self._prepare = prepare
+        self.requirements: object = None
         self.state = SessionState.UNBOUND
         self.worker: Worker | None = None
         self.started_at: float | None = None
@@ -94,6 +98,12 @@ class RoutingKernel:
                 ok, text = await worker.run_internal(_chdir_code(self.location))
                 if not ok:
                     compat.log_error(f"could not enter {self.location}: {text}")
+            if self._prepare is not None:
+                self._set_state(SessionState.INSTALLING)
+                try:
+                    self.requirements = await self._prepare(self, worker)
+                except Exception as error:  # the session stays usable without its packages
+                    compat.log_error("installing the folder's requirements failed", error)
         except Exception as error:
             self.error = str(error)
             if self.state is SessionState.DEAD:

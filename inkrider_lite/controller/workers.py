@@ -37,27 +37,39 @@ class Worker:
         self.real: Any = None
         self.owner: Callable[[Any], None] | None = None
         self._internal: dict[str, list[dict[str, Any]]] = {}
+        self._listeners: dict[str, Callable[[dict[str, Any]], None]] = {}
         self.deliver_proxy = compat.create_proxy(self.deliver)
 
     def deliver(self, message: Any) -> None:
         """The real kernel's `sendMessage`: replies to our own requests stay here."""
         if compat.header_field(message, "parent_header", "session") == INTERNAL_SESSION:
-            bucket = self._internal.get(compat.header_field(message, "parent_header", "msg_id"))
+            msg_id = compat.header_field(message, "parent_header", "msg_id")
+            bucket = self._internal.get(msg_id)
             if bucket is not None:
-                bucket.append(compat.to_py(message))
+                reply = compat.to_py(message)
+                bucket.append(reply)
+                if (listener := self._listeners.get(msg_id)) is not None:
+                    listener(reply)
             return
         if self.owner is not None:
             self.owner(message)
 
-    async def run_internal(self, code: str) -> tuple[bool, str]:
-        """Run `code` silently; its output never reaches a notebook. Returns (ok, text)."""
+    async def run_internal(
+        self, code: str, on_message: Callable[[dict[str, Any]], None] | None = None
+    ) -> tuple[bool, str]:
+        """Run `code` silently; its output never reaches a notebook. Returns (ok, text).
+
+        `on_message` sees each message as it arrives, e.g. progress printed on stdout."""
         request = execute_request(code)
         msg_id = request["header"]["msg_id"]
         self._internal[msg_id] = []
+        if on_message is not None:
+            self._listeners[msg_id] = on_message
         try:
             await self.real.handleMessage(compat.to_js(request))
         finally:
             replies = self._internal.pop(msg_id)
+            self._listeners.pop(msg_id, None)
         return execute_outcome(replies)
 
     def dispose(self) -> None:

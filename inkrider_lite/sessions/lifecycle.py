@@ -8,6 +8,7 @@ from enum import StrEnum
 class SessionState(StrEnum):
     UNBOUND = "unbound"  # a notebook is open, no interpreter yet
     STARTING = "starting"  # the first run is taking or booting a worker
+    INSTALLING = "installing"  # the folder's requirements.txt is being installed
     IDLE = "idle"
     BUSY = "busy"
     DEAD = "dead"  # disposed with its notebook, or its worker failed
@@ -16,7 +17,16 @@ class SessionState(StrEnum):
 _ALLOWED: dict[SessionState, frozenset[SessionState]] = {
     SessionState.UNBOUND: frozenset({SessionState.STARTING, SessionState.DEAD}),
     SessionState.STARTING: frozenset(
-        {SessionState.IDLE, SessionState.BUSY, SessionState.UNBOUND, SessionState.DEAD}
+        {
+            SessionState.INSTALLING,
+            SessionState.IDLE,
+            SessionState.BUSY,
+            SessionState.UNBOUND,
+            SessionState.DEAD,
+        }
+    ),
+    SessionState.INSTALLING: frozenset(
+        {SessionState.IDLE, SessionState.UNBOUND, SessionState.DEAD}
     ),
     SessionState.IDLE: frozenset({SessionState.BUSY, SessionState.UNBOUND, SessionState.DEAD}),
     SessionState.BUSY: frozenset({SessionState.IDLE, SessionState.UNBOUND, SessionState.DEAD}),
@@ -36,4 +46,9 @@ def advance(current: SessionState, target: SessionState) -> SessionState:
 
 
 def is_bound(state: SessionState) -> bool:
-    return state in (SessionState.STARTING, SessionState.IDLE, SessionState.BUSY)
+    return state in (
+        SessionState.STARTING,
+        SessionState.INSTALLING,
+        SessionState.IDLE,
+        SessionState.BUSY,
+    )

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from . import docs, downloads, pyodide_lock, snapshot
+from . import content_requirements, docs, downloads, pyodide_lock, snapshot
 from .package_index import write_simple_index
 from .wheel_files import WheelFile, read_wheel
 
@@ -30,7 +30,8 @@ LOCK_EXTRA_DEPENDS = {"ipython": ["ipython-pygments-lexers", "jedi"]}
 KERNEL_EXTRA_SPECS = ["comm", "ipython-pygments-lexers"]
 #: Loaded by `loadPyodide` itself, so the kernel skips its slower piplite installs.
 KERNEL_PRELOAD = ["micropip", "piplite", "ipykernel", "comm", "pyodide-kernel", "jedi", "ipython"]
-#: Extra pure-Python wheels offered by the site's index for runtime installs.
+#: Offered by the site's index whatever the content asks: the user manual shows
+#: `micropip.install("httpx")`. The content's requirements.txt files add theirs at build time.
 INDEX_SPECS = ["httpx"]
 
 
@@ -91,6 +92,17 @@ def build(root: Path, *, vanilla: bool = False) -> Path:
     boot += downloads.browser_wheels(KERNEL_EXTRA_SPECS, wheel_dir, with_deps=False)
     index = downloads.browser_wheels(INDEX_SPECS, wheel_dir, with_deps=True)
 
+    config = json.loads((root / "jupyterlite_config.json").read_text())
+    build_config = config.setdefault("LiteBuildConfig", {})
+    requirements = content_requirements.resolve(
+        content_requirements.collect(root, [root / c for c in build_config.get("contents", [])]),
+        # Tagged with the file's digest: a failure is remembered until the file changes.
+        lambda specs, tag: downloads.browser_wheels(
+            specs, wheel_dir, with_deps=True, failure_tag=tag
+        ),
+    )
+    index += requirements.wheels
+
     shipped: dict[str, WheelFile] = {}
     for path in [*boot, *kernel_extension_wheels()]:
         wheel = read_wheel(path)
@@ -100,7 +112,7 @@ def build(root: Path, *, vanilla: bool = False) -> Path:
     if not vanilla:
         own = read_wheel(inkrider_wheel(root, paths.build / "inkrider-wheel"))
         shipped[own.name] = own
-    index_wheels = [read_wheel(p) for p in index]
+    index_wheels = [read_wheel(p) for p in dict.fromkeys(index)]
     index_wheels = [w for w in index_wheels if w.name not in shipped]
 
     new_lock = pyodide_lock.rewrite(lock, shipped, LOCK_EXTRA_DEPENDS)
@@ -114,8 +126,6 @@ def build(root: Path, *, vanilla: bool = False) -> Path:
     for wheel in index_wheels + [w for n, w in shipped.items() if n in {"comm", "inkrider-lite"}]:
         shutil.copy2(wheel.path, piplite_dir / wheel.file_name)
 
-    config = json.loads((root / "jupyterlite_config.json").read_text())
-    build_config = config.setdefault("LiteBuildConfig", {})
     if vanilla:
         build_config.pop("federated_extensions", None)
     config.setdefault("PipliteAddon", {})["piplite_urls"] = [str(piplite_dir)]
@@ -159,11 +169,15 @@ def build(root: Path, *, vanilla: bool = False) -> Path:
         if not target.exists():
             shutil.copy2(wheel.path, target)
     write_simple_index(output / "pypi" / "simple", all_index, "../../")
+    report_path = output / "pypi" / "requirements-report.json"
+    report_path.write_text(json.dumps(requirements.to_json(), indent=2))
 
     _configure(output, vanilla=vanilla)
     if not vanilla:
         docs.render(root / "docs", output / "inkrider" / "docs")
         snapshot.make(output, static_pyodide)
+    # Last, so that what notebook authors must fix is not lost among other output.
+    print("\n".join(requirements.lines()))
     return output
 
 

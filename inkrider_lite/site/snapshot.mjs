@@ -13,8 +13,10 @@ const indexURL = path.resolve(dir) + path.sep;
 const { loadPyodide } = await import(pathToFileURL(path.join(indexURL, 'pyodide.mjs')).href);
 const pyodide = await loadPyodide({ indexURL, _makeSnapshot: true });
 const lock = JSON.parse(readFileSync(path.join(indexURL, 'pyodide-lock.json'), 'utf8'));
-const wheel = readFileSync(path.join(indexURL, lock.packages['inkrider-lite'].file_name));
 const sitePackages = pyodide.runPython('import site; site.getsitepackages()[0]');
-pyodide.unpackArchive(new Uint8Array(wheel), 'wheel', { extractDir: sitePackages });
+for (const name of ['inkrider-lite', ...lock.packages['inkrider-lite'].depends]) {
+  const wheel = readFileSync(path.join(indexURL, lock.packages[name].file_name));
+  pyodide.unpackArchive(new Uint8Array(wheel), 'wheel', { extractDir: sitePackages });
+}
 pyodide.runPython(`import ${module}`);
 writeFileSync(output, pyodide.makeMemorySnapshot());

@@ -63,3 +63,42 @@ def run_in_new_cell(page: Page, code: str, timeout: float = 90_000) -> str:
 def kernel_worker_count(page: Page) -> int:
     """Dedicated workers running a Pyodide kernel (the page has no other dedicated workers)."""
     return sum(1 for worker in page.workers if ".worker." in worker.url)
+
+
+def run_existing_cell(page: Page, index: int = 0, timeout: float = 90_000) -> str:
+    """Run the notebook's own cell `index` as it is, and return the text of its output."""
+    cell = cells(page).nth(index)
+    cell.locator(".cm-content").click()
+    page.keyboard.press("Shift+Enter")
+    expect(cell.locator(".jp-InputPrompt")).to_have_text(re.compile(r"\[\d+\]"), timeout=timeout)
+    return cell.locator(".jp-OutputArea").inner_text()
+
+
+def notifications(page: Page) -> list[str]:
+    """The messages of JupyterLab's notification center, oldest first."""
+    return page.evaluate(
+        "window.inkrider.notification.manager.notifications.map(n => n.message).reverse()"
+    )
+
+
+def stored_file(page: Page, path: str) -> str:
+    """A file as the site's contents store it (what a reload would open)."""
+    return page.evaluate(
+        """async (path) => {
+            const contents = window.inkrider._handles.app.serviceManager.contents;
+            const model = await contents.get(path, { content: true });
+            const c = model.content;
+            return typeof c === 'string' ? c : JSON.stringify(c);
+        }""",
+        path,
+    )
+
+
+def save_text_file(page: Page, path: str, text: str) -> None:
+    page.evaluate(
+        """async ([path, text]) => {
+            const contents = window.inkrider._handles.app.serviceManager.contents;
+            await contents.save(path, { type: 'file', format: 'text', content: text });
+        }""",
+        [path, text],
+    )

@@ -13,7 +13,8 @@ S = SessionState
 #: Written out independently of the module: where each state may go besides staying put.
 EXPECTED = {
     S.UNBOUND: {S.STARTING, S.DEAD},
-    S.STARTING: {S.IDLE, S.BUSY, S.UNBOUND, S.DEAD},
+    S.STARTING: {S.INSTALLING, S.IDLE, S.BUSY, S.UNBOUND, S.DEAD},
+    S.INSTALLING: {S.IDLE, S.UNBOUND, S.DEAD},
     S.IDLE: {S.BUSY, S.UNBOUND, S.DEAD},
     S.BUSY: {S.IDLE, S.UNBOUND, S.DEAD},
     S.DEAD: set(),
@@ -24,7 +25,7 @@ PAIRS = list(itertools.product(SessionState, repeat=2))
 
 def test_the_table_covers_every_state() -> None:
     assert set(EXPECTED) == set(SessionState)
-    assert len(PAIRS) == 25
+    assert len(PAIRS) == len(SessionState) ** 2 == 36
 
 
 @pytest.mark.parametrize(("current", "target"), PAIRS, ids=[f"{a}->{b}" for a, b in PAIRS])
@@ -45,12 +46,26 @@ def test_dead_is_final() -> None:
 
 @pytest.mark.parametrize(
     ("state", "bound"),
-    [(S.UNBOUND, False), (S.STARTING, True), (S.IDLE, True), (S.BUSY, True), (S.DEAD, False)],
+    [
+        (S.UNBOUND, False),
+        (S.STARTING, True),
+        (S.INSTALLING, True),
+        (S.IDLE, True),
+        (S.BUSY, True),
+        (S.DEAD, False),
+    ],
 )
 def test_is_bound(state: SessionState, bound: bool) -> None:
     assert is_bound(state) is bound
 
 
 def test_states_are_their_string_values() -> None:
-    assert [str(s) for s in SessionState] == ["unbound", "starting", "idle", "busy", "dead"]
+    assert [str(s) for s in SessionState] == [
+        "unbound",
+        "starting",
+        "installing",
+        "idle",
+        "busy",
+        "dead",
+    ]
     assert SessionState("idle") is S.IDLE

@@ -1,0 +1,173 @@
+"""Installing a notebook folder's requirements.txt when its local session starts.
+
+The controller reads the file (and its -r includes) from the site's contents, so it works with
+or without the service worker's /drive, parses it, and has the kernel side install the plan
+before the user's first cell runs. Progress and per-line errors go to a JupyterLab notification.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from typing import TYPE_CHECKING, Any
+
+from .._compat import compat
+from ..kernel import EVENT_PREFIX
+from ..requirements.diagnose import refine_with_build_report
+from ..requirements.kernel_plan import folder_requirements_path, kernel_plan
+from ..requirements.parser import parse_requirements
+
+if TYPE_CHECKING:
+    from .app import Controller
+    from .workers import Worker
+
+#: A requirements file may include others; this bounds the rounds of fetching them.
+MAX_INCLUDE_ROUNDS = 8
+
+
+async def read_content(controller: Controller, path: str) -> str | None:
+    """A text file of the site's contents, or None if there is none."""
+    try:
+        model = await controller.contents.get(path, compat.to_js({"content": True, "type": "file"}))
+    except Exception:
+        return None
+    content = getattr(model, "content", None)
+    return content if isinstance(content, str) else None
+
+
+async def read_requirements(controller: Controller, path: str) -> Any:
+    """Parse `path` with its includes, fetching each included file as the parser asks for it."""
+    first = await read_content(controller, path)
+    if first is None:
+        return None
+    files = {path: first}
+    absent: set[str] = set()
+    missing: set[str] = set()
+
+    def read_text(name: str) -> str:
+        name = posixpath.normpath(name).lstrip("/")
+        if name in files:
+            return files[name]
+        missing.add(name)
+        raise FileNotFoundError(name)
+
+    parsed = None
+    for _ in range(MAX_INCLUDE_ROUNDS):
+        missing.clear()
+        parsed = parse_requirements(path, read_text, root="")
+        # Files that do not exist stay missing; the parser reports them as problems.
+        wanted = missing - absent
+        if not wanted:
+            break
+        for name in wanted:
+            text = await read_content(controller, name)
+            if text is None:
+                absent.add(name)
+            else:
+                files[name] = text
+    return parsed
+
+
+class InstallNotice:
+    """The notification of one install: progress, then the outcome."""
+
+    def __init__(self, controller: Controller, file: str, count: int) -> None:
+        self._notification = controller.notification
+        self._file = file
+        self._count = count
+        self._id: Any = None
+        if self._notification is not None:
+            self._id = self._notification.emit(
+                self._starting_text(),
+                "in-progress",
+                compat.to_js({"autoClose": False, "progress": 0}),
+            )
+
+    def _starting_text(self) -> str:
+        noun = "package" if self._count == 1 else "packages"
+        return f"Installing {self._count} {noun} from {self._file}"
+
+    def progress(self, done: int, count: int) -> None:
+        if self._id is not None:
+            self._notification.update(
+                compat.to_js(
+                    {
+                        "id": self._id,
+                        "message": self._starting_text(),
+                        "progress": done / max(count, 1),
+                    }
+                )
+            )
+
+    def finish(self, summary: dict[str, Any]) -> None:
+        installed = summary.get("installed", [])
+        problems = summary.get("problems", [])
+        noun = "package" if len(installed) == 1 else "packages"
+        message = f"Installed {len(installed)} {noun} in {summary.get('seconds', 0):.1f} s"
+        if problems:
+            lines = "\n".join(
+                f"line {p['line']}: {p['text']} — {p['reason']}"
+                + ("" if p["file"] == self._file else f" ({p['file']})")
+                for p in problems
+            )
+            message = f"{self._file}: {len(problems)} line(s) not installed\n{lines}\n{message}"
+        if self._id is None:
+            return
+        self._notification.update(
+            compat.to_js(
+                {
+                    "id": self._id,
+                    "message": message,
+                    "type": "warning" if problems else "success",
+                    "autoClose": False if problems else 5000,
+                    "progress": None,
+                }
+            )
+        )
+
+
+async def install_folder_requirements(
+    controller: Controller, location: str, worker: Worker
+) -> dict[str, Any] | None:
+    """Install the folder's requirements.txt into `worker`; None when the folder has none."""
+    path = folder_requirements_path(location)
+    parsed = await read_requirements(controller, path)
+    if parsed is None:
+        return None
+    plan = kernel_plan(parsed, controller.files_url, controller.site_index)
+    notice = InstallNotice(controller, path, len(plan["items"]))
+    summary: dict[str, Any] = {}
+
+    def on_message(message: dict[str, Any]) -> None:
+        if message["header"]["msg_type"] != "stream":
+            return
+        # split("\n"), not splitlines(): the latter also splits at the \x1e that marks events.
+        for line in message["content"].get("text", "").split("\n"):
+            if not line.startswith(EVENT_PREFIX):
+                continue
+            event = json.loads(line[len(EVENT_PREFIX) :])
+            if event["event"] == "progress":
+                notice.progress(event["done"], event["count"])
+            elif event["event"] == "done":
+                summary.update(event)
+
+    code = f"import inkrider_lite.kernel as _ik\nawait _ik.install({json.dumps(plan)!r})\ndel _ik"
+    ok, text = await worker.run_internal(code, on_message)
+    if not ok or not summary:
+        summary = {
+            "file": path,
+            "installed": [],
+            "problems": plan["problems"]
+            + [{"file": path, "line": 0, "text": path, "reason": text or "the install failed"}],
+            "seconds": 0.0,
+        }
+    report_text = await compat.fetch_text(f"{controller.site_url}pypi/requirements-report.json")
+    report = json.loads(report_text) if report_text else None
+    summary["problems"] = refine_with_build_report(summary["problems"], report)
+    summary.pop("event", None)
+    await worker.run_internal(
+        f"import inkrider_lite.kernel as _ik\n_ik.set_summary({json.dumps(json.dumps(summary))})"
+        "\ndel _ik"
+    )
+    notice.finish(summary)
+    return summary

@@ -1,0 +1,78 @@
+"""InkRider inside a local Pyodide kernel: installing a folder's requirements at session start.
+
+The controller parses the files (it reads them from the site's contents) and sends the install
+items here; this side only runs micropip and says what happened, item by item, as JSON lines on
+stdout that the controller turns into progress. It stays small, like pyodide-kernel's own
+Python side.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from ..requirements.diagnose import reason_for
+
+#: Marks the progress lines the controller reads; nothing else in a session prints it.
+EVENT_PREFIX = "\x1einkrider-event "
+
+_summary: dict[str, Any] = {"file": None, "installed": [], "problems": [], "seconds": 0.0}
+
+
+def session_requirements() -> dict[str, Any]:
+    """What this session installed from its folder's requirements.txt, and what failed."""
+    return json.loads(json.dumps(_summary))
+
+
+def set_summary(summary_json: str) -> None:
+    """The controller's final word (it knows more reasons, from the site build's report)."""
+    _summary.update(json.loads(summary_json))
+
+
+def _emit(event: str, **data: Any) -> None:
+    print(EVENT_PREFIX + json.dumps({"event": event, **data}), flush=True)
+
+
+async def install(plan_json: str) -> dict[str, Any]:
+    """Install the items of a plan made by the controller; report each line that fails."""
+    import micropip  # only in the browser
+
+    plan = json.loads(plan_json)
+    items: list[dict[str, Any]] = plan["items"]
+    problems: list[dict[str, Any]] = list(plan.get("problems", []))
+    started = time.monotonic()
+    before = {name: pkg.version for name, pkg in micropip.list().items()}
+    _emit("start", file=plan["file"], count=len(items))
+    options: dict[str, Any] = {"pre": plan.get("pre", False), "deps": not plan.get("no_deps")}
+    if plan.get("index_urls"):
+        options["index_urls"] = plan["index_urls"]
+    targets = [item["target"] for item in items]
+    try:
+        # All at once first: one resolution, downloads in parallel.
+        if targets:
+            await micropip.install(targets, **options)
+        failed: list[dict[str, Any]] = []
+    except Exception:
+        # Something failed: find which lines, installing what can be installed.
+        failed = []
+        for done, item in enumerate(items, 1):
+            try:
+                await micropip.install(item["target"], **options)
+            except Exception as error:
+                failed.append({**item["where"], "reason": reason_for(error)})
+            _emit("progress", done=done, count=len(items))
+    problems.extend(failed)
+    after = {name: pkg.version for name, pkg in micropip.list().items()}
+    installed = sorted(
+        ({"name": n, "version": v} for n, v in after.items() if before.get(n) != v),
+        key=lambda p: p["name"],
+    )
+    _summary.update(
+        file=plan["file"],
+        installed=installed,
+        problems=problems,
+        seconds=round(time.monotonic() - started, 2),
+    )
+    _emit("done", **_summary)
+    return session_requirements()
