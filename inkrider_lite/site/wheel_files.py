@@ -8,25 +8,11 @@ from dataclasses import dataclass
 from email.parser import Parser
 from pathlib import Path
 
-from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name, parse_wheel_filename
 
-#: The browser's interpreter, for evaluating environment markers of wheel dependencies.
-BROWSER_ENVIRONMENT: dict[str, str] = {
-    **default_environment(),
-    "implementation_name": "cpython",
-    "os_name": "posix",
-    "platform_machine": "wasm32",
-    "platform_release": "5.0.3",
-    "platform_system": "Emscripten",
-    "platform_version": "#1",
-    "python_full_version": "3.14.2",
-    "python_version": "3.14",
-    "sys_platform": "emscripten",
-    "platform_python_implementation": "CPython",
-    "implementation_version": "3.14.2",
-}
+# The browser's interpreter, for evaluating environment markers of wheel dependencies.
+from ..requirements.parser import BROWSER_ENVIRONMENT
 
 
 @dataclass(frozen=True)
