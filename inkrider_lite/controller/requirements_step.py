@@ -161,9 +161,11 @@ async def install_folder_requirements(
             + [{"file": path, "line": 0, "text": path, "reason": text or "the install failed"}],
             "seconds": 0.0,
         }
-    report_text = await compat.fetch_text(f"{controller.site_url}pypi/requirements-report.json")
-    report = json.loads(report_text) if report_text else None
-    summary["problems"] = refine_with_build_report(summary["problems"], report)
+    if summary["problems"]:  # only then can the build's report say more
+        report = await compat.fetch_text(f"{controller.site_url}pypi/requirements-report.json")
+        summary["problems"] = refine_with_build_report(
+            summary["problems"], json.loads(report) if report else None
+        )
     summary.pop("event", None)
     await worker.run_internal(
         f"import inkrider_lite.kernel as _ik\n_ik.set_summary({json.dumps(json.dumps(summary))})"

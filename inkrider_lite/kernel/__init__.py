@@ -44,9 +44,13 @@ async def install(plan_json: str) -> dict[str, Any]:
     started = time.monotonic()
     before = {name: pkg.version for name, pkg in micropip.list().items()}
     _emit("start", file=plan["file"], count=len(items))
-    options: dict[str, Any] = {"pre": plan.get("pre", False), "deps": not plan.get("no_deps")}
-    if plan.get("index_urls"):
-        options["index_urls"] = plan["index_urls"]
+    options: dict[str, Any] = {
+        "pre": plan.get("pre", False),
+        "deps": plan.get("deps", True),
+        "index_urls": plan["index_urls"],
+    }
+    if plan.get("constraints"):
+        options["constraints"] = plan["constraints"]
     targets = [item["target"] for item in items]
     try:
         # All at once first: one resolution, downloads in parallel.

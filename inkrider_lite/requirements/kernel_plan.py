@@ -1,7 +1,8 @@
 """What the kernel side is asked to install for a parsed requirements file. Pure logic.
 
-The plan is plain JSON: each item is one micropip target and the line it came from, so that a
-failure can be reported against that line.
+The decisions (merged duplicates, constraints, index options, wheel links) are `install_plan`'s;
+this only turns them into plain JSON for the kernel, each item with the line it came from, so
+that a failure can be reported against that line.
 """
 
 from __future__ import annotations
@@ -10,18 +11,8 @@ import posixpath
 from typing import Any
 from urllib.parse import quote
 
-from .parser import ParsedRequirements, Requirement
-
-
-def target_for(requirement: Requirement, files_url: str) -> str:
-    """A micropip requirement string: a name with extras and specifier, or a wheel URL."""
-    if requirement.kind == "url" and requirement.url:
-        return requirement.url
-    if requirement.kind == "path" and requirement.path:
-        # Content files are served by the site under files/, which micropip can fetch.
-        return files_url + quote(requirement.path.lstrip("/"))
-    extras = f"[{','.join(requirement.extras)}]" if requirement.extras else ""
-    return f"{requirement.name}{extras}{requirement.specifier}"
+from .parser import ParsedRequirements
+from .plan import install_plan
 
 
 def where(file: str, line: int, text: str) -> dict[str, Any]:
@@ -31,26 +22,34 @@ def where(file: str, line: int, text: str) -> dict[str, Any]:
 def kernel_plan(parsed: ParsedRequirements, files_url: str, site_index: str) -> dict[str, Any]:
     """The JSON plan for `inkrider_lite.kernel.install`.
 
-    `files_url` is where the site serves content files; `site_index` the site's own package
-    index, which stands where pip's default (PyPI) would: a file's `--index-url` replaces it.
+    `files_url` is where the site serves content files (micropip fetches local wheels from
+    there); `site_index` the site's own package index, which stands where pip's default (PyPI)
+    would: a file's `--index-url` replaces it. Packages already in the kernel are left to
+    micropip, which skips them.
     """
-    index = list(parsed.index_urls[-1:]) or [site_index]
+    plan = install_plan(
+        parsed,
+        {},
+        default_index_urls=[site_index],
+        wheel_path_url=lambda path: files_url + quote(path.lstrip("/")),
+    )
     return {
         "file": parsed.file,
         "items": [
-            {
-                "target": target_for(r, files_url),
-                "where": where(r.file, r.line, r.text),
-            }
-            for r in parsed.requirements
+            {"target": item.requirement, "where": where(*_first_line(item.sources))}
+            for item in plan.items
         ],
-        "problems": [
-            {**where(p.file, p.line, p.text), "reason": p.reason} for p in parsed.problems
-        ],
-        "index_urls": [*index, *parsed.extra_index_urls],
-        "pre": "pre" in parsed.flags,
-        "no_deps": "no-deps" in parsed.flags,
+        "problems": [{**where(p.file, p.line, p.text), "reason": p.reason} for p in plan.problems],
+        "index_urls": [site_index] if plan.index_urls is None else list(plan.index_urls),
+        "constraints": list(plan.constraints),
+        "pre": plan.pre,
+        "deps": plan.deps,
     }
+
+
+def _first_line(sources: tuple[Any, ...]) -> tuple[str, int, str]:
+    first = sources[0]
+    return first.file, first.line, first.text
 
 
 def folder_requirements_path(location: str) -> str:
