@@ -91,29 +91,26 @@ class RoutingKernel:
         self._send(compat.to_js(messages.status("busy", header)))
         try:
             worker = await self._workers.acquire()
-            if self.state is SessionState.DEAD:  # the notebook went away meanwhile
-                self._workers.release(worker)
-                return False
+        except Exception as error:
+            self._start_failed(header, error)
+            return False
+        try:
             if self.location:
                 ok, text = await worker.run_internal(_chdir_code(self.location))
                 if not ok:
                     compat.log_error(f"could not enter {self.location}: {text}")
-            if self._prepare is not None:
+            if self._prepare is not None and self.state is not SessionState.DEAD:
                 self._set_state(SessionState.INSTALLING)
                 try:
                     self.requirements = await self._prepare(self, worker)
                 except Exception as error:  # the session stays usable without its packages
                     compat.log_error("installing the folder's requirements failed", error)
         except Exception as error:
-            self.error = str(error)
-            if self.state is SessionState.DEAD:
-                return False
-            self._set_state(SessionState.UNBOUND)
-            if header.get("msg_type") == "execute_request":
-                for reply in messages.execute_failure(header, "SessionStartError", str(error)):
-                    self._send(compat.to_js(reply))
-            else:
-                self._send(compat.to_js(messages.status("idle", header)))
+            self._workers.release(worker)
+            self._start_failed(header, error)
+            return False
+        if self.state is SessionState.DEAD:  # the notebook went away meanwhile
+            self._workers.release(worker)
             return False
         self.error = None
         self.worker = worker
@@ -123,6 +120,18 @@ class RoutingKernel:
         if self._fast_path is not None:
             self._fast_path.bind(worker.real)
         return True
+
+    def _start_failed(self, header: dict[str, Any], error: Exception) -> None:
+        """A start that failed leaves the kernel unbound, and the run that asked gets the error."""
+        self.error = str(error)
+        if self.state is SessionState.DEAD:
+            return
+        self._set_state(SessionState.UNBOUND)
+        if header.get("msg_type") == "execute_request":
+            for reply in messages.execute_failure(header, "SessionStartError", str(error)):
+                self._send(compat.to_js(reply))
+        else:
+            self._send(compat.to_js(messages.status("idle", header)))
 
     def _from_worker(self, message: Any) -> None:
         msg_type = compat.header_field(message, "header", "msg_type")
@@ -173,6 +182,7 @@ class RoutingKernel:
             else:
                 future.set_result(None)
         self.started_at = None
+        self.requirements = None
         if self.state is not SessionState.DEAD:
             self._set_state(SessionState.UNBOUND)
 

@@ -393,3 +393,21 @@ def test_the_fast_path_is_bound_with_the_worker_and_released_on_close() -> None:
         in_worker.cancel()
 
     asyncio.run(main())
+
+
+def test_a_kernel_disposed_while_installing_releases_its_worker() -> None:
+    async def main() -> None:
+        pool = Pool(NO_WARM)
+        sent: list[dict[str, Any]] = []
+
+        async def prepare(kernel: RoutingKernel, _worker: Any) -> None:
+            kernel.dispose()  # the notebook closes while its requirements install
+
+        kernel = RoutingKernel("k1", "python", "", sent.append, pool.workers, prepare=prepare)
+        await kernel.handle_message(execute("a = 1"))
+        await settle()
+        assert kernel.state is SessionState.DEAD and kernel.worker is None
+        assert pool.kernels[0].disposed
+        assert pool.workers.budget.bound == 0
+
+    asyncio.run(main())
