@@ -6,7 +6,12 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from pyodide.ffi import JsProxy, create_proxy, to_js  # type: ignore[import-not-found]
+from pyodide.ffi import (  # type: ignore[import-not-found]
+    JsProxy,
+    create_proxy,
+    jsnull,
+    to_js,
+)
 
 from .compatibility_layer import CompatibilityLayer
 
@@ -35,6 +40,10 @@ class CompatibilityInPyodide(CompatibilityLayer):
     @staticmethod
     def destroy_proxy(proxy: Any) -> None:
         proxy.destroy()
+
+    @staticmethod
+    def is_null(value: Any) -> bool:
+        return value is None or value is jsnull
 
     @staticmethod
     def header_field(message: Any, part: str, field: str) -> Any:

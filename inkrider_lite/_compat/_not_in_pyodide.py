@@ -30,6 +30,10 @@ class CompatibilityNotInPyodide(CompatibilityLayer):
         pass
 
     @staticmethod
+    def is_null(value: Any) -> bool:
+        return value is None
+
+    @staticmethod
     def header_field(message: Any, part: str, field: str) -> Any:
         return (message.get(part) or {}).get(field)
 

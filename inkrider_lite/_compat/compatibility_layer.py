@@ -34,6 +34,11 @@ class CompatibilityLayer(ABC):
 
     @staticmethod
     @abstractmethod
+    def is_null(value: Any) -> bool:
+        """None, or a JS `null`/`undefined` (Pyodide hands `null` over as `jsnull`)."""
+
+    @staticmethod
+    @abstractmethod
     def header_field(message: Any, part: str, field: str) -> Any:
         """`message[part][field]`, e.g. ("parent_header", "session"); None when absent."""
 

@@ -16,6 +16,7 @@ from ..runtimes.settings import Settings, SettingsError
 from ..sessions.capacity import warm_worker_wanted
 from ..sessions.lifecycle import SessionState
 from . import ui
+from .line_notice import LineNotices
 from .requirements_step import install_folder_requirements
 from .routing_kernel import KernelHandle, RoutingKernel
 from .workers import LocalWorkers
@@ -41,6 +42,7 @@ class Controller:
     def __init__(self, handles: Any) -> None:
         self._handles = handles
         self._original: Any = None
+        self.app = handles.app
         self.site_url: str = handles.siteUrl
         self.site_index = site_index(self.site_url)
         self.files_url = f"{self.site_url}files/"
@@ -53,7 +55,9 @@ class Controller:
             worker_setup_code(self.site_url),
             self.settings,
             warm_wanted=lambda: warm_worker_wanted(k.state for k in self.sessions.values()),
+            on_line_change=lambda: ui.refresh(self),
         )
+        self.line_notices = LineNotices(self)
         self._proxies: list[Any] = []
 
     async def start(self) -> None:
@@ -105,7 +109,17 @@ class Controller:
         return await install_folder_requirements(self, kernel.location, worker)
 
     def _changed(self, kernel: RoutingKernel) -> None:
+        self.line_notices.update(kernel)
         ui.refresh(self)
+
+    def notebook_paths(self) -> dict[str, str]:
+        """Kernel id → notebook path, from JupyterLab's sessions (a kernel knows its folder)."""
+        paths = {}
+        for model in self.app.serviceManager.sessions.running():
+            kernel = model.kernel
+            if not compat.is_null(kernel):
+                paths[str(kernel.id)] = str(model.path)
+        return paths
 
     # -- settings ---------------------------------------------------------------------------
 
@@ -146,6 +160,8 @@ class Controller:
                     "error": k.error,
                     "connected": k.connected,
                     "requirements": k.requirements,
+                    "queue_position": k.queue_position,
+                    "memory_bytes": k.memory_bytes,
                 }
                 for k in self.sessions.values()
             ]
@@ -158,6 +174,7 @@ class Controller:
                 "bound": budget.bound,
                 "warm": budget.warm,
                 "cap": budget.cap,
+                "waiting": self.workers.limiter.waiting,
                 "live_workers": len(self.workers.live),
                 "from_snapshot": bool(self._handles.fromSnapshot),
                 "warm_worker_setting": self.settings.warm_worker,
@@ -165,9 +182,15 @@ class Controller:
         )
 
     def close_session(self, kernel_id: str) -> bool:
-        """Close a session: its worker and variables go; the notebook stays as it is."""
+        """Close a session: its worker and variables go; the notebook stays as it is. A session
+        waiting for a slot stops waiting, and its run is cancelled."""
         kernel = self.sessions.get(kernel_id)
         if kernel is None or kernel.state in (SessionState.UNBOUND, SessionState.DEAD):
             return False
         kernel.close()
         return True
+
+    def close_all_sessions(self) -> int:
+        """Close every session, waiting ones first so that none of them takes a freed slot."""
+        order = sorted(self.sessions.values(), key=lambda k: k.state is not SessionState.WAITING)
+        return sum(self.close_session(k.id) for k in order)

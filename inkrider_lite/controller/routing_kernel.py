@@ -9,15 +9,19 @@ lets the worker go and returns the kernel to unbound, so the next run starts afr
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from .._compat import compat
 from ..protocol import messages
 from ..sessions.lifecycle import SessionState, advance
 from .signal import Signal
-from .workers import LocalWorkers, Worker
+from .workers import LocalWorkers, WaitCancelled, Worker
+
+_display_ids = itertools.count(1)
 
 
 class RoutingKernel:
@@ -51,6 +55,11 @@ class RoutingKernel:
         self.connected = False  # a client has had our kernel_info_reply
         self._pending: list[Any] = []
         self._inflight: dict[str, Any] | None = None
+        self.runtime_label = "local"
+        self.memory_bytes: int | None = None  # the worker's wasm heap, when last measured
+        # Runs requested before a cancelled or failed start never run (as ipykernel aborts the
+        # queue after an error): e.g. the rest of a Run All.
+        self._abort_before: str | None = None
 
     # -- what JupyterLite calls ---------------------------------------------------------------
 
@@ -77,6 +86,10 @@ class RoutingKernel:
                 self.connected = True
                 self._on_change(self)
             return
+        if msg_type == "execute_request" and self._queued_before_abort(message):
+            for reply in messages.execute_aborted(compat.message_part(message, "header")):
+                self._send(compat.to_js(reply))
+            return
         if msg_type in messages.BINDING_REQUESTS and not await self._bind(message):
             return
         if self.worker is not None:
@@ -89,9 +102,15 @@ class RoutingKernel:
         self._set_state(SessionState.STARTING)
         # The UI would show "idle" for the whole boot otherwise.
         self._send(compat.to_js(messages.status("busy", header)))
+        waiting = _WaitingOutput(self, header)
         try:
-            worker = await self._workers.acquire()
+            worker = await self._workers.acquire(self.id, waiting.show)
+        except WaitCancelled:
+            waiting.clear()
+            self._abort_queued(header)
+            return False
         except Exception as error:
+            waiting.clear()
             self._start_failed(header, error)
             return False
         try:
@@ -122,16 +141,43 @@ class RoutingKernel:
         return True
 
     def _start_failed(self, header: dict[str, Any], error: Exception) -> None:
-        """A start that failed leaves the kernel unbound, and the run that asked gets the error."""
+        """A start that failed leaves the kernel unbound, and the run that asked gets the error;
+        the runs queued behind it are aborted rather than each trying to start again."""
         self.error = str(error)
         if self.state is SessionState.DEAD:
             return
         self._set_state(SessionState.UNBOUND)
+        self._abort_before = _now_iso()
         if header.get("msg_type") == "execute_request":
             for reply in messages.execute_failure(header, "SessionStartError", str(error)):
                 self._send(compat.to_js(reply))
         else:
             self._send(compat.to_js(messages.status("idle", header)))
+
+    def _abort_queued(self, header: dict[str, Any]) -> None:
+        """The run that waited for a slot was cancelled: it and the runs queued behind it end
+        as aborted, and nothing else changes."""
+        self._abort_before = _now_iso()
+        if self.state is not SessionState.DEAD:
+            self._set_state(SessionState.UNBOUND)
+        if header.get("msg_type") == "execute_request":
+            for reply in messages.execute_aborted(header):
+                self._send(compat.to_js(reply))
+        else:
+            self._send(compat.to_js(messages.status("idle", header)))
+
+    def _queued_before_abort(self, message: Any) -> bool:
+        sent = compat.header_field(message, "header", "date")
+        return bool(self._abort_before and isinstance(sent, str) and sent < self._abort_before)
+
+    @property
+    def queue_position(self) -> int | None:
+        """Place in line for a local slot (1 = next), while waiting."""
+        return self._workers.position(self.id) if self.state is SessionState.WAITING else None
+
+    def cancel_wait(self) -> bool:
+        """Stop waiting for a slot: the run that waited is aborted."""
+        return self._workers.cancel_wait(self.id)
 
     def _from_worker(self, message: Any) -> None:
         msg_type = compat.header_field(message, "header", "msg_type")
@@ -157,7 +203,11 @@ class RoutingKernel:
     # -- ending -----------------------------------------------------------------------------
 
     def close(self) -> None:
-        """End the session: the worker goes, variables with it; the notebook stays connected."""
+        """End the session: the worker goes, variables with it; the notebook stays connected.
+        A session still waiting for a slot stops waiting."""
+        if self.state is SessionState.WAITING:
+            self.cancel_wait()
+            return
         worker, self.worker = self.worker, None
         if worker is None:
             return
@@ -183,6 +233,7 @@ class RoutingKernel:
                 future.set_result(None)
         self.started_at = None
         self.requirements = None
+        self.memory_bytes = None
         if self.state is not SessionState.DEAD:
             self._set_state(SessionState.UNBOUND)
 
@@ -197,6 +248,56 @@ class RoutingKernel:
         if new is not self.state:
             self.state = new
             self._on_change(self)
+
+
+class _WaitingOutput:
+    """What a run that waits for a slot shows in its cell: its place in line, updated in place,
+    and cleared once the run gets its session (or is cancelled)."""
+
+    def __init__(self, kernel: RoutingKernel, header: dict[str, Any]) -> None:
+        self._kernel = kernel
+        self._header = header
+        self._display_id = f"inkrider-waiting-{next(_display_ids)}"
+        self._shown = False
+
+    def show(self, position: int | None) -> None:
+        kernel = self._kernel
+        if kernel.state is SessionState.DEAD:
+            return
+        if position is None:  # a slot came free for us
+            self.clear()
+            kernel._set_state(SessionState.STARTING)
+            return
+        kernel._set_state(SessionState.WAITING)
+        kernel._on_change(kernel)
+        if self._header.get("msg_type") != "execute_request":
+            return
+        text = waiting_text(position, kernel._workers.budget.cap)
+        kernel._send(
+            compat.to_js(
+                messages.display_text(self._header, text, self._display_id, update=self._shown)
+            )
+        )
+        self._shown = True
+
+    def clear(self) -> None:
+        if self._shown:
+            self._shown = False
+            self._kernel._send(compat.to_js(messages.clear_output(self._header)))
+
+
+def waiting_text(position: int, cap: int) -> str:
+    sessions = "session is" if cap == 1 else f"{cap} sessions are"
+    place = "next in line" if position == 1 else f"number {position} in line"
+    return (
+        f"Waiting for a local session: all {sessions} in use ({place}). "
+        "This run starts when one is closed: Tools → Session Explorer."
+    )
+
+
+def _now_iso() -> str:
+    """Now, in the form of a message header's date (JavaScript's toISOString)."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _chdir_code(location: str) -> str:

@@ -1,10 +1,12 @@
-"""The controller's visible parts: the status item and the Help entry for the runtime guide."""
+"""The controller's visible parts: the status item, the Help entry for the runtime guide, and
+the Session Explorer (explorer.py), which the status item opens."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from .._compat import compat
+from . import explorer
 
 if TYPE_CHECKING:
     from .app import Controller
@@ -18,7 +20,9 @@ _items: dict[int, Any] = {}
 
 def status_text(controller: Controller) -> str:
     budget = controller.workers.budget
-    return f"InkRider: local · {budget.bound}/{budget.cap} sessions"
+    text = f"InkRider: local · {budget.bound}/{budget.cap} sessions"
+    waiting = controller.workers.limiter.waiting
+    return f"{text} · {waiting} waiting" if waiting else text
 
 
 async def install(controller: Controller) -> None:
@@ -30,8 +34,25 @@ async def install(controller: Controller) -> None:
     item = widgets.Widget.new()
     item.id = "inkrider-status"
     item.addClass("inkrider-status")
-    item.node.title = "InkRider Lite: where new cell runs start, and how many sessions are live"
+    item.node.title = (
+        "InkRider Lite: where new cell runs start, and how many sessions are live."
+        " Click to open the Session Explorer."
+    )
     item.node.style.padding = "0 6px"
+    item.node.style.cursor = "pointer"
+    item.node.setAttribute("role", "button")
+    item.node.setAttribute("tabindex", "0")
+
+    def open_on_key(event: Any) -> None:
+        if event.key in ("Enter", " "):
+            event.preventDefault()
+            explorer.show(controller)
+
+    open_explorer = compat.create_proxy(lambda *_: explorer.show(controller))
+    on_key = compat.create_proxy(open_on_key)
+    controller._proxies.extend([open_explorer, on_key])
+    item.node.addEventListener("click", open_explorer)
+    item.node.addEventListener("keydown", on_key)
     _items[id(controller)] = item
     refresh(controller)
     if handles.statusBar is not None:
@@ -60,9 +81,11 @@ async def install(controller: Controller) -> None:
         handles.mainMenu.helpMenu.addGroup(compat.to_js([{"command": GUIDE_COMMAND}]), 1)
     if handles.palette is not None:
         handles.palette.addItem(compat.to_js({"command": GUIDE_COMMAND, "category": "Help"}))
+    explorer.install(controller, widgets)
 
 
 def refresh(controller: Controller) -> None:
     item = _items.get(id(controller))
     if item is not None:
         item.node.textContent = status_text(controller)
+    explorer.refresh(controller)

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 from .._compat import compat
 from ..protocol.messages import INTERNAL_SESSION, execute_outcome, execute_request
 from ..runtimes.settings import Settings
 from ..sessions.capacity import WorkerBudget
+from ..sessions.limiter import Grant, SlotLimiter
 
 #: Seconds to wait after a bind before warming the next worker: its boot would slow the first
 #: cells of the session that was just bound, on a 2-core machine.
@@ -23,10 +24,6 @@ REWARM_DELAY = 4.0
 PROXY_GRACE = 10.0
 
 StartReal = Callable[[str, Any], Awaitable[Any]]
-
-
-class NoLocalCapacity(RuntimeError):
-    """Every local session slot is taken."""
 
 
 class Worker:
@@ -80,8 +77,16 @@ class Worker:
         asyncio.get_event_loop().call_later(PROXY_GRACE, compat.destroy_proxy, proxy)
 
 
+class WaitCancelled(Exception):
+    """A session waiting for a slot was told to stop waiting."""
+
+
 class LocalWorkers:
-    """The pool of local workers under one budget: bound ones plus at most one warm one."""
+    """The pool of local workers under one cap: bound ones plus at most one warm one.
+
+    A session that binds while every slot is held waits in line (see SlotLimiter), and gets the
+    next slot that frees up.
+    """
 
     def __init__(
         self,
@@ -89,17 +94,25 @@ class LocalWorkers:
         setup_code: str,
         settings: Settings,
         warm_wanted: Callable[[], bool] = lambda: True,
+        on_line_change: Callable[[], None] = lambda: None,
     ) -> None:
         self._start_real = start_real
         self._warm_wanted = warm_wanted
+        self._on_line_changed = on_line_change
         self._setup_code = setup_code
         self.settings = settings
-        self.budget = WorkerBudget(cap=settings.max_local_sessions)
+        self.limiter = SlotLimiter(WorkerBudget(cap=settings.max_local_sessions))
+        self._waiters: dict[Hashable, asyncio.Future[None]] = {}
+        self._watchers: dict[Hashable, Callable[[int | None], None]] = {}
         self._boot_lock = asyncio.Lock()
         self._warm: asyncio.Future[Worker] | None = None
         self._rewarm: asyncio.TimerHandle | None = None
         self._ids = itertools.count(1)
         self.live: dict[str, Worker] = {}
+
+    @property
+    def budget(self) -> WorkerBudget:
+        return self.limiter.budget
 
     async def _boot(self) -> Worker:
         # One boot at a time: simultaneous Pyodide starts are known to crash browsers.
@@ -119,8 +132,8 @@ class LocalWorkers:
             return worker
 
     def ensure_warm(self) -> None:
-        """Start booting a warm worker if the settings, the budget and the open notebooks say so."""
-        if self._warm is not None or not self.budget.should_warm(self.settings.warm_worker):
+        """Start booting a warm worker if the settings, the line and the open notebooks say so."""
+        if self._warm is not None or not self.limiter.may_warm(self.settings.warm_worker):
             return
         if not self._warm_wanted():
             return
@@ -134,7 +147,7 @@ class LocalWorkers:
         compat.log_error("the warm worker failed to start", future.exception())
         if self._warm is future:  # nobody took it: free its place
             self._warm = None
-            self.budget.release_warm()
+            self._grant(self.limiter.release_warm())
 
     def _schedule_rewarm(self) -> None:
         if self._rewarm is not None:
@@ -145,53 +158,107 @@ class LocalWorkers:
     def warm_worker_count(self) -> int:
         return self.budget.warm
 
-    async def acquire(self) -> Worker:
-        """A worker for a session that binds now: the warm one if any, else a fresh boot."""
-        warm, self._warm = self._warm, None
-        if warm is not None:
-            self.budget.take_warm()
+    # -- the line -------------------------------------------------------------------------
+
+    def position(self, ticket: Hashable) -> int | None:
+        return self.limiter.position(ticket)
+
+    def cancel_wait(self, ticket: Hashable) -> bool:
+        """Take `ticket` out of the line; its acquire() raises WaitCancelled."""
+        if not self.limiter.cancel(ticket):
+            return False
+        waiter = self._waiters.pop(ticket, None)
+        self._watchers.pop(ticket, None)
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(WaitCancelled())
+        self._on_line_change()
+        return True
+
+    def _on_line_change(self) -> None:
+        """Tell every waiting session its place, then whoever shows the line."""
+        for ticket, watch in list(self._watchers.items()):
+            watch(self.limiter.position(ticket))
+        self._on_line_changed()
+
+    def _grant(self, tickets: list[Hashable]) -> None:
+        for ticket in tickets:
+            waiter = self._waiters.pop(ticket, None)
+            watch = self._watchers.pop(ticket, None)
+            if waiter is None or waiter.done():  # gone meanwhile: pass the slot on
+                self._grant(self.limiter.release())
+                continue
+            waiter.set_result(None)
+            if watch is not None:
+                watch(None)
+        if tickets:
+            self._on_line_change()
+
+    async def _wait_in_line(
+        self, ticket: Hashable, watch: Callable[[int | None], None] | None
+    ) -> None:
+        waiter: asyncio.Future[None] = asyncio.get_event_loop().create_future()
+        self._waiters[ticket] = waiter
+        if watch is not None:
+            self._watchers[ticket] = watch
+        self._on_line_change()
+        try:
+            await waiter
+        except BaseException:
+            self._waiters.pop(ticket, None)
+            self._watchers.pop(ticket, None)
+            granted = waiter.done() and not waiter.cancelled() and waiter.exception() is None
+            if self.limiter.cancel(ticket):
+                self._on_line_change()
+            elif granted:  # the slot came just as the wait was abandoned: pass it on
+                self._grant(self.limiter.release())
+            raise
+        self._watchers.pop(ticket, None)
+
+    # -- lending ----------------------------------------------------------------------------
+
+    async def acquire(
+        self, ticket: Hashable | None = None, watch: Callable[[int | None], None] | None = None
+    ) -> Worker:
+        """A worker for a session that binds now: the warm one if any, else a fresh boot in a
+        free slot, else after waiting in line for one (WaitCancelled if told to stop).
+
+        While waiting, `watch` gets the session's place in line (1 = next) at each change."""
+        ticket = object() if ticket is None else ticket
+        grant = self.limiter.request(ticket, warm_available=self._warm is not None)
+        if grant is Grant.QUEUED:
+            await self._wait_in_line(ticket, watch)
+        worker: Worker | None = None
+        if grant is Grant.WARM:
+            warm, self._warm = self._warm, None
+            assert warm is not None
             try:
                 worker = await warm
             except Exception:
                 worker = None  # it failed; its slot is ours, so boot a fresh one in it
-            if worker is None:
-                try:
-                    worker = await self._boot()
-                except BaseException:
-                    self.budget.release_bound()
-                    raise
-        else:
-            if not self.budget.can_bind():
-                raise NoLocalCapacity(
-                    f"All {self.budget.cap} local sessions are in use. "
-                    "End one you no longer need (Kernel → Shut Down Kernel in its notebook), "
-                    "then run the cell again."
-                )
-            self.budget.add_bound()
+        if worker is None:
             try:
                 worker = await self._boot()
             except BaseException:
-                self.budget.release_bound()
+                self._grant(self.limiter.release())
                 raise
         self._schedule_rewarm()
         return worker
 
     def release(self, worker: Worker) -> None:
-        """A session let go of its worker: end it, free its slot, maybe warm another."""
+        """A session let go of its worker: end it, and give its slot to the head of the line
+        (or, with nobody waiting, maybe to a warm worker later)."""
         self.live.pop(worker.id, None)
         worker.dispose()
-        self.budget.release_bound()
+        self._grant(self.limiter.release())
         self._schedule_rewarm()
 
     def apply_settings(self, settings: Settings) -> None:
         self.settings = settings
-        self.budget.cap = settings.max_local_sessions
         if not settings.warm_worker and self._warm is not None:
             warm, self._warm = self._warm, None
-            self.budget.release_warm()
+            self._grant(self.limiter.release_warm())
             warm.add_done_callback(lambda f: self._discard(f))
-            if not warm.done():
-                return
+        self._grant(self.limiter.set_cap(settings.max_local_sessions))
         self.ensure_warm()
 
     def _discard(self, future: asyncio.Future[Worker]) -> None:

@@ -149,6 +149,37 @@ def execute_failure(
     ]
 
 
+def execute_aborted(request_header: Mapping[str, Any]) -> list[Message]:
+    """An execute request that never ran (cancelled while waiting, or queued behind a failure);
+    clients show no error for it, as after a failed cell in ipykernel."""
+    return [
+        message(
+            "execute_reply",
+            {"status": "aborted", "execution_count": None},
+            channel="shell",
+            parent=request_header,
+        ),
+        status("idle", request_header),
+    ]
+
+
+def display_text(
+    request_header: Mapping[str, Any], text: str, display_id: str, *, update: bool = False
+) -> Message:
+    """A plain-text output that a later update (same display_id) can replace."""
+    msg_type = "update_display_data" if update else "display_data"
+    content = {
+        "data": {"text/plain": text},
+        "metadata": {},
+        "transient": {"display_id": display_id},
+    }
+    return message(msg_type, content, channel="iopub", parent=request_header)
+
+
+def clear_output(request_header: Mapping[str, Any]) -> Message:
+    return message("clear_output", {"wait": False}, channel="iopub", parent=request_header)
+
+
 def execute_request(code: str, *, session: str = INTERNAL_SESSION) -> Message:
     """A silent request the controller runs in a worker for itself."""
     content = {

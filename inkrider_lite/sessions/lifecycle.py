@@ -1,4 +1,5 @@
-"""A session's life as a state machine: unbound → starting → idle/busy → unbound or dead."""
+"""A session's life as a state machine: unbound → starting (→ waiting → starting) →
+installing → idle/busy → unbound or dead."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from enum import StrEnum
 class SessionState(StrEnum):
     UNBOUND = "unbound"  # a notebook is open, no interpreter yet
     STARTING = "starting"  # the first run is taking or booting a worker
+    WAITING = "waiting"  # every local slot is held: in line for the next free one
     INSTALLING = "installing"  # the folder's requirements.txt is being installed
     IDLE = "idle"
     BUSY = "busy"
@@ -18,12 +20,16 @@ _ALLOWED: dict[SessionState, frozenset[SessionState]] = {
     SessionState.UNBOUND: frozenset({SessionState.STARTING, SessionState.DEAD}),
     SessionState.STARTING: frozenset(
         {
+            SessionState.WAITING,
             SessionState.INSTALLING,
             SessionState.IDLE,
             SessionState.BUSY,
             SessionState.UNBOUND,
             SessionState.DEAD,
         }
+    ),
+    SessionState.WAITING: frozenset(
+        {SessionState.STARTING, SessionState.UNBOUND, SessionState.DEAD}
     ),
     SessionState.INSTALLING: frozenset(
         {SessionState.IDLE, SessionState.UNBOUND, SessionState.DEAD}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from inkrider_lite.controller.workers import LocalWorkers
@@ -41,7 +42,7 @@ def client_request(
         "msg_type": msg_type,
         "session": session,
         "username": "user",
-        "date": "2025-01-01T00:00:00Z",
+        "date": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "version": "5.3",
     }
     return {

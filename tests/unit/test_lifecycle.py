@@ -13,7 +13,8 @@ S = SessionState
 #: Written out independently of the module: where each state may go besides staying put.
 EXPECTED = {
     S.UNBOUND: {S.STARTING, S.DEAD},
-    S.STARTING: {S.INSTALLING, S.IDLE, S.BUSY, S.UNBOUND, S.DEAD},
+    S.STARTING: {S.WAITING, S.INSTALLING, S.IDLE, S.BUSY, S.UNBOUND, S.DEAD},
+    S.WAITING: {S.STARTING, S.UNBOUND, S.DEAD},
     S.INSTALLING: {S.IDLE, S.UNBOUND, S.DEAD},
     S.IDLE: {S.BUSY, S.UNBOUND, S.DEAD},
     S.BUSY: {S.IDLE, S.UNBOUND, S.DEAD},
@@ -25,7 +26,7 @@ PAIRS = list(itertools.product(SessionState, repeat=2))
 
 def test_the_table_covers_every_state() -> None:
     assert set(EXPECTED) == set(SessionState)
-    assert len(PAIRS) == len(SessionState) ** 2 == 36
+    assert len(PAIRS) == len(SessionState) ** 2 == 49
 
 
 @pytest.mark.parametrize(("current", "target"), PAIRS, ids=[f"{a}->{b}" for a, b in PAIRS])
@@ -49,6 +50,7 @@ def test_dead_is_final() -> None:
     [
         (S.UNBOUND, False),
         (S.STARTING, True),
+        (S.WAITING, False),
         (S.INSTALLING, True),
         (S.IDLE, True),
         (S.BUSY, True),
@@ -63,6 +65,7 @@ def test_states_are_their_string_values() -> None:
     assert [str(s) for s in SessionState] == [
         "unbound",
         "starting",
+        "waiting",
         "installing",
         "idle",
         "busy",

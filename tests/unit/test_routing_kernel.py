@@ -302,25 +302,124 @@ def test_a_failed_start_for_another_binding_request_just_goes_idle() -> None:
     asyncio.run(main())
 
 
-def test_a_full_budget_gives_a_clear_error() -> None:
+def test_a_run_beyond_the_cap_waits_visibly_then_runs_when_a_slot_frees() -> None:
     async def main() -> None:
         pool = Pool(Settings(warm_worker=False, max_local_sessions=1))
         first, second = Client(pool, "k1"), Client(pool, "k2")
         await first.request(execute("a = 1"))
-        sent = await second.request(execute("b = 1"))
-        reply = [m for m in sent if m["header"]["msg_type"] == "execute_reply"]
-        assert len(reply) == 1
-        assert reply[0]["content"]["ename"] == "SessionStartError"
-        assert "Shut Down Kernel" in reply[0]["content"]["evalue"]
-        assert second.kernel.state is SessionState.UNBOUND
-        assert "Shut Down Kernel" in (second.kernel.error or "")
-        assert len(pool.starts) == 1
-        assert first.kernel.state is SessionState.IDLE
-        # Closing the first session makes room for the second.
+        request = execute("b = 1")
+        waiting = asyncio.ensure_future(second.kernel.handle_message(request))
+        await settle()
+        assert not waiting.done()
+        assert second.kernel.state is SessionState.WAITING
+        assert second.kernel.queue_position == 1
+        assert len(pool.starts) == 1  # nothing boots while waiting
+        shown = [m for m in second.sent if m["header"]["msg_type"] == "display_data"]
+        (notice,) = shown
+        assert notice["parent_header"]["msg_id"] == request["header"]["msg_id"]
+        assert "all 1 session" not in notice["content"]["data"]["text/plain"]
+        assert "Waiting for a local session" in notice["content"]["data"]["text/plain"]
+        assert "next in line" in notice["content"]["data"]["text/plain"]
         first.kernel.close()
-        await second.request(execute("b = 1"))
+        await waiting
+        await settle()
+        after = types(second.sent[second.sent.index(notice) + 1 :])
+        assert after[0] == "clear_output"  # the waiting text goes before the real output
+        assert "execute_reply" in after
         assert second.kernel.state is SessionState.IDLE
+        assert second.states.count(SessionState.WAITING) >= 1
         assert len(pool.starts) == 2
+
+    asyncio.run(main())
+
+
+def test_waiting_places_update_in_the_cell() -> None:
+    async def main() -> None:
+        pool = Pool(Settings(warm_worker=False, max_local_sessions=1))
+        holder, second, third = Client(pool, "k1"), Client(pool, "k2"), Client(pool, "k3")
+        await holder.request(execute("a = 1"))
+        tasks = [
+            asyncio.ensure_future(c.kernel.handle_message(execute("x"))) for c in (second, third)
+        ]
+        await settle()
+        assert third.kernel.queue_position == 2
+        second.kernel.close()  # the explorer's Close on a waiting row: it leaves the line
+        await settle()
+        assert tasks[0].done()
+        assert third.kernel.queue_position == 1
+        updates = [m for m in third.sent if m["header"]["msg_type"] == "update_display_data"]
+        assert "next in line" in updates[-1]["content"]["data"]["text/plain"]
+        ids = {
+            m["content"]["transient"]["display_id"]
+            for m in third.sent
+            if "transient" in m["content"]
+        }
+        assert len(ids) == 1  # one output, updated in place
+
+    asyncio.run(main())
+
+
+def test_cancelling_a_wait_aborts_the_run_and_the_runs_queued_behind_it() -> None:
+    async def main() -> None:
+        pool = Pool(Settings(warm_worker=False, max_local_sessions=1))
+        holder, client = Client(pool, "k1"), Client(pool, "k2")
+        await holder.request(execute("a = 1"))
+        run_all = [execute(f"cell_{i} = {i}") for i in range(3)]
+        waiting = asyncio.ensure_future(client.kernel.handle_message(run_all[0]))
+        await settle()
+        await asyncio.sleep(0.002)  # header dates have millisecond resolution
+        assert client.kernel.cancel_wait()
+        await waiting
+        replies = [m for m in client.sent if m["header"]["msg_type"] == "execute_reply"]
+        assert [r["content"]["status"] for r in replies] == ["aborted"]
+        assert types(client.sent)[-3:] == ["clear_output", "execute_reply", "status"]
+        assert client.kernel.state is SessionState.UNBOUND
+        for queued in run_all[1:]:  # sent before the cancel: they never run either
+            sent = await client.request(queued)
+            assert types(sent) == ["execute_reply", "status"]
+            assert sent[0]["content"]["status"] == "aborted"
+        assert len(pool.starts) == 1
+        assert holder.kernel.state is SessionState.IDLE  # nothing else changed
+        await asyncio.sleep(0.002)
+        later = asyncio.ensure_future(client.kernel.handle_message(execute("later = 1")))
+        await settle()
+        assert client.kernel.state is SessionState.WAITING  # a run after the cancel waits again
+        client.kernel.cancel_wait()
+        await later
+
+    asyncio.run(main())
+
+
+def test_a_notebook_closed_while_waiting_leaves_the_line() -> None:
+    async def main() -> None:
+        pool = Pool(Settings(warm_worker=False, max_local_sessions=1))
+        holder, client = Client(pool, "k1"), Client(pool, "k2")
+        await holder.request(execute("a = 1"))
+        waiting = asyncio.ensure_future(client.kernel.handle_message(execute("b = 1")))
+        await settle()
+        client.kernel.dispose()
+        await waiting
+        assert client.kernel.state is SessionState.DEAD
+        assert pool.workers.limiter.waiting == 0
+        holder.kernel.close()
+        await settle()
+        assert len(pool.starts) == 1  # the dead notebook did not get a worker
+
+    asyncio.run(main())
+
+
+def test_runs_queued_behind_a_failed_start_are_aborted_not_retried() -> None:
+    async def main() -> None:
+        pool = Pool(NO_WARM)
+        client = Client(pool)
+        pool.fail_next.append(RuntimeError("the worker would not start"))
+        first, queued = execute("a = 1"), execute("b = 2")
+        await asyncio.sleep(0.002)  # header dates have millisecond resolution
+        await client.request(first)
+        sent = await client.request(queued)
+        assert types(sent) == ["execute_reply", "status"]
+        assert sent[0]["content"]["status"] == "aborted"
+        assert len(pool.starts) == 1
 
     asyncio.run(main())
 

@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from inkrider_lite.controller import workers as workers_module
-from inkrider_lite.controller.workers import NoLocalCapacity, Worker
+from inkrider_lite.controller.workers import WaitCancelled, Worker
 from inkrider_lite.protocol.messages import INTERNAL_SESSION
 from inkrider_lite.runtimes.settings import Settings
 
@@ -87,13 +87,122 @@ def test_release_disposes_and_frees_the_slot() -> None:
     asyncio.run(main())
 
 
-def test_no_capacity_is_a_clear_error_and_boots_nothing() -> None:
+def test_a_bind_beyond_the_cap_waits_and_boots_nothing_until_a_release() -> None:
     async def main() -> None:
         pool = Pool(Settings(warm_worker=False, max_local_sessions=1))
-        await pool.workers.acquire()
-        with pytest.raises(NoLocalCapacity, match="Shut Down Kernel"):
-            await pool.workers.acquire()
+        first = await pool.workers.acquire("a")
+        places: list[int | None] = []
+        second = asyncio.ensure_future(pool.workers.acquire("b", places.append))
+        await settle()
+        assert not second.done()
+        assert places == [1]
+        assert pool.workers.position("b") == 1
         assert len(pool.starts) == 1
+        pool.workers.release(first)
+        worker = await second
+        assert places == [1, None]
+        assert pool.workers.live == {worker.id: worker}
+        assert (pool.workers.budget.bound, pool.workers.limiter.waiting) == (1, 0)
+
+    asyncio.run(main())
+
+
+def test_waiting_sessions_are_served_first_come_first_served() -> None:
+    async def main() -> None:
+        pool = Pool(Settings(warm_worker=False, max_local_sessions=2))
+        held = [await pool.workers.acquire(name) for name in ("a", "b")]
+        places: dict[str, list[int | None]] = {"c": [], "d": [], "e": []}
+        waits = {
+            name: asyncio.ensure_future(pool.workers.acquire(name, places[name].append))
+            for name in ("c", "d", "e")
+        }
+        await settle()
+        assert [pool.workers.position(n) for n in ("c", "d", "e")] == [1, 2, 3]
+        pool.workers.release(held[0])
+        await settle()
+        assert waits["c"].done() and not waits["d"].done()
+        assert places["d"][-1] == 1 and places["e"][-1] == 2  # everybody moved up
+        assert pool.workers.budget.workers == 2  # never more than the cap
+
+    asyncio.run(main())
+
+
+def test_cancelled_wait_raises_and_frees_the_place_in_line() -> None:
+    async def main() -> None:
+        pool = Pool(Settings(warm_worker=False, max_local_sessions=1))
+        first = await pool.workers.acquire("a")
+        waiting = asyncio.ensure_future(pool.workers.acquire("b"))
+        later = asyncio.ensure_future(pool.workers.acquire("c"))
+        await settle()
+        assert pool.workers.cancel_wait("b")
+        assert not pool.workers.cancel_wait("b")  # only once
+        with pytest.raises(WaitCancelled):
+            await waiting
+        assert pool.workers.position("c") == 1
+        pool.workers.release(first)
+        await later
+        assert len(pool.starts) == 2
+
+    asyncio.run(main())
+
+
+def test_no_warm_worker_takes_a_slot_somebody_waits_for() -> None:
+    async def main() -> None:
+        pool = Pool(Settings(max_local_sessions=1))
+        first = await pool.workers.acquire("a")
+        waiting = asyncio.ensure_future(pool.workers.acquire("b"))
+        await settle()
+        pool.workers.release(first)
+        pool.workers.ensure_warm()
+        await waiting
+        assert pool.workers.warm_worker_count == 0
+        assert pool.workers.budget.workers == 1
+
+    asyncio.run(main())
+
+
+def test_raising_the_cap_lets_waiting_sessions_in() -> None:
+    async def main() -> None:
+        pool = Pool(Settings(warm_worker=False, max_local_sessions=1))
+        await pool.workers.acquire("a")
+        waiting = asyncio.ensure_future(pool.workers.acquire("b"))
+        await settle()
+        pool.workers.apply_settings(Settings(warm_worker=False, max_local_sessions=2))
+        await waiting
+        assert pool.workers.budget.bound == 2
+
+    asyncio.run(main())
+
+
+def test_a_waiting_task_cancelled_after_its_grant_passes_the_slot_on() -> None:
+    async def main() -> None:
+        pool = Pool(Settings(warm_worker=False, max_local_sessions=1))
+        first = await pool.workers.acquire("a")
+        doomed = asyncio.ensure_future(pool.workers.acquire("b"))
+        heir = asyncio.ensure_future(pool.workers.acquire("c"))
+        await settle()
+        pool.workers.release(first)  # "b" is granted ...
+        doomed.cancel()  # ... but its task is cancelled before it resumes
+        worker = await heir
+        assert doomed.cancelled()
+        assert pool.workers.live == {worker.id: worker}
+        assert pool.workers.budget.bound == 1
+
+    asyncio.run(main())
+
+
+def test_a_failed_boot_after_waiting_passes_the_slot_on() -> None:
+    async def main() -> None:
+        pool = Pool(Settings(warm_worker=False, max_local_sessions=1))
+        first = await pool.workers.acquire("a")
+        failing = asyncio.ensure_future(pool.workers.acquire("b"))
+        heir = asyncio.ensure_future(pool.workers.acquire("c"))
+        await settle()
+        pool.fail_next.append(OSError("boot failed"))
+        pool.workers.release(first)
+        with pytest.raises(OSError):
+            await failing
+        await heir
         assert pool.workers.budget.bound == 1
 
     asyncio.run(main())

@@ -1,0 +1,368 @@
+"""The Session Explorer: every live InkRider session, with Interrupt and Close.
+
+A Lumino widget whose DOM this module builds and owns. It opens in the shell's right area (in
+JupyterLab and in Jupyter Notebook alike) from the Tools menu, the command palette and the
+status item. What a row says comes from `sessions.explorer_rows`; here it only goes into the
+page, always as text (`textContent`, `setAttribute`), never as markup. While the panel is hidden
+a refresh costs nothing: it is drawn again when it shows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from typing import TYPE_CHECKING, Any
+
+from .._compat import compat
+from ..sessions.explorer_rows import EMPTY_TEXT, UNKNOWN, SessionRow, rows_for
+
+if TYPE_CHECKING:
+    from .app import Controller
+
+EXPLORER_ID = "inkrider-session-explorer"
+OPEN_COMMAND = "inkrider:open-session-explorer"
+TOOLS_MENU_ID = "inkrider-tools-menu"
+TOOLS_MENU_RANK = 900
+RIGHT_AREA_RANK = 1000
+PALETTE_CATEGORY = "InkRider"
+
+# Fixed text, scoped to the panel; only JupyterLab's theme variables for colours and sizes.
+CSS = f"""
+#{EXPLORER_ID} {{
+  display: flex; flex-direction: column; overflow-y: auto; min-width: 220px;
+  background: var(--jp-layout-color1); color: var(--jp-ui-font-color1);
+  font-family: var(--jp-ui-font-family); font-size: var(--jp-ui-font-size1);
+}}
+#{EXPLORER_ID} .inkrider-explorer-header {{
+  display: flex; align-items: center; gap: 8px; padding: 6px 8px;
+  border-bottom: var(--jp-border-width) solid var(--jp-border-color2);
+}}
+#{EXPLORER_ID} .inkrider-explorer-title {{
+  font-weight: 600; text-transform: uppercase; letter-spacing: 0.5px;
+  font-size: var(--jp-ui-font-size0);
+}}
+#{EXPLORER_ID} .inkrider-explorer-count {{ flex: 1; color: var(--jp-ui-font-color2); }}
+#{EXPLORER_ID} .inkrider-session-empty {{ padding: 12px 8px; color: var(--jp-ui-font-color2); }}
+#{EXPLORER_ID} .inkrider-session-row {{
+  display: flex; flex-direction: column; gap: 3px; padding: 6px 8px;
+  border-bottom: var(--jp-border-width) solid var(--jp-border-color2);
+}}
+#{EXPLORER_ID} .inkrider-session-line {{ display: flex; align-items: center; gap: 6px; }}
+#{EXPLORER_ID} .inkrider-session-path {{ font-weight: 600; overflow-wrap: anywhere; }}
+#{EXPLORER_ID} .inkrider-session-meta {{
+  flex-wrap: wrap; column-gap: 10px; row-gap: 2px; color: var(--jp-ui-font-color2);
+}}
+#{EXPLORER_ID} .inkrider-session-label {{ color: var(--jp-ui-font-color3); }}
+#{EXPLORER_ID} .inkrider-session-state {{ flex: 1; min-width: 0; }}
+#{EXPLORER_ID} .inkrider-session-state::before {{
+  content: ""; display: inline-block; width: 8px; height: 8px; border-radius: 50%;
+  margin-right: 4px; background: var(--jp-ui-font-color3);
+}}
+#{EXPLORER_ID} [data-state="idle"] .inkrider-session-state::before {{
+  background: var(--jp-success-color1);
+}}
+#{EXPLORER_ID} [data-state="busy"] .inkrider-session-state::before {{
+  background: var(--jp-warn-color1);
+}}
+#{EXPLORER_ID} [data-state="starting"] .inkrider-session-state::before,
+#{EXPLORER_ID} [data-state="installing"] .inkrider-session-state::before {{
+  background: var(--jp-brand-color1);
+}}
+#{EXPLORER_ID} .inkrider-session-packages-line {{ color: var(--jp-ui-font-color2); }}
+#{EXPLORER_ID} .inkrider-session-packages {{ overflow-wrap: anywhere; }}
+#{EXPLORER_ID} button.jp-Button {{
+  height: 22px; min-height: 22px; line-height: 22px; padding: 0 8px; flex: none;
+  font-size: var(--jp-ui-font-size0); letter-spacing: 0;
+}}
+#{EXPLORER_ID} button.jp-Button:disabled {{ opacity: 0.4; cursor: default; }}
+"""
+
+#: Classes of the buttons; jp-mod-styled gives them the theme's look.
+BUTTON_CLASS = {
+    "interrupt": "jp-Button jp-mod-small jp-mod-styled jp-mod-accept",
+    "close": "jp-Button jp-mod-small jp-mod-styled jp-mod-reject",
+    "close-all": "jp-Button jp-mod-small jp-mod-styled jp-mod-reject",
+}
+
+
+class _RowView:
+    """The nodes of one row, kept so that a refresh only touches what changed."""
+
+    def __init__(self, document: Any, kernel_id: str) -> None:
+        self.row: SessionRow | None = None
+        el = self.element = _element(document, "div", "inkrider-session-row")
+        el.setAttribute("data-kernel-id", kernel_id)
+        el.setAttribute("role", "listitem")
+
+        # The path on a line of its own, whole: in a narrow side panel, cut paths look alike.
+        self.path = _child(document, el, "div", "inkrider-session-path")
+        status = _child(document, el, "div", "inkrider-session-line")
+        self.state = _child(document, status, "span", "inkrider-session-state")
+        self.interrupt = _button(document, status, "interrupt", "Interrupt")
+        self.close = _button(document, status, "close", "Close")
+
+        meta = _child(document, el, "div", "inkrider-session-line inkrider-session-meta")
+        self.runtime = _labelled(document, meta, "Runtime", "inkrider-session-runtime")
+        self.started = _labelled(document, meta, "Started", "inkrider-session-started")
+        self.memory = _labelled(document, meta, "Memory", "inkrider-session-memory")
+
+        self.packages_line = _child(document, el, "div", "inkrider-session-packages-line")
+        self.packages = _labelled(
+            document, self.packages_line, "Packages", "inkrider-session-packages"
+        )
+
+    def update(self, row: SessionRow) -> None:
+        old = self.row
+        if old == row:
+            return
+        self.row = row
+        if old is None or old.path != row.path:
+            self.path.textContent = row.path
+            self.interrupt.setAttribute("aria-label", f"Interrupt {row.path}")
+            self.close.setAttribute("aria-label", f"Close the session of {row.path}")
+        if old is None or old.state != row.state:
+            self.element.setAttribute("data-state", row.state)
+        _set_text(self.state, row.state_text, old and old.state_text)
+        _set_text(self.runtime, row.runtime, old and old.runtime)
+        _set_text(self.started, row.started_text, old and old.started_text)
+        _set_text(self.memory, row.memory_text, old and old.memory_text)
+        _set_text(self.packages, row.packages_text, old and old.packages_text)
+        if old is None or old.packages_detail != row.packages_detail:
+            self.packages_line.setAttribute("title", row.packages_detail)
+        self.packages_line.hidden = row.packages_text == UNKNOWN
+        self.interrupt.disabled = not row.can_interrupt
+        self.close.disabled = not row.can_close
+        self.interrupt.title = (
+            "Stop the running cell" if row.can_interrupt else "Nothing is running"
+        )
+        self.close.title = "End this session: its variables are lost; the notebook stays open"
+
+
+class SessionExplorer:
+    """The panel of one controller."""
+
+    def __init__(self, controller: Controller, widgets: Any) -> None:
+        self._controller = controller
+        widget = self.widget = widgets.Widget.new()
+        widget.id = EXPLORER_ID
+        widget.addClass("inkrider-session-explorer")
+        widget.title.label = "Sessions"
+        widget.title.caption = "InkRider Session Explorer"
+        node = widget.node
+        document = self._document = node.ownerDocument
+
+        style = document.createElement("style")
+        style.textContent = CSS
+        node.appendChild(style)
+
+        header = _child(document, node, "div", "inkrider-explorer-header")
+        title = _child(document, header, "span", "inkrider-explorer-title")
+        title.textContent = "Sessions"
+        self._count = _child(document, header, "span", "inkrider-explorer-count")
+        self._close_all = _button(document, header, "close-all", "Close all")
+        self._close_all.title = "End every session; the notebooks stay open"
+
+        self._empty = _child(document, node, "div", "inkrider-session-empty")
+        self._empty.textContent = EMPTY_TEXT
+        self._list = _child(document, node, "div", "inkrider-session-list")
+        self._list.setAttribute("role", "list")
+        self._views: dict[str, _RowView] = {}
+        self._order: list[str] = []
+
+        on_click = compat.create_proxy(self._on_click)
+        on_show = compat.create_proxy(lambda *_: self.render())
+        on_sessions = compat.create_proxy(lambda *_: self.refresh())
+        controller._proxies.extend([on_click, on_show, on_sessions])
+        node.addEventListener("click", on_click)
+        # A notebook renamed or moved: its row follows.
+        self._sessions = controller._handles.app.serviceManager.sessions
+        self._sessions.runningChanged.connect(on_sessions)
+        # Lumino calls this on the instance: drawn again whenever it comes into view.
+        widget.onAfterShow = on_show
+
+    @property
+    def visible(self) -> bool:
+        return bool(self.widget.isVisible)
+
+    def refresh(self) -> None:
+        if self.visible:
+            self.render()
+
+    def render(self) -> None:
+        rows = rows_for(self._controller.sessions.values(), paths=self._controller.notebook_paths())
+        wanted = [row.kernel_id for row in rows]
+        for kernel_id in set(self._views) - set(wanted):
+            self._list.removeChild(self._views.pop(kernel_id).element)
+        for row in rows:
+            view = self._views.get(row.kernel_id)
+            if view is None:
+                view = self._views[row.kernel_id] = _RowView(self._document, row.kernel_id)
+            view.update(row)
+        if wanted != self._order:
+            # appendChild moves a node that is already there; only when the order changed.
+            for kernel_id in wanted:
+                self._list.appendChild(self._views[kernel_id].element)
+            self._order = wanted
+        count = len(rows)
+        self._count.textContent = f"{count} live" if count else ""
+        self._empty.hidden = count > 0
+        self._close_all.disabled = not any(row.can_close for row in rows)
+
+    def _on_click(self, event: Any) -> None:
+        button = event.target.closest("button[data-action]")
+        if compat.is_null(button) or button.disabled:
+            return
+        action = button.getAttribute("data-action")
+        if action == "close-all":
+            _close_all(self._controller)
+            return
+        row = button.closest(".inkrider-session-row")
+        kernel_id = None if compat.is_null(row) else row.getAttribute("data-kernel-id")
+        if compat.is_null(kernel_id):
+            return
+        if action == "close":
+            _call(self._controller, "close_session", kernel_id)
+        elif action == "interrupt":
+            _call(self._controller, "interrupt_session", kernel_id)
+        self.refresh()
+
+
+_explorers: dict[int, SessionExplorer] = {}
+_widgets: dict[int, Any] = {}
+_tasks: set[asyncio.Future[None]] = set()  # actions under way, kept from the collector
+
+
+def install(controller: Controller, widgets: Any) -> None:
+    """The command, its palette entry, and the Tools menu that holds it. The panel itself is
+    made on first open."""
+    handles = controller._handles
+    app = handles.app
+    _widgets[id(controller)] = widgets
+    execute = compat.create_proxy(lambda *_: show(controller))
+    controller._proxies.append(execute)
+    app.commands.addCommand(
+        OPEN_COMMAND,
+        compat.to_js(
+            {
+                "label": "Session Explorer",
+                "caption": "Every InkRider session: its state, memory and packages; "
+                "interrupt or close it",
+                "execute": execute,
+            }
+        ),
+    )
+    if handles.palette is not None:
+        handles.palette.addItem(
+            compat.to_js({"command": OPEN_COMMAND, "category": PALETTE_CATEGORY})
+        )
+    if handles.mainMenu is not None:
+        try:
+            menu = _tools_menu(handles.mainMenu, app, widgets)
+            menu.addItem(compat.to_js({"command": OPEN_COMMAND}))
+        except Exception as error:  # the palette and the status item still open it
+            compat.log_error("could not add the Tools menu", error)
+
+
+def _tools_menu(main_menu: Any, app: Any, widgets: Any) -> Any:
+    """JupyterLab has no Tools menu: make one, or join one another extension made."""
+    for menu in main_menu.menus:
+        if menu.id == TOOLS_MENU_ID or menu.title.label == "Tools":
+            return menu
+    menu = widgets.Menu.new(compat.to_js({"commands": app.commands}))
+    menu.id = TOOLS_MENU_ID
+    menu.title.label = "Tools"
+    main_menu.addMenu(menu, True, compat.to_js({"rank": TOOLS_MENU_RANK}))
+    return menu
+
+
+def show(controller: Controller) -> None:
+    """Open the explorer in the right area, making it on first use, and bring it into view."""
+    explorer = _explorers.get(id(controller))
+    widgets = _widgets.get(id(controller))
+    if explorer is None or explorer.widget.isDisposed:
+        if widgets is None:  # install() never ran
+            return
+        explorer = _explorers[id(controller)] = SessionExplorer(controller, widgets)
+    shell = controller._handles.app.shell
+    if compat.is_null(explorer.widget.parent):
+        shell.add(explorer.widget, "right", compat.to_js({"rank": RIGHT_AREA_RANK}))
+    shell.activateById(EXPLORER_ID)
+    if not explorer.visible and hasattr(shell, "expandRight"):
+        # Jupyter Notebook's shell; older ones do not find right-area widgets by id.
+        shell.expandRight(EXPLORER_ID)
+    explorer.render()
+
+
+def refresh(controller: Controller) -> None:
+    explorer = _explorers.get(id(controller))
+    if explorer is not None:
+        explorer.refresh()
+
+
+def _close_all(controller: Controller) -> None:
+    try:
+        controller.close_all_sessions()
+    except Exception as error:
+        compat.log_error("closing every session failed", error)
+
+
+def _call(controller: Controller, name: str, kernel_id: str) -> None:
+    method = getattr(controller, name, None)
+    if method is None:
+        compat.log_error(f"the controller cannot {name.replace('_', ' ')} yet")
+        return
+    try:
+        _settle(method(kernel_id))
+    except Exception as error:
+        compat.log_error(f"{name}({kernel_id}) failed", error)
+
+
+def _settle(result: Any) -> None:
+    """Run what an action handed back, if it is still to be awaited; report its failure."""
+    if not inspect.isawaitable(result):
+        return
+
+    async def wait() -> None:
+        try:
+            await result
+        except Exception as error:
+            compat.log_error("a Session Explorer action failed", error)
+
+    task = asyncio.ensure_future(wait())
+    _tasks.add(task)
+    task.add_done_callback(_tasks.discard)
+
+
+# -- building nodes, as text only ------------------------------------------------------------
+
+
+def _element(document: Any, tag: str, classes: str) -> Any:
+    element = document.createElement(tag)
+    element.className = classes
+    return element
+
+
+def _child(document: Any, parent: Any, tag: str, classes: str) -> Any:
+    element = _element(document, tag, classes)
+    parent.appendChild(element)
+    return element
+
+
+def _button(document: Any, parent: Any, action: str, text: str) -> Any:
+    button = _child(document, parent, "button", BUTTON_CLASS[action])
+    button.type = "button"
+    button.setAttribute("data-action", action)
+    button.textContent = text
+    return button
+
+
+def _labelled(document: Any, parent: Any, label: str, classes: str) -> Any:
+    """A muted label, then the value's own span, e.g. "Started" 14:03:22."""
+    pair = _child(document, parent, "span", "inkrider-session-field")
+    _child(document, pair, "span", "inkrider-session-label").textContent = f"{label} "
+    return _child(document, pair, "span", classes)
+
+
+def _set_text(node: Any, text: str, old: str | None) -> None:
+    if text != old:
+        node.textContent = text

@@ -1,0 +1,82 @@
+"""The notification a run gets when it must wait for a local session slot.
+
+One per waiting session, with its choices: open the Session Explorer to close a session, wait
+(first come, first served), or cancel the run. It goes away once the session gets its slot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from .._compat import compat
+from ..sessions.lifecycle import SessionState
+
+if TYPE_CHECKING:
+    from .app import Controller
+    from .routing_kernel import RoutingKernel
+
+EXPLORER_COMMAND = "inkrider:open-session-explorer"
+#: Seconds before a dismissed notice's callback proxies are freed; a click may be in flight.
+PROXY_GRACE = 10.0
+
+
+def line_message(path: str | None, cap: int) -> str:
+    sessions = "The local session is" if cap == 1 else f"All {cap} local sessions are"
+    name = path or "This notebook"
+    return (
+        f"{sessions} in use. {name} waits for the next one that frees up. "
+        "Close a session you no longer need in the Session Explorer, or cancel this run."
+    )
+
+
+class LineNotices:
+    def __init__(self, controller: Controller) -> None:
+        self._controller = controller
+        self._shown: dict[str, tuple[Any, list[Any]]] = {}
+
+    def update(self, kernel: RoutingKernel) -> None:
+        waiting = kernel.state is SessionState.WAITING
+        if waiting and kernel.id not in self._shown:
+            self._show(kernel)
+        elif not waiting and kernel.id in self._shown:
+            self._dismiss(kernel.id)
+
+    def _show(self, kernel: RoutingKernel) -> None:
+        notification = self._controller.notification
+        if notification is None:
+            return
+        app = self._controller.app
+
+        def open_explorer(*_: Any) -> None:
+            app.commands.execute(EXPLORER_COMMAND)
+
+        def cancel(*_: Any) -> None:
+            kernel.cancel_wait()
+
+        proxies = [
+            compat.create_proxy(open_explorer),
+            compat.create_proxy(lambda *_: None),  # Wait: stay in line; clicking dismisses
+            compat.create_proxy(cancel),
+        ]
+        actions = [
+            {"label": "Open Session Explorer", "callback": proxies[0], "displayType": "accent"},
+            {"label": "Wait", "callback": proxies[1], "displayType": "default"},
+            {"label": "Cancel", "callback": proxies[2], "displayType": "warn"},
+        ]
+        notice_id = notification.emit(
+            line_message(
+                self._controller.notebook_paths().get(kernel.id),
+                self._controller.workers.budget.cap,
+            ),
+            "warning",
+            compat.to_js({"autoClose": False, "actions": actions}),
+        )
+        self._shown[kernel.id] = (notice_id, proxies)
+
+    def _dismiss(self, kernel_id: str) -> None:
+        notice_id, proxies = self._shown.pop(kernel_id)
+        self._controller.notification.dismiss(notice_id)
+        loop = asyncio.get_event_loop()
+        for proxy in proxies:
+            loop.call_later(PROXY_GRACE, compat.destroy_proxy, proxy)

@@ -1,0 +1,165 @@
+"""What the Session Explorer shows for each session, as plain text. Pure logic.
+
+The panel (controller/explorer.py) puts these strings into the page with `textContent` only, so
+nothing here escapes anything: a notebook called `<b>x</b>.ipynb` is shown as those characters.
+Sizes are decimal: 1 MB is 1,000,000 bytes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+#: Shown where a value is not known.
+UNKNOWN = "—"
+UNTITLED = "(untitled)"
+EMPTY_TEXT = "No sessions yet. A session starts when you run a cell."
+
+#: States the explorer lists. Unbound sessions have no interpreter, so nothing to show; dead
+#: ones leave the registry right after their last change.
+BOUND_STATES = ("starting", "installing", "idle", "busy")
+WAITING = "waiting"
+CLOSABLE_STATES = frozenset({WAITING, *BOUND_STATES})
+
+LocalTime = Callable[[float], time.struct_time]
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    kernel_id: str
+    path: str
+    runtime: str
+    state_text: str
+    started_text: str
+    memory_text: str
+    packages_text: str
+    can_interrupt: bool
+    can_close: bool
+    #: The bare state ("idle", "waiting", ...), for styling and tests.
+    state: str = ""
+    #: A longer account of the requirements install (file, lines not installed and why).
+    packages_detail: str = ""
+
+
+def state_name(state: Any) -> str:
+    """ "idle" for SessionState.IDLE (a StrEnum) or for the string itself."""
+    return str(getattr(state, "value", state))
+
+
+def state_text(state: str, queue_position: int | None) -> str:
+    if state == WAITING and queue_position is not None:
+        return f"waiting (#{queue_position} in queue)"
+    return state
+
+
+def started_text(started_at: float | None, localtime: LocalTime = time.localtime) -> str:
+    if started_at is None:
+        return UNKNOWN
+    return time.strftime("%H:%M:%S", localtime(started_at))
+
+
+def memory_text(memory_bytes: int | None) -> str:
+    if memory_bytes is None or memory_bytes < 0:
+        return UNKNOWN
+    megabytes = memory_bytes / 1_000_000
+    if megabytes >= 1000:
+        return f"{megabytes / 1000:.1f} GB"
+    if megabytes >= 10:
+        return f"{megabytes:.0f} MB"
+    return f"{megabytes:.1f} MB"
+
+
+def _lines(count: int) -> str:
+    return f"{count} line" if count == 1 else f"{count} lines"
+
+
+def packages_text(requirements: Any) -> str:
+    """One line about a requirements install: each new package with its version, then how
+    many lines of the file were not installed. "—" when the session installed nothing."""
+    if not isinstance(requirements, dict):
+        return UNKNOWN
+    installed = [
+        f"{p.get('name', '?')} {p.get('version', '')}".strip()
+        for p in requirements.get("installed") or []
+        if isinstance(p, dict)
+    ]
+    problems = requirements.get("problems") or []
+    text = ", ".join(installed) if installed else "no new packages"
+    if problems:
+        text += f" ({_lines(len(problems))} not installed)"
+    return text
+
+
+def packages_detail(requirements: Any) -> str:
+    """What the row's tooltip says: the file, then each line not installed and why."""
+    if not isinstance(requirements, dict):
+        return ""
+    parts = []
+    if requirements.get("file"):
+        seconds = requirements.get("seconds")
+        took = f" in {seconds:.1f} s" if isinstance(seconds, int | float) else ""
+        parts.append(f"From {requirements['file']}{took}")
+    for problem in requirements.get("problems") or []:
+        if isinstance(problem, dict):
+            parts.append(
+                f"line {problem.get('line', '?')}: {problem.get('text', '')}"
+                f" — {problem.get('reason', 'not installed')}"
+            )
+    return "\n".join(parts)
+
+
+def path_text(session: Any, path: str | None = None) -> str:
+    """The notebook's path. A kernel itself only knows its folder (`location`): the path comes
+    from JupyterLab's sessions, or from the kernel's `path` once it has one."""
+    if path:
+        return path
+    if known := getattr(session, "path", None):
+        return str(known)
+    folder = getattr(session, "location", "")
+    return f"{folder}/" if folder else UNTITLED
+
+
+def row_for(
+    session: Any, localtime: LocalTime = time.localtime, path: str | None = None
+) -> SessionRow:
+    state = state_name(getattr(session, "state", ""))
+    requirements = getattr(session, "requirements", None)
+    return SessionRow(
+        kernel_id=str(session.id),
+        path=path_text(session, path),
+        runtime=getattr(session, "runtime_label", None) or "local",
+        state_text=state_text(state, getattr(session, "queue_position", None)),
+        started_text=started_text(getattr(session, "started_at", None), localtime),
+        memory_text=memory_text(getattr(session, "memory_bytes", None)),
+        packages_text=packages_text(requirements),
+        can_interrupt=state == "busy",
+        can_close=state in CLOSABLE_STATES,
+        state=state,
+        packages_detail=packages_detail(requirements),
+    )
+
+
+def rows_for(
+    sessions: Iterable[Any],
+    localtime: LocalTime = time.localtime,
+    paths: Mapping[str, str] | None = None,
+) -> list[SessionRow]:
+    """The rows to show, in order: sessions with an interpreter by start time (those still
+    starting last, as they came), then the waiting ones by their place in the queue.
+    `paths` maps kernel ids to notebook paths."""
+    paths = paths or {}
+    bound: list[tuple[float, int, Any]] = []
+    waiting: list[tuple[float, int, Any]] = []
+    for order, session in enumerate(sessions):
+        state = state_name(getattr(session, "state", ""))
+        if state in BOUND_STATES:
+            started = getattr(session, "started_at", None)
+            bound.append((float("inf") if started is None else started, order, session))
+        elif state == WAITING:
+            position = getattr(session, "queue_position", None)
+            waiting.append((float("inf") if position is None else position, order, session))
+    return [
+        row_for(s, localtime, paths.get(str(s.id))) for *_, s in sorted(bound) + sorted(waiting)
+    ]
