@@ -293,6 +293,11 @@ def show(controller: Controller) -> None:
     explorer.render()
 
 
+def is_visible(controller: Controller) -> bool:
+    explorer = _explorers.get(id(controller))
+    return explorer is not None and explorer.visible
+
+
 def refresh(controller: Controller) -> None:
     explorer = _explorers.get(id(controller))
     if explorer is not None:

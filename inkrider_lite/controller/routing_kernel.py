@@ -175,6 +175,17 @@ class RoutingKernel:
         """Place in line for a local slot (1 = next), while waiting."""
         return self._workers.position(self.id) if self.state is SessionState.WAITING else None
 
+    def interrupt(self) -> str:
+        """Stop what runs now. Returns what happened: "cancelled" (a run waiting for a slot),
+        "interrupted", "idle" (nothing ran), or "unsupported" (this worker cannot be
+        interrupted, e.g. the page is not cross-origin isolated)."""
+        if self.state is SessionState.WAITING:
+            return "cancelled" if self.cancel_wait() else "idle"
+        worker = self.worker
+        if worker is None or self.state is not SessionState.BUSY:
+            return "idle"
+        return "interrupted" if worker.interrupt() else "unsupported"
+
     def cancel_wait(self) -> bool:
         """Stop waiting for a slot: the run that waited is aborted."""
         return self._workers.cancel_wait(self.id)

@@ -69,6 +69,19 @@ class Worker:
             self._listeners.pop(msg_id, None)
         return execute_outcome(replies)
 
+    @property
+    def can_interrupt(self) -> bool:
+        """Only on a cross-origin isolated page does the worker's Pyodide have an interrupt
+        buffer (see the loader's startWorkerKernel)."""
+        return callable(getattr(self.real, "inkriderInterrupt", None))
+
+    def interrupt(self) -> bool:
+        """Raise KeyboardInterrupt in the running code; False if this worker cannot."""
+        if not self.can_interrupt:
+            return False
+        self.real.inkriderInterrupt()
+        return True
+
     def dispose(self) -> None:
         self.owner = None
         if self.real is not None:

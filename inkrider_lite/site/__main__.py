@@ -19,13 +19,18 @@ def main() -> None:
     serve_cmd.add_argument("--root", type=Path, default=Path.cwd())
     serve_cmd.add_argument("--port", type=int, default=8000)
     serve_cmd.add_argument("--vanilla", action="store_true", help="serve the vanilla site")
+    serve_cmd.add_argument(
+        "--no-isolation",
+        action="store_true",
+        help="leave out the COOP/COEP headers, as a plain static host would (no interrupt)",
+    )
     args = parser.parse_args()
     if args.command == "build":
         output = build(args.root.resolve(), vanilla=args.vanilla)
         print(f"built {output}")
     else:
         sub_dir = "vanilla-site" if args.vanilla else "site"
-        serve(args.root.resolve() / "build" / sub_dir, args.port)
+        serve(args.root.resolve() / "build" / sub_dir, args.port, isolated=not args.no_isolation)
 
 
 if __name__ == "__main__":

@@ -9,9 +9,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import mimetypes
+from collections.abc import Callable
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
+from urllib.parse import parse_qs, urlsplit
 
 _TYPES = {
     ".mjs": "text/javascript",
@@ -22,6 +24,30 @@ _TYPES = {
     ".snapshot": "application/octet-stream",
 }
 
+#: For a wheel asked for by its content hash: the bytes behind that URL never change.
+IMMUTABLE = "public, max-age=31536000, immutable"
+#: For everything else: revalidate every time (a 304 when unchanged), so that a rebuilt site
+#: never mixes with a cached older one.
+REVALIDATE = "no-cache"
+
+#: `on_request(method, path, status)`, called once per response the server sends.
+RequestHook = Callable[[str, str, int], None]
+
+
+def cache_control(path: str) -> str:
+    """The Cache-Control of a successful response for the request path `path`.
+
+    The site's package indexes link every wheel as `NAME.whl?sha256=DIGEST` (piplite's
+    `all.json` does the same), so such a URL names one exact file: a browser can keep it for
+    good, and a second session, or the same one after a reload, installs its packages without
+    a single request. A rebuilt wheel gets a new digest, hence a new URL. Wheels that Pyodide
+    loads by bare name (the kernel's own, from its lock) are revalidated like the rest.
+    """
+    parts = urlsplit(path)
+    if parts.path.endswith(".whl") and parse_qs(parts.query).get("sha256"):
+        return IMMUTABLE
+    return REVALIDATE
+
 
 class SiteHandler(SimpleHTTPRequestHandler):
     extensions_map: ClassVar[dict[str, str]] = {**SimpleHTTPRequestHandler.extensions_map, **_TYPES}
@@ -29,22 +55,58 @@ class SiteHandler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass  # request logs would drown the test output
 
+    #: Cross-origin isolation gives the page SharedArrayBuffer, which interrupting a running
+    #: cell needs. Every resource of the site is same-origin, so nothing else changes.
+    isolated: ClassVar[bool] = True
+
+    _status: int = 0
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        self._status = int(code)
+        super().send_response(code, message)
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        hook: RequestHook | None = getattr(self.server, "on_request", None)
+        if hook is not None:
+            hook(self.command or "", self.path, self._status)
+
     def end_headers(self) -> None:
-        # Revalidate every time: a rebuilt site must never mix with a cached older one.
-        self.send_header("Cache-Control", "no-cache")
+        ok = self._status == 200
+        self.send_header("Cache-Control", cache_control(self.path) if ok else REVALIDATE)
+        if self.isolated:
+            self.send_header("Cross-Origin-Opener-Policy", "same-origin")
+            self.send_header("Cross-Origin-Embedder-Policy", "require-corp")
         super().end_headers()
 
 
-def make_server(directory: Path, port: int, host: str = "127.0.0.1") -> ThreadingHTTPServer:
+class PlainSiteHandler(SiteHandler):
+    """A plain static host: no isolation headers, so no interrupt."""
+
+    isolated: ClassVar[bool] = False
+
+
+def make_server(
+    directory: Path,
+    port: int,
+    host: str = "127.0.0.1",
+    *,
+    isolated: bool = True,
+    on_request: RequestHook | None = None,
+) -> ThreadingHTTPServer:
+    """A server for `directory`; `on_request`, if given, hears of every response (from the
+    server's threads), e.g. for a test that counts downloads."""
     mimetypes.add_type("text/javascript", ".mjs")
-    handler = functools.partial(SiteHandler, directory=str(directory))
+    handler = functools.partial(
+        SiteHandler if isolated else PlainSiteHandler, directory=str(directory)
+    )
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
+    server.on_request = on_request  # type: ignore[attr-defined]
     return server
 
 
-def serve(directory: Path, port: int) -> None:
-    server = make_server(directory, port)
+def serve(directory: Path, port: int, *, isolated: bool = True) -> None:
+    server = make_server(directory, port, isolated=isolated)
     print(f"serving {directory} at http://127.0.0.1:{server.server_address[1]}/", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()

@@ -53,6 +53,51 @@
     return { pyodide, fromSnapshot };
   }
 
+  // Every Pyodide kernel worker is made here. On a cross-origin isolated page pyodide-kernel
+  // 0.8.6 would pick its `coincident` worker, and coincident 1.2.3 assumes Atomics.waitAsync
+  // always returns a promise: when the worker answers before the page starts waiting, Chromium
+  // returns {async: false, value: 'not-equal'} instead, `.value.then` throws, and the
+  // execute_reply is lost (about 1 run in 8 stays [*]). So the kernel is built while the page
+  // reads as not isolated, which gives the comlink worker, whose replies are plain messages.
+  // Isolation still gives SharedArrayBuffer, all that Pyodide's interrupt needs: the buffer goes
+  // to the worker's Pyodide through comlink, and `interrupt()` writes SIGINT into it.
+  let hidingIsolation = 0;
+  const isolationGetter = Object.getOwnPropertyDescriptor(window, 'crossOriginIsolated');
+  function hideIsolation(hide) {
+    if (hide ? hidingIsolation++ > 0 : --hidingIsolation > 0) return;
+    if (hide) Object.defineProperty(window, 'crossOriginIsolated', { value: false, configurable: true });
+    else if (isolationGetter) Object.defineProperty(window, 'crossOriginIsolated', isolationGetter);
+    else delete window.crossOriginIsolated;
+  }
+
+  async function startWorkerKernel(original, options) {
+    const isolated = window.crossOriginIsolated === true;
+    if (!isolated) return original(options);
+    hideIsolation(true);
+    let kernel;
+    try {
+      kernel = await original(options);
+    } finally {
+      hideIsolation(false);
+    }
+    const signal = new Uint8Array(new SharedArrayBuffer(1));
+    const execute = kernel.executeRequest.bind(kernel);
+    // A press while nothing ran must not stop the next cell.
+    kernel.executeRequest = (content) => { signal[0] = 0; return execute(content); };
+    await kernel.ready;
+    await kernel._remoteKernel._pyodide.setInterruptBuffer(signal);
+    kernel.inkriderInterrupt = () => { signal[0] = 2; }; // SIGINT
+    return kernel;
+  }
+
+  // The worker's wasm heap in bytes; undefined while its Python is busy (it answers later).
+  function workerMemory(kernel) {
+    const heap = kernel._remoteKernel && kernel._remoteKernel._pyodide._module.HEAP8.length;
+    if (!heap) return Promise.resolve(undefined);
+    const late = new Promise((resolve) => setTimeout(() => resolve(undefined), 1000));
+    return Promise.race([Promise.resolve(heap).catch(() => undefined), late]);
+  }
+
   // What JupyterLite holds for every notebook kernel. It exists at once, before Python is up
   // (as a plain Pyodide kernel does, whose worker also boots behind `ready`), so a notebook never
   // waits for its session object. Python decides everything: it makes the routing kernel behind
@@ -85,7 +130,10 @@
       },
     };
     shell.ready = controller
-      .then((ready) => ready.create_kernel(original, options, shell), () => original(options))
+      .then(
+        (ready) => ready.create_kernel(original, options, shell),
+        () => startWorkerKernel(original, options),
+      )
       .then((kernel) => {
         inner = kernel;
         kernel.disposed.connect(() => slots.forEach((fn) => fn(shell)));
@@ -128,12 +176,26 @@
         const coreutils = await requireShared('@jupyterlab/coreutils');
         const { pyodide, fromSnapshot } = await bootPython(coreutils);
         const handles = {
-          app, kernelspecs, originals, requireShared, fromSnapshot,
+          app, kernelspecs, originals, requireShared, fromSnapshot, startWorkerKernel, workerMemory,
+          isolated: window.crossOriginIsolated === true,
           siteUrl: new URL('../../../', scriptUrl).href,
           openWindow: (url) => window.open(url, '_blank', 'noopener'),
         };
         // undefined, not null, for a missing service: Python sees undefined as None.
         plugin.optionalNames.forEach((name, i) => { handles[name] = optional[i] ?? undefined; });
+        // JupyterLab's stop button reaches the kernel client, which only cancels queued runs:
+        // the controller stops the running cell first. The unwrapped call stays available.
+        const client = handles.kernelClient;
+        if (client) {
+          const cancelQueued = client.interrupt.bind(client);
+          handles.cancelQueued = cancelQueued;
+          client.interrupt = async (id) => {
+            if (window.inkrider) {
+              try { window.inkrider.on_interrupt(id); } catch (error) { console.error('InkRider: interrupt failed', error); }
+            }
+            return cancelQueued(id);
+          };
+        }
         const entry = pyodide.pyimport('inkrider_lite.controller');
         const ready = await entry.activate(handles);
         window.inkrider = ready;
@@ -152,6 +214,7 @@
     ['@jupyterlab/statusbar', 'IStatusBar', 'statusBar'],
     ['@jupyterlab/mainmenu', 'IMainMenu', 'mainMenu'],
     ['@jupyterlab/apputils', 'ICommandPalette', 'palette'],
+    ['@jupyterlite/services', 'IKernelClient', 'kernelClient'],
   ];
 
   window._JUPYTERLAB = window._JUPYTERLAB || {};
