@@ -12,16 +12,19 @@ import json
 from typing import Any
 
 from .._compat import compat
+from ..requirements.kernel_plan import index_setup_code
 from ..runtimes.settings import Settings, SettingsError
 from ..sessions.capacity import warm_worker_wanted
 from ..sessions.lifecycle import SessionState
-from . import ui
+from . import explorer, interrupt_notice, ui
 from .line_notice import LineNotices
 from .requirements_step import install_folder_requirements
 from .routing_kernel import KernelHandle, RoutingKernel
 from .workers import LocalWorkers
 
 PLUGIN_ID = "inkrider-lite:plugin"
+#: Seconds between memory readings while the Session Explorer is open.
+MEMORY_PERIOD = 3.0
 
 
 def site_index(site_url: str) -> str:
@@ -29,12 +32,17 @@ def site_index(site_url: str) -> str:
 
 
 def worker_setup_code(site_url: str) -> str:
-    """Run once in every fresh worker: plain `micropip.install` uses the site's own index, and
-    InkRider's kernel side is loaded from the site's Pyodide lock."""
+    """Run once in every fresh worker: plain `micropip.install` and `%pip` use the site's own
+    index only (PyPI is added when a session binds, if the pypiFallback setting allows it: see
+    requirements_step.use_session_indexes), and InkRider's kernel side is loaded from the
+    site's Pyodide lock."""
     return (
         "import micropip, pyodide_js\n"
-        f"micropip.set_index_urls([{site_index(site_url)!r}])\n"
-        "await pyodide_js.loadPackage('inkrider-lite', messageCallback=lambda _m: None)\n"
+        + index_setup_code(site_index(site_url), pypi_fallback=False)
+        + "await pyodide_js.loadPackage('inkrider-lite', messageCallback=lambda _m: None)\n"
+        # A long time.sleep would otherwise ignore the Stop button until it returned.
+        + "import inkrider_lite.kernel.interrupts as _ii\n_ii.make_sleep_interruptible()\n"
+        + "del _ii\n"
     )
 
 
@@ -59,12 +67,19 @@ class Controller:
         )
         self.line_notices = LineNotices(self)
         self._proxies: list[Any] = []
+        self._tasks: set[asyncio.Future[Any]] = set()
+
+    def _spawn(self, coroutine: Any) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)  # kept from the collector until done
+        task.add_done_callback(self._tasks.discard)
 
     async def start(self) -> None:
         await self._load_settings()
         await ui.install(self)
         if await self._original_factory() is not None:
             self.workers.ensure_warm()
+        self._spawn(self._measure_memory())
 
     # -- kernels ----------------------------------------------------------------------------
 
@@ -84,7 +99,29 @@ class Controller:
         options = compat.to_js(
             {"id": worker_id, "name": "python", "location": "", "sendMessage": deliver}
         )
-        return await original(options)
+        # The loader builds it: the worker kind that keeps replies, with an interrupt buffer.
+        return await self._handles.startWorkerKernel(original, options)
+
+    async def _measure_memory(self) -> None:
+        """Each session's wasm heap, for the Session Explorer, while it is open."""
+        while True:
+            await asyncio.sleep(MEMORY_PERIOD)
+            if not explorer.is_visible(self):
+                continue
+            changed = False
+            for kernel in list(self.sessions.values()):
+                worker = kernel.worker
+                if worker is None:
+                    continue
+                try:
+                    heap = await self._handles.workerMemory(worker.real)
+                except Exception:
+                    heap = None
+                if heap is not None and kernel.worker is worker and kernel.memory_bytes != heap:
+                    kernel.memory_bytes = int(heap)
+                    changed = True
+            if changed:
+                ui.refresh(self)
 
     def create_kernel(self, original: Any, options: Any, fast_path: Any = None) -> KernelHandle:
         """The wrapped factory: a routing kernel, unbound, for every session JupyterLab opens."""
@@ -190,7 +227,33 @@ class Controller:
         kernel.close()
         return True
 
+    def interrupt_session(self, kernel_id: str) -> str:
+        """The explorer's Interrupt: the same as JupyterLab's stop button, which also cancels
+        the runs queued behind the running one."""
+        outcome = self.on_interrupt(kernel_id)
+        cancel_queued = getattr(self._handles, "cancelQueued", None)
+        if cancel_queued is not None:
+            self._spawn(_logged(cancel_queued(kernel_id), "cancelling queued runs"))
+        return outcome
+
+    def on_interrupt(self, kernel_id: str) -> str:
+        """Called for every interrupt request (the loader wraps JupyterLite's kernel client)."""
+        kernel = self.sessions.get(kernel_id)
+        if kernel is None:
+            return "idle"
+        outcome = kernel.interrupt()
+        if outcome == "unsupported":
+            interrupt_notice.cannot_interrupt(self, kernel)
+        return outcome
+
     def close_all_sessions(self) -> int:
         """Close every session, waiting ones first so that none of them takes a freed slot."""
         order = sorted(self.sessions.values(), key=lambda k: k.state is not SessionState.WAITING)
         return sum(self.close_session(k.id) for k in order)
+
+
+async def _logged(awaitable: Any, what: str) -> None:
+    try:
+        await awaitable
+    except Exception as error:
+        compat.log_error(f"{what} failed", error)

@@ -14,7 +14,12 @@ from typing import TYPE_CHECKING, Any
 from .._compat import compat
 from ..kernel import EVENT_PREFIX
 from ..requirements.diagnose import refine_with_build_report
-from ..requirements.kernel_plan import folder_requirements_path, kernel_plan
+from ..requirements.kernel_plan import (
+    folder_requirements_path,
+    index_setup_code,
+    kernel_plan,
+    session_index_urls,
+)
 from ..requirements.parser import parse_requirements
 
 if TYPE_CHECKING:
@@ -126,15 +131,36 @@ class InstallNotice:
         )
 
 
+async def use_session_indexes(controller: Controller, worker: Worker) -> None:
+    """Point the session's micropip and %pip at PyPI too, if the settings allow it now.
+
+    Every worker boots with the site's index only (the app's worker setup code), and a worker
+    serves one session, so this runs only when the setting is on: a warm worker booted before
+    the setting changed still follows it, and the default costs nothing.
+    """
+    if not controller.settings.pypi_fallback:
+        return
+    ok, text = await worker.run_internal(
+        index_setup_code(controller.site_index, pypi_fallback=True)
+    )
+    if not ok:
+        compat.log_error(f"could not add PyPI to the session's package indexes: {text}")
+
+
 async def install_folder_requirements(
     controller: Controller, location: str, worker: Worker
 ) -> dict[str, Any] | None:
-    """Install the folder's requirements.txt into `worker`; None when the folder has none."""
+    """Set the session's indexes, then install the folder's requirements.txt into `worker`;
+    None when the folder has none."""
+    await use_session_indexes(controller, worker)
     path = folder_requirements_path(location)
     parsed = await read_requirements(controller, path)
     if parsed is None:
         return None
-    plan = kernel_plan(parsed, controller.files_url, controller.site_index)
+    index_urls = session_index_urls(
+        controller.site_index, pypi_fallback=controller.settings.pypi_fallback
+    )
+    plan = kernel_plan(parsed, controller.files_url, index_urls)
     notice = InstallNotice(controller, path, len(plan["items"]))
     summary: dict[str, Any] = {}
 

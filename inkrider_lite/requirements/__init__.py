@@ -7,6 +7,7 @@ that it is tested in CPython without a browser.
 from .parser import (
     BROWSER_ENVIRONMENT,
     BROWSER_PLATFORM_TAG,
+    Option,
     ParsedRequirements,
     Problem,
     Requirement,
@@ -19,6 +20,7 @@ __all__ = [
     "BROWSER_PLATFORM_TAG",
     "InstallItem",
     "InstallPlan",
+    "Option",
     "ParsedRequirements",
     "Problem",
     "Requirement",

@@ -8,29 +8,59 @@ that a failure can be reported against that line.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
 from .parser import ParsedRequirements
 from .plan import install_plan
 
+#: PyPI's simple API, as micropip asks it (micropip's own default index).
+PYPI_INDEX = "https://pypi.org/simple"
+
+
+def session_index_urls(site_index: str, *, pypi_fallback: bool) -> list[str]:
+    """The indexes a session looks packages up in, in order: the site's own index, then PyPI
+    when the `pypiFallback` setting allows it. micropip tries them in turn and takes the first
+    that knows the package; offline, PyPI just fails like an unknown name."""
+    return [site_index, PYPI_INDEX] if pypi_fallback else [site_index]
+
+
+def index_setup_code(site_index: str, *, pypi_fallback: bool) -> str:
+    """Code for a worker: plain `micropip.install` and `%pip install` use the session's indexes.
+
+    `%pip` goes through piplite, which looks in the site's `all.json` first and then, unless
+    its PyPI fallback is disabled (the site's build disables it), asks micropip's indexes; so
+    piplite's switch follows the setting too. The names are deleted: the code runs in the
+    user's namespace.
+    """
+    urls = session_index_urls(site_index, pypi_fallback=pypi_fallback)
+    return (
+        "import micropip as _m, piplite.piplite as _pl\n"
+        f"_m.set_index_urls({urls!r})\n"
+        f"_pl._PIPLITE_DISABLE_PYPI = {not pypi_fallback!r}\n"
+        "del _m, _pl\n"
+    )
+
 
 def where(file: str, line: int, text: str) -> dict[str, Any]:
     return {"file": file, "line": line, "text": text}
 
 
-def kernel_plan(parsed: ParsedRequirements, files_url: str, site_index: str) -> dict[str, Any]:
+def kernel_plan(
+    parsed: ParsedRequirements, files_url: str, index_urls: Sequence[str]
+) -> dict[str, Any]:
     """The JSON plan for `inkrider_lite.kernel.install`.
 
     `files_url` is where the site serves content files (micropip fetches local wheels from
-    there); `site_index` the site's own package index, which stands where pip's default (PyPI)
-    would: a file's `--index-url` replaces it. Packages already in the kernel are left to
-    micropip, which skips them.
+    there); `index_urls` the session's indexes (`session_index_urls`), which stand where pip's
+    default (PyPI) would: a file's `--index-url` replaces them, `--extra-index-url` adds to
+    them. Packages already in the kernel are left to micropip, which skips them.
     """
     plan = install_plan(
         parsed,
         {},
-        default_index_urls=[site_index],
+        default_index_urls=list(index_urls),
         wheel_path_url=lambda path: files_url + quote(path.lstrip("/")),
     )
     return {
@@ -40,7 +70,7 @@ def kernel_plan(parsed: ParsedRequirements, files_url: str, site_index: str) -> 
             for item in plan.items
         ],
         "problems": [{**where(p.file, p.line, p.text), "reason": p.reason} for p in plan.problems],
-        "index_urls": [site_index] if plan.index_urls is None else list(plan.index_urls),
+        "index_urls": list(index_urls if plan.index_urls is None else plan.index_urls),
         "constraints": list(plan.constraints),
         "pre": plan.pre,
         "deps": plan.deps,

@@ -131,6 +131,21 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Option:
+    """A file-wide option that applies (an index option or a flag), and the line that set it."""
+
+    file: str
+    line: int
+    text: str
+    name: str  # the long spelling, e.g. "--index-url"
+    value: str | None = None
+
+    @property
+    def location(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
 class ParsedRequirements:
     file: str  # the top-level file, normalised
     root: str  # nothing outside this folder may be read or installed
@@ -143,6 +158,7 @@ class ParsedRequirements:
     extra_index_urls: tuple[str, ...] = ()
     flags: frozenset[str] = frozenset()  # "pre", "no-deps", "no-index"
     files: tuple[str, ...] = ()  # every file read, in reading order
+    options: tuple[Option, ...] = ()  # where index_urls, extra_index_urls and flags were set
 
     @property
     def pre(self) -> bool:
@@ -185,6 +201,7 @@ def parse_requirements(
         extra_index_urls=tuple(parser.extra_index_urls),
         flags=frozenset(parser.flags),
         files=tuple(parser.files),
+        options=tuple(parser.options),
     )
 
 
@@ -346,6 +363,7 @@ class _Parser:
     extra_index_urls: list[str] = field(default_factory=list)
     flags: set[str] = field(default_factory=set)
     files: list[str] = field(default_factory=list)
+    options: list[Option] = field(default_factory=list)
 
     def parse_file(self, path: str, text: str, *, constraint: bool, stack: tuple[str, ...]) -> None:
         self.files.append(path)
@@ -408,8 +426,10 @@ class _Parser:
                 self.ignored.append(Problem(file, number, line, f"{name} {_NO_EFFECT[name]}"))
             elif name == "--index-url" and value is not None:
                 self.index_urls.append(value)
+                self.options.append(Option(file, number, line, name, value))
             elif name == "--extra-index-url" and value is not None:
                 self.extra_index_urls.append(value)
+                self.options.append(Option(file, number, line, name, value))
             elif name in ("--requirement", "--constraint") and value is not None:
                 # As in pip, -r always yields requirements, even inside a constraints file.
                 self.include(
@@ -417,6 +437,7 @@ class _Parser:
                 )
             else:
                 self.flags.add(name.removeprefix("--"))
+                self.options.append(Option(file, number, line, name))
 
     def include(
         self,

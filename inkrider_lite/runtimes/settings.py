@@ -17,6 +17,9 @@ class SettingsError(ValueError):
 class Settings:
     warm_worker: bool = True
     max_local_sessions: int = DEFAULT_LOCAL_SESSIONS
+    #: Whether a session's micropip may try PyPI after the site's own index (when online).
+    #: Off by default: the site is self-contained, and nothing should leave the machine unasked.
+    pypi_fallback: bool = False
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any]) -> Settings:
@@ -27,4 +30,7 @@ class Settings:
         limit = raw.get("maxLocalSessions", cls.max_local_sessions)
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 8:
             raise SettingsError("maxLocalSessions must be a whole number from 1 to 8")
-        return cls(warm_worker=warm, max_local_sessions=limit)
+        fallback = raw.get("pypiFallback", cls.pypi_fallback)
+        if not isinstance(fallback, bool):
+            raise SettingsError("pypiFallback must be true or false")
+        return cls(warm_worker=warm, max_local_sessions=limit, pypi_fallback=fallback)

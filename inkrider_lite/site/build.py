@@ -97,8 +97,8 @@ def build(root: Path, *, vanilla: bool = False) -> Path:
     requirements = content_requirements.resolve(
         content_requirements.collect(root, [root / c for c in build_config.get("contents", [])]),
         # Tagged with the file's digest: a failure is remembered until the file changes.
-        lambda specs, tag: downloads.browser_wheels(
-            specs, wheel_dir, with_deps=True, failure_tag=tag
+        lambda specs, tag, constraints: downloads.browser_wheels(
+            specs, wheel_dir, with_deps=True, failure_tag=tag, constraints=constraints
         ),
     )
     index += requirements.wheels

@@ -1,12 +1,14 @@
 """The packages that the content's `requirements.txt` files ask for, as the site build sees them.
 
 Sessions install a folder's `requirements.txt` from the site's own index, which has no PyPI
-behind it, so the build must ship a browser wheel for every requirement it can. This is a small
-reading of pip's format, made for that one job: each line is a requirement to resolve, an
-include to follow, or something left to run time with a note (an editable install, a URL, a
-local wheel that the site ships as content anyway, a marker that is false in the browser). The
-full parser that sessions use lives elsewhere; this one only has to agree with it on what a
-plain requirement is.
+behind it unless a setting allows it, so the build must ship a browser wheel for every
+requirement it can. The build reads each file with the parser and the install plan that
+sessions use (`inkrider_lite.requirements`), so the two agree on every line: what a session
+asks its index for by name is what the build downloads, with the same markers, merged lines and
+`-c` constraints; wheel links, lines whose marker is false in the browser and file-wide options
+are left to run time with a note; and a line that a session refuses (an editable install, a
+hash, an sdist, a bad specifier, an include that cannot be read) is reported by the build with
+the same reason.
 
 One bad requirement must not cost the others their wheels, so each file is resolved as a whole
 first, and one requirement at a time only when that fails. The outcome is a `Report`.
@@ -15,42 +17,29 @@ first, and one requirement at a time only when that fails. The outcome is a `Rep
 from __future__ import annotations
 
 import hashlib
-import re
-import shlex
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from ..requirements.parser import Option, Requirement, parse_requirements
+from ..requirements.parser import Problem as LineProblem
+from ..requirements.plan import install_plan
 from .downloads import Failure, NoBrowserWheel
-from .wheel_files import BROWSER_ENVIRONMENT
 
 FILE_NAME = "requirements.txt"
-#: Markers are evaluated as in the browser. Extras of a top-level requirement are never set.
-MARKER_ENVIRONMENT = {**BROWSER_ENVIRONMENT, "extra": ""}
 
-#: pip's own rule: a comment starts at a "#" at the start of a line or after whitespace.
-_COMMENT = re.compile(r"(^|\s+)#.*$")
-_OPTION = re.compile(r"^(--[A-Za-z][\w-]*|-[A-Za-z])(?:\s*=\s*|\s*)(.*)$")
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-_INCLUDE = {"-r", "--requirement"}
-_SKIPPED_OPTIONS = {
-    "-e": "an editable install needs a source tree, which the browser does not have",
-    "--editable": "an editable install needs a source tree, which the browser does not have",
-    "-c": "constraints are not applied by the build",
-    "--constraint": "constraints are not applied by the build",
-}
-_INDEX_OPTIONS = {
-    "-i",
-    "--index-url",
-    "--extra-index-url",
-    "--no-index",
-    "-f",
-    "--find-links",
-    "--trusted-host",
+_OPTION_NOTES = {
+    "--index-url": "sessions look packages up in {value} instead of the site's index; the "
+    "build does not download from it",
+    "--extra-index-url": "sessions also look packages up in {value}, after the site's index; "
+    "the build does not download from it",
+    "--no-index": "sessions use no package index: only wheel links and Pyodide's own "
+    "packages install",
+    "--pre": "sessions accept pre-releases; the build ships the versions pip picks without --pre",
+    "--no-deps": "sessions install without dependencies; the build ships them anyway",
 }
 
 
@@ -71,17 +60,14 @@ class Line:
 
 @dataclass(frozen=True)
 class Wanted:
-    """A plain requirement whose marker holds in the browser."""
+    """A line that a session installs by name, from the site's index."""
 
     line: Line
-    requirement: Requirement
-
-    @property
-    def spec(self) -> str:
-        """What pip is asked for: the marker is already settled, and pip would judge it on
-        the host rather than in the browser."""
-        extras = f"[{','.join(sorted(self.requirement.extras))}]" if self.requirement.extras else ""
-        return f"{self.requirement.name}{extras}{self.requirement.specifier}"
+    name: str
+    #: What pip is asked for: the session's entry for this package (lines that name the same
+    #: package merged), without the marker, which is settled already and which pip would
+    #: judge on the host rather than in the browser.
+    spec: str
 
 
 @dataclass(frozen=True)
@@ -101,8 +87,10 @@ class RequirementsFile:
     digest: str
     wanted: list[Wanted] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
-    #: Lines that are neither a valid requirement nor anything else pip knows.
+    #: Lines that a session cannot apply in the browser, with the session's reason.
     invalid: list[Note] = field(default_factory=list)
+    #: Version constraints from `-c` files: sessions give them to micropip, the build to pip.
+    constraints: list[str] = field(default_factory=list)
 
     @property
     def specs(self) -> list[str]:
@@ -111,153 +99,99 @@ class RequirementsFile:
 
 def collect(root: Path, content_dirs: Iterable[Path]) -> list[RequirementsFile]:
     """Every `requirements.txt` under `content_dirs`, read with its includes."""
-    found: set[Path] = set()
+    found: dict[Path, Path] = {}
     for directory in content_dirs:
         if directory.is_file() and directory.name == FILE_NAME:
-            found.add(directory.resolve())
+            found.setdefault(directory.resolve(), directory.parent)
             continue
         for path in directory.rglob(FILE_NAME):
             # Hidden folders (checkpoints and the like) are not shipped as content either.
             if path.is_file() and not any(
                 part.startswith(".") for part in path.relative_to(directory).parts
             ):
-                found.add(path.resolve())
-    return [read(path, root) for path in sorted(found)]
+                found.setdefault(path.resolve(), directory)
+    return [read(path, root, content) for path, content in sorted(found.items())]
 
 
-def read(path: Path, root: Path) -> RequirementsFile:
-    """Read one requirements file and, recursively, the files it includes with `-r`."""
+def read(path: Path, root: Path, content: Path | None = None) -> RequirementsFile:
+    """Read one requirements file and the files it includes, as a session reads it.
+
+    Paths in the result are relative to `root`, the site's source folder. Includes may not
+    leave `content` (by default `root`): a session can read nothing but the site's contents.
+    """
+    data: dict[str, bytes] = {}
+
+    def read_text(name: str) -> str:
+        try:
+            data[name] = (root / name).read_bytes()
+        except OSError:
+            # The name as the file gives it, as in a session, rather than a path of this host.
+            raise FileNotFoundError(name) from None
+        return data[name].decode("utf-8", errors="replace")
+
+    parsed = parse_requirements(
+        _relative(path, root), read_text, root=_relative(content or root, root)
+    )
     digest = hashlib.sha256()
-    result = RequirementsFile(path=_relative(path, root), digest="")
-    _read_into(result, path.resolve(), root, digest, seen=set())
-    result.digest = digest.hexdigest()[:16]
+    for name in dict.fromkeys(parsed.files):
+        digest.update(name.encode() + b"\0" + data[name] + b"\0")
+    result = RequirementsFile(path=parsed.file, digest=digest.hexdigest()[:16])
+
+    plan = install_plan(parsed, {})
+    for item in plan.items:
+        wheel_link = next((s for s in item.sources if s.kind != "name"), None)
+        for source in item.sources:
+            if wheel_link is None:
+                result.wanted.append(Wanted(_line(source), item.name, item.requirement))
+            elif source.kind == "url":
+                result.notes.append(Note(_line(source), "a URL is fetched when the session starts"))
+            elif source.kind == "path":
+                result.notes.append(
+                    Note(_line(source), "a local wheel is shipped as content, not in the index")
+                )
+            else:
+                result.notes.append(
+                    Note(_line(source), f"installed from the wheel on line {wheel_link.line}")
+                )
+    result.invalid += [Note(_line(p), p.reason) for p in plan.problems]
+    result.notes += [
+        Note(_line(r), "its marker is false in the browser (Python 3.14, Emscripten)")
+        for r in parsed.skipped
+    ]
+    result.notes += [Note(_line(p), p.reason) for p in parsed.ignored]
+    result.notes += [Note(_line(o), _option_note(o)) for o in parsed.options]
+    for constraint in parsed.constraints:
+        if constraint.kind == "name":
+            result.constraints.append(f"{constraint.name}{constraint.specifier}")
+        else:
+            result.notes.append(
+                Note(_line(constraint), "a wheel link as a constraint applies at run time only")
+            )
+    result.notes.sort(key=lambda n: (n.line.file, n.line.number))
+    result.invalid.sort(key=lambda n: (n.line.file, n.line.number))
     return result
 
 
-def _read_into(
-    result: RequirementsFile, path: Path, root: Path, digest: Any, seen: set[Path]
-) -> None:
-    seen.add(path)
-    data = path.read_bytes()
-    digest.update(_relative(path, root).encode() + b"\0" + data + b"\0")
-    for line in logical_lines(data.decode("utf-8", errors="replace"), _relative(path, root)):
-        option = _OPTION.match(line.text)
-        if option and option.group(1) in _INCLUDE:
-            _include(result, line, path, option.group(2), root, digest, seen)
-        elif option:
-            result.notes.append(Note(line, _option_note(option.group(1))))
-        else:
-            _requirement(result, line)
+def _line(where: Requirement | LineProblem | Option) -> Line:
+    return Line(where.file, where.line, where.text)
 
 
-def logical_lines(text: str, file: str) -> list[Line]:
-    """Non-empty lines without comments, with backslash continuations joined.
-
-    A joined line keeps the number of its first physical line.
-    """
-    lines: list[Line] = []
-    pending: list[str] = []
-    start = 0
-    for number, raw in enumerate(text.splitlines(), start=1):
-        if not pending:
-            start = number
-        # pip drops comments before it joins lines, so a "\" inside a comment continues nothing.
-        stripped = _COMMENT.sub("", raw).rstrip()
-        if stripped.endswith("\\"):
-            pending.append(stripped[:-1])
-            continue
-        pending.append(stripped)
-        joined = " ".join(part.strip() for part in pending if part.strip())
-        pending = []
-        if joined:
-            lines.append(Line(file, start, joined))
-    if joined := " ".join(part.strip() for part in pending if part.strip()):
-        lines.append(Line(file, start, joined))
-    return lines
-
-
-def _include(
-    result: RequirementsFile,
-    line: Line,
-    path: Path,
-    value: str,
-    root: Path,
-    digest: Any,
-    seen: set[Path],
-) -> None:
-    target = _unquote(value)
-    if not target:
-        result.invalid.append(Note(line, "-r needs a file name"))
-    elif _URL.match(target):
-        result.notes.append(Note(line, "an included URL is fetched when the session starts"))
-    elif not (included := (path.parent / target).resolve()).is_file():
-        result.invalid.append(Note(line, f"included file not found: {target}"))
-    elif included not in seen:
-        _read_into(result, included, root, digest, seen)
-
-
-def _option_note(option: str) -> str:
-    if option in _SKIPPED_OPTIONS:
-        return _SKIPPED_OPTIONS[option]
-    if option in _INDEX_OPTIONS:
-        return "sessions install from the site's own index, so index options do not apply"
-    return f"the pip option {option} is ignored by the build"
-
-
-def _requirement(result: RequirementsFile, line: Line) -> None:
-    # As pip does: the requirement runs up to the first token that is an option.
-    tokens = line.text.split(" ")
-    count = next((i for i, token in enumerate(tokens) if token.startswith("-")), len(tokens))
-    text, options = " ".join(tokens[:count]), tokens[count:]
-    if "://" in text:  # a bare URL, or a direct reference such as "name @ https://…"
-        result.notes.append(Note(line, "a URL is fetched when the session starts"))
-        return
-    if text.endswith(".whl"):
-        result.notes.append(Note(line, "a local wheel is shipped as content, not in the index"))
-        return
-    if text.startswith(".") or "/" in text or "\\" in text or text.endswith((".zip", ".tar.gz")):
-        result.notes.append(Note(line, "a local project cannot be built in the browser"))
-        return
-    try:
-        requirement = Requirement(text)
-    except InvalidRequirement as error:
-        message = str(error).splitlines()[0]
-        result.invalid.append(Note(line, f"not a valid requirement: {message}"))
-        return
-    if requirement.url:  # "name @ where" with neither a scheme nor a slash: a local name
-        result.notes.append(Note(line, "a local project cannot be built in the browser"))
-        return
-    if requirement.marker and not requirement.marker.evaluate(MARKER_ENVIRONMENT):
-        result.notes.append(
-            Note(line, "its marker is false in the browser (Python 3.14, Emscripten)")
-        )
-        return
-    result.wanted.append(Wanted(line, requirement))
-    if names := sorted({o.split("=", 1)[0] for o in options if o}):
-        # The wheel still comes from PyPI, checked by pip over HTTPS; hashes are for run time.
-        result.notes.append(Note(line, f"{', '.join(names)} not applied by the build"))
-
-
-def _unquote(value: str) -> str:
-    try:
-        parts = shlex.split(value)
-    except ValueError:
-        return value.strip()
-    return parts[0] if parts else ""
+def _option_note(option: Option) -> str:
+    return _OPTION_NOTES[option.name].format(value=option.value)
 
 
 def _relative(path: Path, root: Path) -> str:
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        return path.resolve().relative_to(root.resolve()).as_posix() or "."
     except ValueError:
-        return path.as_posix()
+        return path.resolve().as_posix()
 
 
 # --------------------------------------------------------------------------- resolving
 
 
-#: `download(specs, failure_tag)`: wheels for `specs`, or `NoBrowserWheel`.
-Download = Callable[[list[str], str], list[Path]]
+#: `download(specs, failure_tag, constraints)`: wheels for `specs`, or `NoBrowserWheel`.
+Download = Callable[[list[str], str, list[str]], list[Path]]
 
 
 @dataclass(frozen=True)
@@ -347,7 +281,7 @@ def _order(line: Line | None) -> tuple[str, int]:
 
 def _resolve_file(file: RequirementsFile, download: Download, report: Report) -> None:
     try:
-        report.wheels += download(file.specs, file.digest)
+        report.wheels += download(file.specs, file.digest, file.constraints)
         report.resolved += file.wanted
         return
     except NoBrowserWheel as error:
@@ -359,7 +293,7 @@ def _resolve_file(file: RequirementsFile, download: Download, report: Report) ->
         failed = {}
         for spec in file.specs:
             try:
-                report.wheels += download([spec], file.digest)
+                report.wheels += download([spec], file.digest, file.constraints)
             except NoBrowserWheel as error:
                 failed[spec] = error
         if not failed:
@@ -377,6 +311,6 @@ def _message(wanted: Wanted, error: NoBrowserWheel) -> str:
     if error.kind is Failure.ERROR:
         # Not this requirement's fault, and not remembered: the next build asks again.
         return f"{error.message}; the next build tries again"
-    if error.project and error.project != canonicalize_name(wanted.requirement.name):
+    if error.project and error.project != canonicalize_name(wanted.name):
         return f"needs {error.project}: {error.message}"
     return error.message

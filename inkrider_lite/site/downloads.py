@@ -12,10 +12,11 @@ import re
 import subprocess
 import sys
 import tarfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
@@ -82,14 +83,23 @@ class NoBrowserWheel(Exception):
 
 
 def browser_wheels(
-    specs: list[str], dest: Path, *, with_deps: bool, failure_tag: str | None = None
+    specs: list[str],
+    dest: Path,
+    *,
+    with_deps: bool,
+    failure_tag: str | None = None,
+    constraints: Sequence[str] = (),
 ) -> list[Path]:
     """Download wheels usable in the browser for `specs` into `dest`; cached per request.
 
     Raises `NoBrowserWheel` when pip cannot. With a `failure_tag` (say, a digest of the file
-    that asked), a failure is cached too, for as long as the tag stays the same.
+    that asked), a failure is cached too, for as long as the tag stays the same. `constraints`
+    limit versions the way pip's `-c` does.
     """
-    key = hashlib.sha256(json.dumps([sorted(specs), with_deps]).encode()).hexdigest()[:16]
+    request: list[Any] = [sorted(specs), with_deps]
+    if constraints:  # only then, so that earlier cache entries keep their keys
+        request.append(sorted(constraints))
+    key = hashlib.sha256(json.dumps(request).encode()).hexdigest()[:16]
     manifest = dest / f".request-{key}.json"
     if manifest.exists():
         return [dest / name for name in json.loads(manifest.read_text())]
@@ -111,6 +121,10 @@ def browser_wheels(
     ]
     if not with_deps:
         command.insert(4, "--no-deps")
+    if constraints:
+        constraints_file = dest / f".request-{key}.constraints.txt"
+        constraints_file.write_text("".join(f"{c}\n" for c in constraints))
+        command[4:4] = ["--constraint", str(constraints_file)]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         error = classify_pip_failure(result.stdout + result.stderr, _project_exists)

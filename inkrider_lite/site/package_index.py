@@ -2,6 +2,11 @@
 
 micropip resolves relative links of the HTML flavour against the page it fetched, which makes
 the index relocatable: the site can live under any path of any static host.
+
+Each link carries the wheel's digest twice: as the PEP 503 `#sha256=` fragment, which micropip
+checks the download against, and as a `?sha256=` query, as piplite's `all.json` links do. The
+query makes the URL name one exact file, which the site's server lets browsers cache for good
+(see `serve.cache_control`); a static host that ignores it serves the file all the same.
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from .wheel_files import WheelFile
 
 
 def write_simple_index(root: Path, wheels: Iterable[WheelFile], wheel_href_prefix: str) -> None:
-    """Write `root/<name>/index.html` for each project, linking `wheel_href_prefix + file`.
+    """Write `root/<name>/index.html` for each project, linking `wheel_href_prefix + file`
+    with its digest.
 
     `wheel_href_prefix` is relative to a project page, for example `../../`.
     """
@@ -25,7 +31,8 @@ def write_simple_index(root: Path, wheels: Iterable[WheelFile], wheel_href_prefi
     root.mkdir(parents=True, exist_ok=True)
     for name, files in sorted(by_name.items()):
         links = "\n".join(
-            f'<a href="{html.escape(wheel_href_prefix + w.file_name)}#sha256={w.sha256}">'
+            f'<a href="{html.escape(wheel_href_prefix + w.file_name)}'
+            f'?sha256={w.sha256}#sha256={w.sha256}">'
             f"{html.escape(w.file_name)}</a><br>"
             for w in sorted(files, key=lambda w: w.file_name)
         )

@@ -23,10 +23,18 @@ LOOPBACK = {"127.0.0.1"}
 
 
 @pytest.fixture(scope="session")
-def site_url() -> Iterator[str]:
+def site_requests() -> list[tuple[str, str, int]]:
+    """Every response of the site's server in this session, in order: (method, path, status).
+    A test reads the part after its own start: len() before, a slice after."""
+    return []
+
+
+@pytest.fixture(scope="session")
+def site_url(site_requests: list[tuple[str, str, int]]) -> Iterator[str]:
     if not (SITE / "jupyter-lite.json").exists():
         pytest.fail(f"{SITE} is missing: run scripts/test, which builds the site first")
-    server = make_server(SITE, 0)
+    # list.append is atomic, so the server's threads can share the list.
+    server = make_server(SITE, 0, on_request=lambda *response: site_requests.append(response))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"

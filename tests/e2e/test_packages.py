@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page
@@ -16,9 +18,22 @@ from .notebook import (
     save_text_file,
     sessions,
     stored_file,
+    wait_for_controller,
+    wait_for_kernel_connection,
 )
 
 pytestmark = pytest.mark.e2e
+
+CONTENT = Path(__file__).resolve().parents[2] / "content"
+#: What the packages folder's requirements.txt installs, as wheel file names begin.
+PACKAGE_WHEELS = {
+    "attrs",
+    "markdown_it_py",
+    "linkify_it_py",
+    "humanize",
+    "python_dateutil",
+    "more_itertools",
+}
 
 
 def summary_in_session(page: Page) -> dict:
@@ -91,3 +106,103 @@ def test_an_edited_requirements_file_applies_to_the_next_session(page: Page, sit
         r"\d+\.\d+\.\d+",
         run_in_new_cell(page, "import tabulate; print(tabulate.__version__)").strip(),
     )
+
+
+def wheel_responses(responses: list[tuple[str, str, int]]) -> list[tuple[str, int]]:
+    """(path without its query, status) of each response of the site's server for a wheel."""
+    found = []
+    for _method, path, status in responses:
+        bare = urlsplit(path).path
+        if bare.endswith(".whl"):
+            found.append((bare, status))
+    return found
+
+
+def close_the_session(page: Page) -> None:
+    (session,) = [s for s in sessions(page) if s["state"] != "unbound"]
+    assert page.evaluate(f"window.inkrider.close_session({json.dumps(session['kernel_id'])})")
+
+
+def reload(page: Page) -> None:
+    page.on("dialog", lambda dialog: dialog.accept())  # "leave the page?" for the unsaved run
+    page.reload()
+    page.locator(".jp-Notebook .jp-Cell").first.wait_for()
+    wait_for_controller(page)
+    wait_for_kernel_connection(page)
+
+
+def test_later_sessions_take_the_wheels_from_the_browser_cache(
+    page: Page, site_url: str, site_requests: list[tuple[str, str, int]]
+) -> None:
+    """A second session of the folder, in the same page and after a reload, downloads no wheel:
+    the index's wheel links name one exact file each, so the browser keeps them; the rest of
+    the wheels (the kernel's own) are revalidated at most."""
+    notebook = json.loads((CONTENT / "packages/packages.ipynb").read_text())
+    code = "".join(notebook["cells"][0]["source"])
+    open_notebook(page, site_url, "packages/packages.ipynb")
+    start = len(site_requests)
+    first = run_existing_cell(page)
+    downloaded = {path for path, status in wheel_responses(site_requests[start:]) if status == 200}
+    from_index = {p for p in downloaded if p.rsplit("/", 1)[-1].split("-")[0] in PACKAGE_WHEELS}
+    assert {p.rsplit("/", 1)[-1].split("-")[0] for p in from_index} == PACKAGE_WHEELS
+
+    for label, start_again in [("same page", close_the_session), ("after a reload", reload)]:
+        start_again(page)
+        mark = len(site_requests)
+        assert run_in_new_cell(page, code) == first, label
+        (session,) = [s for s in sessions(page) if s["state"] != "unbound"]
+        assert session["requirements"]["problems"] == [], label
+        again = wheel_responses(site_requests[mark:])
+        assert [w for w in again if w[1] == 200] == [], f"{label}: wheels downloaded again"
+        # Not even a revalidation: the browser did not need to ask the server at all.
+        assert [w for w in again if w[0] in from_index] == [], f"{label}: wheels asked for again"
+
+
+def test_pip_magic_installs_from_the_site_index(
+    page: Page,
+    site_url: str,
+    site_requests: list[tuple[str, str, int]],
+    foreign_requests: list[str],
+) -> None:
+    # tabulate is in the site's index (content/broken asks for it), not in a fresh session.
+    open_notebook(page, site_url, "examples/scratch.ipynb")
+    assert "ModuleNotFoundError" in run_in_new_cell(page, "import tabulate")
+    start = len(site_requests)
+    run_in_new_cell(page, "%pip install tabulate")
+    output = run_in_new_cell(page, "import tabulate\nprint('tabulate', tabulate.__version__)")
+    assert re.fullmatch(r"tabulate \d+\.\d+\.\d+", output.strip())
+    served = [p for p, status in wheel_responses(site_requests[start:]) if status == 200]
+    assert [p for p in served if p.startswith("/pypi/tabulate-")], served
+    # A name that the site's index lacks fails at once, and no other host is asked (the
+    # pypiFallback setting is off by default).
+    before = len(foreign_requests)
+    assert "PyPI fallback is disabled" in run_in_new_cell(page, "%pip install nosuchpkg-xyz")
+    missing = run_in_new_cell(page, "import micropip\nawait micropip.install('nosuchpkg-xyz')")
+    assert "Can't fetch metadata for 'nosuchpkg-xyz'" in missing
+    assert foreign_requests[before:] == []
+
+
+INDEXES = (
+    "import json, micropip, piplite.piplite as pl\n"
+    "print(json.dumps([micropip._package_manager_singleton.index_urls, pl._PIPLITE_DISABLE_PYPI]))"
+)
+
+
+def test_the_pypi_fallback_setting_reaches_sessions_that_start_afterwards(
+    page: Page, site_url: str
+) -> None:
+    """No package is installed: the machine is offline. The session's indexes show the
+    setting; the unit tests show what micropip and the requirements plan do with them."""
+    open_notebook(page, site_url, "examples/scratch.ipynb")
+    site_index = f"{site_url}pypi/simple/{{package_name}}/index.html"
+    assert json.loads(run_in_new_cell(page, INDEXES)) == [[site_index], True]
+    page.evaluate(
+        "window.inkrider._handles.settings.set('inkrider-lite:plugin', 'pypiFallback', true)"
+    )
+    page.wait_for_function("window.inkrider.settings.pypi_fallback === true")
+    # The running session keeps its indexes; the next one (a warm worker booted before the
+    # change, too) gets PyPI after the site's index.
+    assert json.loads(run_in_new_cell(page, INDEXES)) == [[site_index], True]
+    close_the_session(page)
+    expected = [[site_index, "https://pypi.org/simple"], False]
+    assert json.loads(run_in_new_cell(page, INDEXES)) == expected

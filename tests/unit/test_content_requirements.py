@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from inkrider_lite.requirements import parse_requirements
 from inkrider_lite.site.content_requirements import (
-    Line,
     RequirementsFile,
     collect,
-    logical_lines,
     read,
     resolve,
 )
@@ -31,28 +30,6 @@ def write(path: Path, text: str) -> Path:
 
 def notes(file: RequirementsFile) -> dict[int, str]:
     return {n.line.number: n.message for n in file.notes}
-
-
-# --------------------------------------------------------------------------- lines
-
-
-def test_logical_lines_drop_comments_and_join_continuations() -> None:
-    text = (
-        "# a comment\n"
-        "\n"
-        "attrs==25.3.0  # pinned\n"
-        "six\\\n"
-        "  >=1.16 \\\n"
-        "  ; python_version >= '3.8'\n"
-        "url#fragment-is-not-a-comment\n"
-        "last \\\n"
-    )
-    assert logical_lines(text, "f.txt") == [
-        Line("f.txt", 3, "attrs==25.3.0"),
-        Line("f.txt", 4, "six >=1.16 ; python_version >= '3.8'"),
-        Line("f.txt", 7, "url#fragment-is-not-a-comment"),
-        Line("f.txt", 8, "last"),
-    ]
 
 
 # --------------------------------------------------------------------------- requirements
@@ -97,42 +74,100 @@ def test_markers_false_in_the_browser_are_skipped_with_a_note(tmp_path: Path, ma
 def test_lines_left_to_run_time_are_noted(tmp_path: Path) -> None:
     path = write(
         tmp_path / "requirements.txt",
-        "-e .\n"
-        "--editable ./pkg\n"
         "--index-url https://example.org/simple\n"
-        "--extra-index-url https://example.org/simple\n"
-        "-c constraints.txt\n"
+        "--extra-index-url https://example.org/extra\n"
         "--pre\n"
         "https://example.org/pkg-1.0-py3-none-any.whl\n"
-        "pkg @ https://example.org/pkg-1.0-py3-none-any.whl\n"
-        "git+https://example.org/repo.git#egg=pkg\n"
+        "other @ https://example.org/other-1.0-py3-none-any.whl\n"
         "./wheels/local-1.0-py3-none-any.whl\n"
-        "local-1.0-py3-none-any.whl\n"
-        "./project\n"
-        "dist/pkg-1.0.tar.gz\n"
-        "pkg @ file:///tmp/pkg-1.0-py3-none-any.whl\n",
+        "solo-1.0-py3-none-any.whl\n"
+        "--only-binary :all:\n"
+        "--no-deps\n"
+        "--no-index\n",
     )
     file = read(path, tmp_path)
     assert file.wanted == [] and file.invalid == []
     found = notes(file)
-    assert sorted(found) == list(range(1, 15))
-    assert "editable" in found[1] and "editable" in found[2]
-    assert "index" in found[3] and "index" in found[4]
-    assert "constraints" in found[5]
-    assert "--pre" in found[6]
-    assert all("fetched when the session starts" in found[n] for n in (7, 8, 9, 14))
-    assert all("shipped as content" in found[n] for n in (10, 11))
-    assert all("local project" in found[n] for n in (12, 13))
+    assert sorted(found) == list(range(1, 11))
+    assert found[1] == (
+        "sessions look packages up in https://example.org/simple instead of the site's index; "
+        "the build does not download from it"
+    )
+    assert "also look packages up in https://example.org/extra" in found[2]
+    assert "pre-releases" in found[3]
+    assert all("fetched when the session starts" in found[n] for n in (4, 5))
+    assert all("shipped as content" in found[n] for n in (6, 7))
+    assert found[8] == "--only-binary has no effect: the browser installs only wheels anyway"
+    assert "without dependencies" in found[9]
+    assert "no package index" in found[10]
 
 
-def test_hashes_do_not_stop_a_requirement_from_being_shipped(tmp_path: Path) -> None:
+def test_lines_a_session_refuses_are_problems_with_the_same_reason(tmp_path: Path) -> None:
+    text = (
+        "-e .\n"
+        "--editable ./pkg\n"
+        "git+https://example.org/repo.git#egg=pkg\n"
+        "./project\n"
+        "dist/pkg-1.0.tar.gz\n"
+        "pkg @ file:///tmp/pkg-1.0-py3-none-any.whl\n"
+        "attrs==25.3.0 --hash=sha256:aaaa\n"
+        "-r https://example.org/more.txt\n"
+        "tiny-1.0-cp314-cp314-win_amd64.whl\n"
+        "six\n"
+    )
+    file = read(write(tmp_path / "requirements.txt", text), tmp_path)
+    assert file.specs == ["six"] and file.notes == []
+    # What a session reports for the same file, line by line.
+    session = parse_requirements("requirements.txt", {"requirements.txt": text}.__getitem__)
+    assert {n.line.number: n.message for n in file.invalid} == {
+        p.line: p.reason for p in session.problems
+    }
+    assert [n.line.number for n in file.invalid] == list(range(1, 10))
+    assert file.invalid[0].message.startswith("editable installs need a local source tree")
+    assert file.invalid[6].message.startswith("hash-checking mode is not supported")
+
+
+def test_a_hash_makes_the_line_a_problem_as_in_sessions(tmp_path: Path) -> None:
+    """micropip cannot check hashes, so a session refuses the line; shipping it is no use."""
     path = write(
         tmp_path / "requirements.txt",
         "attrs==25.3.0 \\\n    --hash=sha256:aaaa \\\n    --hash=sha256:bbbb\n",
     )
     file = read(path, tmp_path)
-    assert file.specs == ["attrs==25.3.0"]
-    assert notes(file) == {1: "--hash not applied by the build"}
+    assert file.specs == []
+    assert [str(n.line) for n in file.invalid] == ["requirements.txt:1"]
+    assert "hash-checking mode is not supported by micropip" in file.invalid[0].message
+
+
+def test_lines_for_one_package_are_merged_as_in_sessions(tmp_path: Path) -> None:
+    path = write(tmp_path / "requirements.txt", "six>=1.16\nattrs\nSix<2\n")
+    file = read(path, tmp_path)
+    assert file.specs == ["six<2,>=1.16", "attrs"]
+    assert [(w.line.number, w.spec) for w in file.wanted] == [
+        (1, "six<2,>=1.16"),
+        (3, "six<2,>=1.16"),
+        (2, "attrs"),
+    ]
+
+
+def test_constraints_reach_pip_as_they_reach_micropip(tmp_path: Path) -> None:
+    write(tmp_path / "content/constraints.txt", "attrs<26\nsix==1.17.0\n")
+    write(tmp_path / "content/requirements.txt", "-c constraints.txt\nattrs\n")
+    files = collect(tmp_path, [tmp_path / "content"])
+    assert files[0].constraints == ["attrs<26", "six==1.17.0"]
+    assert files[0].specs == ["attrs"]
+    pip = FakePip()
+    resolve(files, pip)
+    assert pip.constraints == [["attrs<26", "six==1.17.0"]]
+
+
+def test_includes_may_not_leave_the_content(tmp_path: Path) -> None:
+    write(tmp_path / "outside.txt", "six\n")
+    write(tmp_path / "content/requirements.txt", "-r ../outside.txt\nattrs\n")
+    (file,) = collect(tmp_path, [tmp_path / "content"])
+    assert file.specs == ["attrs"]
+    assert [str(n.line) for n in file.invalid] == ["content/requirements.txt:1"]
+    assert "outside the folder content" in file.invalid[0].message
 
 
 @pytest.mark.parametrize("text", ["foo==", "foo bar", "[extra]", "foo>=1;;"])
@@ -172,13 +207,19 @@ def test_include_forms_and_cycles(tmp_path: Path) -> None:
     path = write(tmp_path / "requirements.txt", "-ra.txt\n-r 'b c.txt'\n--requirement d.txt\n")
     file = read(path, tmp_path)
     assert file.specs == ["alpha", "beta", "delta"]
+    assert [str(n.line) for n in file.invalid] == ["a.txt:2"]
+    assert file.invalid[0].message.startswith("include cycle: requirements.txt → a.txt")
 
 
 def test_missing_include_is_a_problem(tmp_path: Path) -> None:
     file = read(write(tmp_path / "requirements.txt", "six\n-r nowhere.txt\n"), tmp_path)
     assert file.specs == ["six"]
     assert [(str(n.line), n.message) for n in file.invalid] == [
-        ("requirements.txt:2", "included file not found: nowhere.txt")
+        (
+            "requirements.txt:2",
+            "cannot read nowhere.txt (FileNotFoundError: nowhere.txt); check the name, which "
+            "is relative to this file's folder",
+        )
     ]
 
 
@@ -218,10 +259,12 @@ class FakePip:
     def __init__(self, failures: dict[str, NoBrowserWheel] | None = None) -> None:
         self.failures = failures or {}
         self.calls: list[tuple[list[str], str]] = []
+        self.constraints: list[list[str]] = []
         self.conflicting: set[frozenset[str]] = set()
 
-    def __call__(self, specs: list[str], tag: str) -> list[Path]:
+    def __call__(self, specs: list[str], tag: str, constraints: list[str]) -> list[Path]:
         self.calls.append((specs, tag))
+        self.constraints.append(constraints)
         for spec in specs:
             if spec in self.failures:
                 raise self.failures[spec]
@@ -271,22 +314,23 @@ def test_one_bad_requirement_does_not_cost_the_others_their_wheels(tmp_path: Pat
     ]
     assert [w.spec for w in report.resolved] == ["tabulate"]
     assert [p.name for p in report.wheels] == ["tabulate-1.0-py3-none-any.whl"]
+    assert report.unresolved[1].message.startswith("not a valid requirement: ")
     assert report.lines() == [
-        "requirements: 1 file, 1 resolved, 4 without a usable wheel:",
+        "requirements: 1 file, 1 resolved, 5 without a usable wheel:",
         "  content/broken/requirements.txt:1 nosuchpkg-xyz==1.0 — not found on PyPI",
-        "  content/broken/requirements.txt:2 foo== — not a valid requirement: "
-        + report.unresolved[1].message.removeprefix("not a valid requirement: "),
+        "  content/broken/requirements.txt:2 foo== — " + report.unresolved[1].message,
+        # What a session says about the line, too.
+        "  content/broken/requirements.txt:3 -e . — editable installs need a local source tree "
+        "and a build step; build a wheel and list its .whl file instead",
         "  content/broken/requirements.txt:4 psycopg2==2.9.10 — no pure-Python or Pyodide wheel",
         "  content/broken/requirements.txt:6 needs-native — needs psycopg2: "
         "no pure-Python or Pyodide wheel",
-        "requirements: 1 line left to run time:",
-        "  content/broken/requirements.txt:3 -e . — an editable install needs a source tree, "
-        "which the browser does not have",
     ]
     data = report.to_json()
     assert [(p["line"], p["reason"]) for p in data["unresolved"]] == [
         (1, "not-found"),
         (2, "invalid"),
+        (3, "invalid"),
         (4, "no-wheel"),
         (6, "no-wheel"),
     ]

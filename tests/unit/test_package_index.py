@@ -44,6 +44,11 @@ def fake_wheel(file_name: str, name: str, sha: str) -> WheelFile:
     return WheelFile(Path("dist") / file_name, name, "1", (), (), sha)  # type: ignore[arg-type]
 
 
+def digest(char: str) -> str:
+    """The query (a cacheable URL for one exact file) and the fragment (what micropip checks)."""
+    return f"?sha256={char * 64}#sha256={char * 64}"
+
+
 def read(path: Path) -> Page:
     return Page(path.read_text(encoding="utf-8"))
 
@@ -59,13 +64,13 @@ def test_project_pages_link_each_wheel_with_its_digest(tmp_path: Path) -> None:
 
     foo = read(root / "foo" / "index.html")
     assert foo.links == [
-        ("../../foo-1.0-py3-none-any.whl#sha256=" + "a" * 64, "foo-1.0-py3-none-any.whl"),
-        ("../../foo-2.0-py3-none-any.whl#sha256=" + "b" * 64, "foo-2.0-py3-none-any.whl"),
+        ("../../foo-1.0-py3-none-any.whl" + digest("a"), "foo-1.0-py3-none-any.whl"),
+        ("../../foo-2.0-py3-none-any.whl" + digest("b"), "foo-2.0-py3-none-any.whl"),
     ]
     assert foo.title == "Links for foo"
     assert foo.meta == {"pypi:repository-version": "1.0"}
     assert read(root / "bar" / "index.html").links == [
-        ("../../bar-0.1-py3-none-any.whl#sha256=" + "c" * 64, "bar-0.1-py3-none-any.whl")
+        ("../../bar-0.1-py3-none-any.whl" + digest("c"), "bar-0.1-py3-none-any.whl")
     ]
     assert read(root / "index.html").links == [("bar/", "bar"), ("foo/", "foo")]
     assert sorted(p.name for p in root.iterdir()) == ["bar", "foo", "index.html"]
@@ -78,7 +83,7 @@ def test_names_and_links_are_escaped(tmp_path: Path) -> None:
     assert odd not in raw
     assert "&amp;" in raw and "&quot;" in raw and "&lt;name&gt;" in raw
     # Parsing undoes the escaping exactly: the href and the text are the original strings.
-    assert Page(raw).links == [(f"../x&y/{odd}#sha256=" + "d" * 64, odd)]
+    assert Page(raw).links == [(f"../x&y/{odd}" + digest("d"), odd)]
 
 
 def test_writing_twice_and_an_empty_index(tmp_path: Path) -> None:

@@ -474,6 +474,22 @@ def test_flags() -> None:
     assert parse("six\n").deps is True
 
 
+def test_options_keep_their_lines() -> None:
+    """Where each file-wide option was set, e.g. for the site build to report on it."""
+    parsed = parse(
+        "six\n--pre --no-index -i https://i.example/\n-r more.txt\n",
+        {"/drive/folder/more.txt": "--extra-index-url=https://x.example/\n"},
+    )
+    assert [(o.location, o.name, o.value) for o in parsed.options] == [
+        (f"{TOP}:2", "--pre", None),
+        (f"{TOP}:2", "--no-index", None),
+        (f"{TOP}:2", "--index-url", "https://i.example/"),
+        ("/drive/folder/more.txt:1", "--extra-index-url", "https://x.example/"),
+    ]
+    assert parsed.options[0].text == "--pre --no-index -i https://i.example/"
+    assert parse("six\n").options == ()
+
+
 @pytest.mark.parametrize("line", ["-e .", "-e git+https://h/b.git#egg=b", "--editable=./src"])
 def test_editables_are_problems(line: str) -> None:
     problem = only_problem(f"{line}\n")

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from inkrider_lite.runtimes.settings import Settings, SettingsError
 
+SCHEMA = (
+    Path(__file__).resolve().parents[2]
+    / "inkrider_lite/labextension/schemas/inkrider-lite/plugin.json"
+)
+
 
 def test_defaults() -> None:
-    assert Settings() == Settings(warm_worker=True, max_local_sessions=3)
+    assert Settings() == Settings(warm_worker=True, max_local_sessions=3, pypi_fallback=False)
     assert Settings.from_mapping({}) == Settings()
 
 
@@ -27,9 +34,11 @@ def test_settings_are_frozen() -> None:
         ({"warmWorker": True}, Settings(warm_worker=True)),
         ({"maxLocalSessions": 1}, Settings(max_local_sessions=1)),
         ({"maxLocalSessions": 8}, Settings(max_local_sessions=8)),
+        ({"pypiFallback": True}, Settings(pypi_fallback=True)),
+        ({"pypiFallback": False}, Settings(pypi_fallback=False)),
         (
-            {"warmWorker": False, "maxLocalSessions": 5, "unknown": "ignored"},
-            Settings(warm_worker=False, max_local_sessions=5),
+            {"warmWorker": False, "maxLocalSessions": 5, "pypiFallback": True, "unknown": "x"},
+            Settings(warm_worker=False, max_local_sessions=5, pypi_fallback=True),
         ),
     ],
 )
@@ -47,6 +56,24 @@ def test_invalid_warm_worker(value: Any) -> None:
 def test_invalid_max_local_sessions(value: Any) -> None:
     with pytest.raises(SettingsError, match="maxLocalSessions"):
         Settings.from_mapping({"maxLocalSessions": value})
+
+
+@pytest.mark.parametrize("value", ["true", 1, 0, None, [], "false"])
+def test_invalid_pypi_fallback(value: Any) -> None:
+    with pytest.raises(SettingsError, match="pypiFallback"):
+        Settings.from_mapping({"pypiFallback": value})
+
+
+def test_schema_matches_the_settings() -> None:
+    """The settings editor's schema offers every setting with the dataclass's default."""
+    schema = json.loads(SCHEMA.read_text())
+    defaults = {key: spec["default"] for key, spec in schema["properties"].items()}
+    assert defaults == {
+        "warmWorker": Settings.warm_worker,
+        "maxLocalSessions": Settings.max_local_sessions,
+        "pypiFallback": Settings.pypi_fallback,
+    }
+    assert Settings.from_mapping(defaults) == Settings()
 
 
 def test_settings_error_is_a_value_error() -> None:
