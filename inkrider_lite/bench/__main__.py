@@ -17,7 +17,7 @@ from playwright.sync_api import sync_playwright
 
 from ..site.chromium import CHROMIUM
 from . import memory, report
-from .measures import FloorRun, SiteRun, run_floor, run_site
+from .measures import FloorRun, PackagesRun, SiteRun, run_floor, run_packages, run_site
 from .sites import Site, served, write_floor_site
 
 
@@ -45,6 +45,12 @@ def _arguments() -> argparse.Namespace:
         type=float,
         default=40.0,
         help="latest second after the first output for the idle reading",
+    )
+    parser.add_argument(
+        "--only",
+        choices=["startup", "packages"],
+        help="measure only rows 1–6 (startup, memory, floor) or only rows 7 (the packages "
+        "folder: auto-install against %%pip install -r); both by default",
     )
     args = parser.parse_args()
     if args.runs < 1 or args.trips < 1:
@@ -90,6 +96,7 @@ def main() -> None:
     environment = _environment(root, [vanilla, inkrider])
     runs: list[SiteRun] = []
     floor: list[FloorRun] = []
+    packages: list[PackagesRun] = []
     started = time.monotonic()
     with ExitStack() as stack:
         floor_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="inkrider-floor-")))
@@ -102,7 +109,7 @@ def main() -> None:
         for n in range(1, args.runs + 1):
             # Alternate which site goes first, so a drift in machine load hits both alike.
             order = (vanilla, inkrider) if n % 2 else (inkrider, vanilla)
-            for site in order:
+            for site in order if args.only != "packages" else ():
                 result = run_site(
                     playwright,
                     site,
@@ -123,8 +130,31 @@ def main() -> None:
                     )
                 elapsed = time.monotonic() - started
                 print(f"bench: {site.name} run {n}: {outcome} ({elapsed:.0f} s)", file=sys.stderr)
-            floor.append(run_floor(playwright, urls["floor"], n))
-            print(f"bench: floor run {n}: {floor[-1].done_ms} ms", file=sys.stderr)
+            if args.only != "packages":
+                floor.append(run_floor(playwright, urls["floor"], n))
+                print(f"bench: floor run {n}: {floor[-1].done_ms} ms", file=sys.stderr)
+            for site in order if args.only != "startup" else ():
+                packaged = run_packages(
+                    playwright,
+                    site,
+                    urls[site.name],
+                    n,
+                    quiet_max_s=args.steady_max,
+                    rewarm_s=args.steady_min,
+                )
+                packages.append(packaged)
+                if packaged.error:
+                    outcome = f"FAILED ({packaged.error})"
+                else:
+                    outcome = (
+                        f"first {(packaged.first_ms or 0) / 1000:.2f} s, "
+                        f"repeat {(packaged.repeat_ms or 0) / 1000:.2f} s"
+                    )
+                elapsed = time.monotonic() - started
+                print(
+                    f"bench: packages {site.name} run {n}: {outcome} ({elapsed:.0f} s)",
+                    file=sys.stderr,
+                )
 
     environment["duration_s"] = round(time.monotonic() - started, 1)
     print(
@@ -132,10 +162,14 @@ def main() -> None:
         f"{environment['chromium']}, {environment['cpus']} CPUs, "
         f"load average at start {environment['loadavg_at_start'][0]:.2f}\n"
     )
-    print(report.markdown(runs, floor))
-    print("\nInkRider controller state at the two memory readings:")
-    print("\n".join(report.inkrider_states(runs)))
-    if problems := report.warnings(runs, floor):
+    if args.only != "packages":
+        print(report.markdown(runs, floor))
+        print("\nInkRider controller state at the two memory readings:")
+        print("\n".join(report.inkrider_states(runs)))
+    if args.only != "startup":
+        print("\nThe packages folder (issue 4):\n")
+        print(report.packages_markdown(packages))
+    if problems := report.warnings(runs, floor) + report.packages_warnings(packages):
         print("\nWarnings:")
         print("\n".join(f"- {p}" for p in problems))
     if environment["other_chromium_processes_at_start"]:
@@ -144,7 +178,7 @@ def main() -> None:
             "processes were running when the bench started."
         )
     if args.json:
-        args.json.write_text(json.dumps(report.raw(runs, floor, environment), indent=2))
+        args.json.write_text(json.dumps(report.raw(runs, floor, environment, packages), indent=2))
         print(f"\nraw numbers: {args.json}")
 
 

@@ -20,7 +20,14 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from ..site.chromium import CHROMIUM, CHROMIUM_ARGS
 from . import memory
-from .sites import FLOOR_PAGE, NOTEBOOK, NOTEBOOK_URL, Site
+from .sites import (
+    FLOOR_PAGE,
+    NOTEBOOK,
+    NOTEBOOK_URL,
+    PACKAGES_NOTEBOOK,
+    PIP_NOTEBOOK,
+    Site,
+)
 
 #: A first output later than this means the site is broken, not slow.
 FIRST_OUTPUT_TIMEOUT_MS = 180_000
@@ -401,3 +408,199 @@ def run_floor(playwright: Playwright, base_url: str, run: int) -> FloorRun:
             )
         finally:
             context.close()
+
+
+# --------------------------------------------------------------------------- packages
+
+#: The packages folder's cell prints one line per package; this one comes last.
+LAST_PACKAGE_LINE = "more-itertools "
+#: Installing 5 packages with their dependencies; later than this means broken, not slow.
+INSTALL_TIMEOUT_MS = 180_000
+
+# Arms one measured run of the first cell: every Shift+Enter press is recorded (the last one
+# is the press the notebook acted on), and `done` is when the cell's output shows the last
+# package line, i.e. every import succeeded and every version printed.
+ARM_PACKAGES_RUN_JS = """([last]) => {
+  const cell = document.querySelector('.jp-Notebook .jp-Cell');
+  const mark = { presses: [], done: null, text: null };
+  window.__packagesRun = mark;
+  const onKey = (e) => {
+    if (e.key === 'Enter' && e.shiftKey && mark.done === null) mark.presses.push(performance.now());
+  };
+  document.addEventListener('keydown', onKey, { capture: true });
+  const observer = new MutationObserver(() => {
+    const area = cell.querySelector('.jp-OutputArea');
+    const text = area ? area.textContent : '';
+    if (mark.presses.length && text.includes(last)) {
+      mark.done = performance.now();
+      mark.text = text;
+      observer.disconnect();
+      document.removeEventListener('keydown', onKey, { capture: true });
+    }
+  });
+  observer.observe(cell, { childList: true, characterData: true, subtree: true });
+}"""
+
+# The notebook's kernel is connected and idle: on vanilla that is the real kernel after its
+# boot (or restart); on InkRider the routing kernel, which answers at once.
+KERNEL_IDLE_JS = """([path]) => {
+  const app = window.jupyterapp;
+  if (!app || !app.shell) return false;
+  for (const widget of app.shell.widgets('main')) {
+    if (widget.context && widget.context.path === path) {
+      const session = widget.sessionContext.session;
+      const kernel = session && session.kernel;
+      return !!kernel && kernel.status === 'idle' && kernel.connectionStatus === 'connected';
+    }
+  }
+  return false;
+}"""
+
+RESTART_KERNEL_JS = """async ([path]) => {
+  for (const widget of window.jupyterapp.shell.widgets('main')) {
+    if (widget.context && widget.context.path === path) {
+      await widget.sessionContext.session.kernel.restart();
+      return true;
+    }
+  }
+  return false;
+}"""
+
+SAVE_NOTEBOOK_JS = """async ([path, source]) => {
+  const app = window.jupyterapp;
+  await app.restored;
+  const content = {
+    cells: [{ cell_type: 'code', id: 'c0', metadata: {}, source, outputs: [],
+              execution_count: null }],
+    metadata: {
+      kernelspec: { name: 'python', display_name: 'Python (Pyodide)', language: 'python' },
+      language_info: { name: 'python' },
+    },
+    nbformat: 4,
+    nbformat_minor: 5,
+  };
+  await app.serviceManager.contents.save(path, { type: 'notebook', format: 'json', content });
+}"""
+
+
+@dataclass
+class PackagesRun:
+    """The packages folder in one fresh browser: the first session, then a repeat one."""
+
+    site: str
+    run: int
+    loadavg_1m: float
+    error: str | None = None
+    #: Accepted Run press → the cell's output has every package line. InkRider: the folder's
+    #: notebook, auto-install included; vanilla: `%pip install -r requirements.txt` + the same.
+    first_ms: float | None = None
+    #: The same after closing the session (vanilla: restarting the kernel) in the same page:
+    #: the wheels are in the browser's cache now.
+    repeat_ms: float | None = None
+    first_text: str = ""
+    repeat_text: str = ""
+    press_events: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+
+def pip_notebook_source(site: Site) -> str:
+    """The vanilla notebook's cell: `%pip install -r requirements.txt`, then the code of the
+    folder's own notebook, as the site ships it."""
+    notebook = json.loads((site.directory / "files" / PACKAGES_NOTEBOOK).read_text())
+    source = notebook["cells"][0]["source"]
+    return "%pip install -r requirements.txt\n" + (
+        "".join(source) if isinstance(source, list) else source
+    )
+
+
+def run_packages(
+    playwright: Playwright,
+    site: Site,
+    base_url: str,
+    run: int,
+    *,
+    quiet_max_s: float,
+    rewarm_s: float,
+) -> PackagesRun:
+    loadavg = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="inkrider-bench-profile-") as profile:
+        context, page = _open(playwright, profile)
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
+        result = PackagesRun(site=site.name, run=run, loadavg_1m=loadavg)
+        try:
+            _measure_packages(
+                page, site, base_url, result, profile, quiet_max_s=quiet_max_s, rewarm_s=rewarm_s
+            )
+        except Exception as error:
+            result.error = f"{type(error).__name__}: {str(error).splitlines()[0][:300]}"
+        finally:
+            result.console_errors = errors[:20]
+            context.close()
+        return result
+
+
+def _measure_packages(
+    page: Page,
+    site: Site,
+    base_url: str,
+    result: PackagesRun,
+    profile: str,
+    *,
+    quiet_max_s: float,
+    rewarm_s: float,
+) -> None:
+    """Both sites are measured from the same state: the page loaded and the browser quiet, so
+    that vanilla's kernel and InkRider's warm worker have booted. Neither boot is timed; the
+    install and the imports are."""
+    path = PACKAGES_NOTEBOOK if site.inkrider else PIP_NOTEBOOK
+    if not site.inkrider:
+        page.goto(base_url + "lab/index.html", wait_until="commit")
+        page.wait_for_function("!!(window.jupyterapp && window.jupyterapp.serviceManager)")
+        page.evaluate(SAVE_NOTEBOOK_JS, [PIP_NOTEBOOK, pip_notebook_source(site)])
+    page.goto(base_url + f"lab/index.html?path={path}", wait_until="commit")
+    page.wait_for_selector(".jp-Cell .cm-content", state="visible", timeout=120_000)
+    _wait_until_ready(page, site, path, profile, at_least_s=2.0, at_most_s=quiet_max_s)
+    result.first_ms, result.first_text = _timed_run(page, result.press_events)
+
+    if site.inkrider:
+        kernel_id = next(
+            s["kernel_id"]
+            for s in json.loads(page.evaluate("window.inkrider.sessions_json()"))
+            if s["state"] != "unbound"
+        )
+        page.evaluate("(id) => window.inkrider.close_session(id)", kernel_id)
+    elif not page.evaluate(RESTART_KERNEL_JS, [path]):
+        raise RuntimeError(f"no kernel to restart for {path}")
+    # InkRider boots its next warm worker some seconds after the close: wait for that too.
+    _wait_until_ready(page, site, path, profile, at_least_s=rewarm_s, at_most_s=quiet_max_s)
+    page.evaluate("window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+    result.repeat_ms, result.repeat_text = _timed_run(page, result.press_events)
+
+
+def _wait_until_ready(
+    page: Page, site: Site, path: str, profile: str, *, at_least_s: float, at_most_s: float
+) -> None:
+    since = time.monotonic()
+    page.wait_for_function(KERNEL_IDLE_JS, arg=[path], timeout=at_most_s * 1000)
+    if site.inkrider:  # the warm worker has at least started to boot
+        page.wait_for_function(
+            "JSON.parse(window.inkrider.status_json()).live_workers >= 1",
+            timeout=at_most_s * 1000,
+        )
+    _, quiet = memory.wait_until_quiet(profile, since=since, at_least=at_least_s, at_most=at_most_s)
+    if not quiet:
+        raise RuntimeError(f"the browser never went quiet within {at_most_s:.0f} s")
+
+
+def _timed_run(page: Page, events: list[str]) -> tuple[float, str]:
+    page.evaluate(ARM_PACKAGES_RUN_JS, [LAST_PACKAGE_LINE])
+    _press_run(page, events)
+    try:
+        page.wait_for_function("window.__packagesRun.done !== null", timeout=INSTALL_TIMEOUT_MS)
+    except PlaywrightTimeout:
+        text = page.locator(".jp-Notebook .jp-Cell .jp-OutputArea").first.inner_text()
+        raise RuntimeError(f"no complete output; the cell shows {text[-300:]!r}") from None
+    mark = page.evaluate("window.__packagesRun")
+    return mark["done"] - mark["presses"][-1], mark["text"]

@@ -7,9 +7,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .measures import FloorRun, SiteRun
+from .measures import FloorRun, PackagesRun, SiteRun
 
 VANILLA, INKRIDER = "vanilla", "inkrider"
+
+#: Issue 4's targets for the packages folder, as InkRider ÷ vanilla.
+FIRST_INSTALL_TARGET = 0.7
+REPEAT_TARGET = 0.3
+#: What the packages folder's cell prints, one line each, when every import worked.
+PACKAGE_NAMES = (
+    "attrs",
+    "markdown-it-py",
+    "linkify-it-py",
+    "humanize",
+    "python-dateutil",
+    "more-itertools",
+)
 
 
 @dataclass(frozen=True)
@@ -178,10 +191,17 @@ def inkrider_states(runs: list[SiteRun]) -> list[str]:
     return lines
 
 
-def raw(runs: list[SiteRun], floor: list[FloorRun], environment: dict[str, Any]) -> dict[str, Any]:
+def raw(
+    runs: list[SiteRun],
+    floor: list[FloorRun],
+    environment: dict[str, Any],
+    packages: list[PackagesRun] | None = None,
+) -> dict[str, Any]:
     return {
         "environment": environment,
         "summary": summary(runs, floor),
+        "packages_summary": packages_summary(packages or []),
+        "packages": [asdict(p) for p in packages or []],
         "runs": [
             asdict(r)
             | {
@@ -196,5 +216,91 @@ def raw(runs: list[SiteRun], floor: list[FloorRun], environment: dict[str, Any])
             for r in runs
         ],
         "floor": [asdict(f) for f in floor],
-        "warnings": warnings(runs, floor),
+        "warnings": warnings(runs, floor) + packages_warnings(packages or []),
     }
+
+
+# --------------------------------------------------------------------------- packages
+
+
+def _packages_of(runs: list[PackagesRun], site: str) -> list[PackagesRun]:
+    return [r for r in runs if r.site == site]
+
+
+def packages_summary(runs: list[PackagesRun]) -> list[dict[str, Any]]:
+    """Rows 7, 7b and 7c: medians over runs, the ratio, the target and whether it is met."""
+    van_first = median([r.first_ms for r in _packages_of(runs, VANILLA)])
+    van_repeat = median([r.repeat_ms for r in _packages_of(runs, VANILLA)])
+    ink_first = median([r.first_ms for r in _packages_of(runs, INKRIDER)])
+    ink_repeat = median([r.repeat_ms for r in _packages_of(runs, INKRIDER)])
+    rows = [
+        ("7. first session: Run → every package imported", van_first, ink_first),
+        ("7b. repeat session, warm cache (each against its own repeat)", van_repeat, ink_repeat),
+        ("7c. InkRider's repeat against vanilla's first install", van_first, ink_repeat),
+    ]
+    targets = [FIRST_INSTALL_TARGET, None, REPEAT_TARGET]
+    out = []
+    for (label, van, ink), target in zip(rows, targets, strict=True):
+        ratio = ink / van if van and ink is not None else None
+        out.append(
+            {
+                "measure": label,
+                "vanilla_median": van,
+                "inkrider_median": ink,
+                "ratio": ratio,
+                "target": target,
+                "met": None if target is None or ratio is None else ratio <= target,
+            }
+        )
+    return out
+
+
+def packages_markdown(runs: list[PackagesRun]) -> str:
+    lines = [
+        "| packages/ (5 packages, their dependencies and a -r include) | vanilla (median) "
+        "| InkRider (median) | ratio | target |",
+        "|---|---|---|---|---|",
+    ]
+    for row in packages_summary(runs):
+        ratio = "–" if row["ratio"] is None else f"{row['ratio']:.2f}"
+        if row["target"] is None:
+            target = "–"
+        else:
+            target = (
+                f"≤ {row['target']:.1f}" + {True: " met", False: " MISSED", None: ""}[row["met"]]
+            )
+        lines.append(
+            f"| {row['measure']} | {_fmt(row['vanilla_median'], 's')} "
+            f"| {_fmt(row['inkrider_median'], 's')} | {ratio} | {target} |"
+        )
+    lines += [
+        "",
+        "Vanilla runs a notebook in the same folder whose cell is `%pip install -r "
+        "requirements.txt` and then the same imports; InkRider runs the folder's own notebook, "
+        "which has no `%pip` (requirements.txt is installed when its session starts). Each time "
+        "counts from the accepted Run press to the output line of the last package, with the "
+        "page loaded and the browser quiet (vanilla's kernel and InkRider's warm worker booted). "
+        "The repeat closes the session (vanilla: restarts the kernel) and runs the cell again "
+        "in the same page. Both sites are served by the same server, which lets the browser "
+        "keep wheels linked by digest.",
+        "",
+    ]
+    for site in (VANILLA, INKRIDER):
+        mine = _packages_of(runs, site)
+        lines.append(f"- 7 {site}: " + ", ".join(_fmt(r.first_ms, "s") for r in mine))
+        lines.append(f"- 7b {site}: " + ", ".join(_fmt(r.repeat_ms, "s") for r in mine))
+    return "\n".join(lines)
+
+
+def packages_warnings(runs: list[PackagesRun]) -> list[str]:
+    found = []
+    for r in runs:
+        tag = f"packages {r.site} run {r.run}"
+        if r.error:
+            found.append(f"{tag} FAILED, its later numbers are missing: {r.error}")
+        if r.press_events:
+            found.append(f"{tag}: Run needed more presses: " + "; ".join(r.press_events))
+        for which, text in (("first", r.first_text), ("repeat", r.repeat_text)):
+            if text and not all(f"{name} " in text for name in PACKAGE_NAMES):
+                found.append(f"{tag}: unexpected {which} output {text[:120]!r}")
+    return found

@@ -15,6 +15,14 @@ from ..site.serve import SiteHandler, make_server
 
 NOTEBOOK = "examples/hello.ipynb"
 NOTEBOOK_URL = f"lab/index.html?path={NOTEBOOK}"
+#: The folder whose requirements.txt has the 5 packages (and a -r include) of issue 4.
+PACKAGES_FOLDER = "packages"
+#: InkRider: the folder's own notebook, whose one cell imports the packages; no %pip anywhere.
+PACKAGES_NOTEBOOK = f"{PACKAGES_FOLDER}/packages.ipynb"
+#: Vanilla: a notebook in the same folder whose first cell is `%pip install -r requirements.txt`
+#: and then the same code. The bench writes it into the browser's storage of the vanilla site
+#: (the content is shared by both sites, and InkRider needs no such notebook).
+PIP_NOTEBOOK = f"{PACKAGES_FOLDER}/pip-install-r.ipynb"
 FLOOR_PAGE = "floor.html"
 
 # Only `import`, `loadPyodide` and one `runPython`: what any page that runs Python must pay.

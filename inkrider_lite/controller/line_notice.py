@@ -1,7 +1,9 @@
 """The notification a run gets when it must wait for a local session slot.
 
-One per waiting session, with its choices: open the Session Explorer to close a session, wait
-(first come, first served), or cancel the run. It goes away once the session gets its slot.
+It offers the choices: open the Session Explorer to close a session, wait (first come, first
+served), or cancel the run. One notice at a time: a newer waiting run replaces the notice of an
+older one (which stays in line, as the explorer shows), so that ten notebooks started together
+do not bury the page under ten toasts. It goes away once its run gets a slot.
 """
 
 from __future__ import annotations
@@ -21,11 +23,14 @@ EXPLORER_COMMAND = "inkrider:open-session-explorer"
 PROXY_GRACE = 10.0
 
 
-def line_message(path: str | None, cap: int) -> str:
+def line_message(path: str | None, cap: int, others: int = 0) -> str:
     sessions = "The local session is" if cap == 1 else f"All {cap} local sessions are"
     name = path or "This notebook"
+    also = ""
+    if others:
+        also = f" ({others} other {'run waits' if others == 1 else 'runs wait'} too.)"
     return (
-        f"{sessions} in use. {name} waits for the next one that frees up. "
+        f"{sessions} in use. {name} waits for the next one that frees up.{also} "
         "Close a session you no longer need in the Session Explorer, or cancel this run."
     )
 
@@ -33,16 +38,21 @@ def line_message(path: str | None, cap: int) -> str:
 class LineNotices:
     def __init__(self, controller: Controller) -> None:
         self._controller = controller
-        self._shown: dict[str, tuple[Any, list[Any]]] = {}
+        self._announced: set[str] = set()  # waiting runs that got (or replaced) a notice
+        self._shown: tuple[str, Any, list[Any]] | None = None  # kernel id, notice id, proxies
 
     def update(self, kernel: RoutingKernel) -> None:
-        waiting = kernel.state is SessionState.WAITING
-        if waiting and kernel.id not in self._shown:
-            self._show(kernel)
-        elif not waiting and kernel.id in self._shown:
-            self._dismiss(kernel.id)
+        if kernel.state is SessionState.WAITING:
+            if kernel.id not in self._announced:
+                self._announced.add(kernel.id)
+                self._dismiss()
+                self._show(kernel, others=len(self._announced) - 1)
+            return
+        self._announced.discard(kernel.id)
+        if self._shown is not None and self._shown[0] == kernel.id:
+            self._dismiss()
 
-    def _show(self, kernel: RoutingKernel) -> None:
+    def _show(self, kernel: RoutingKernel, others: int) -> None:
         notification = self._controller.notification
         if notification is None:
             return
@@ -68,14 +78,18 @@ class LineNotices:
             line_message(
                 self._controller.notebook_paths().get(kernel.id),
                 self._controller.workers.budget.cap,
+                others,
             ),
             "warning",
             compat.to_js({"autoClose": False, "actions": actions}),
         )
-        self._shown[kernel.id] = (notice_id, proxies)
+        self._shown = (kernel.id, notice_id, proxies)
 
-    def _dismiss(self, kernel_id: str) -> None:
-        notice_id, proxies = self._shown.pop(kernel_id)
+    def _dismiss(self) -> None:
+        if self._shown is None:
+            return
+        _kernel_id, notice_id, proxies = self._shown
+        self._shown = None
         self._controller.notification.dismiss(notice_id)
         loop = asyncio.get_event_loop()
         for proxy in proxies:
