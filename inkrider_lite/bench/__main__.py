@@ -18,6 +18,8 @@ from playwright.sync_api import sync_playwright
 from ..site.chromium import CHROMIUM
 from . import memory, report
 from .measures import FloorRun, PackagesRun, SiteRun, run_floor, run_packages, run_site
+from .sessions import SessionsRun, run_sessions
+from .sessions import report_lines as sessions_report
 from .sites import Site, served, write_floor_site
 
 
@@ -48,9 +50,10 @@ def _arguments() -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=["startup", "packages"],
-        help="measure only rows 1–6 (startup, memory, floor) or only rows 7 (the packages "
-        "folder: auto-install against %%pip install -r); both by default",
+        choices=["startup", "packages", "sessions"],
+        help="measure only rows 1–6 (startup, memory, floor), only rows 7 (the packages "
+        "folder: auto-install against %%pip install -r), or only the session figures (Close, "
+        "memory released, interrupt latency); all by default",
     )
     args = parser.parse_args()
     if args.runs < 1 or args.trips < 1:
@@ -97,11 +100,14 @@ def main() -> None:
     runs: list[SiteRun] = []
     floor: list[FloorRun] = []
     packages: list[PackagesRun] = []
+    session_runs: list[SessionsRun] = []
     started = time.monotonic()
     with ExitStack() as stack:
         floor_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="inkrider-floor-")))
         urls = {
-            vanilla.name: stack.enter_context(served(vanilla.directory, expose_app=True)),
+            vanilla.name: stack.enter_context(
+                served(vanilla.directory, expose_app=True, isolated=False)
+            ),
             inkrider.name: stack.enter_context(served(inkrider.directory, expose_app=True)),
             "floor": stack.enter_context(served(write_floor_site(floor_dir, pyodide_dir))),
         }
@@ -109,7 +115,7 @@ def main() -> None:
         for n in range(1, args.runs + 1):
             # Alternate which site goes first, so a drift in machine load hits both alike.
             order = (vanilla, inkrider) if n % 2 else (inkrider, vanilla)
-            for site in order if args.only != "packages" else ():
+            for site in order if args.only in (None, "startup") else ():
                 result = run_site(
                     playwright,
                     site,
@@ -130,10 +136,10 @@ def main() -> None:
                     )
                 elapsed = time.monotonic() - started
                 print(f"bench: {site.name} run {n}: {outcome} ({elapsed:.0f} s)", file=sys.stderr)
-            if args.only != "packages":
+            if args.only in (None, "startup"):
                 floor.append(run_floor(playwright, urls["floor"], n))
                 print(f"bench: floor run {n}: {floor[-1].done_ms} ms", file=sys.stderr)
-            for site in order if args.only != "startup" else ():
+            for site in order if args.only in (None, "packages") else ():
                 packaged = run_packages(
                     playwright,
                     site,
@@ -155,6 +161,9 @@ def main() -> None:
                     f"bench: packages {site.name} run {n}: {outcome} ({elapsed:.0f} s)",
                     file=sys.stderr,
                 )
+            if args.only in (None, "sessions"):
+                session_runs.append(run_sessions(playwright, urls[inkrider.name], n))
+                print(f"bench: sessions run {n}: {session_runs[-1]}", file=sys.stderr)
 
     environment["duration_s"] = round(time.monotonic() - started, 1)
     print(
@@ -162,13 +171,15 @@ def main() -> None:
         f"{environment['chromium']}, {environment['cpus']} CPUs, "
         f"load average at start {environment['loadavg_at_start'][0]:.2f}\n"
     )
-    if args.only != "packages":
+    if args.only in (None, "startup"):
         print(report.markdown(runs, floor))
         print("\nInkRider controller state at the two memory readings:")
         print("\n".join(report.inkrider_states(runs)))
-    if args.only != "startup":
+    if args.only in (None, "packages"):
         print("\nThe packages folder (issue 4):\n")
         print(report.packages_markdown(packages))
+    if args.only in (None, "sessions"):
+        print("\n".join(sessions_report(session_runs)))
     if problems := report.warnings(runs, floor) + report.packages_warnings(packages):
         print("\nWarnings:")
         print("\n".join(f"- {p}" for p in problems))

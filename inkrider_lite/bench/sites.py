@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 from ..site.serve import SiteHandler, make_server
@@ -77,13 +78,20 @@ class _ExposeAppHandler(SiteHandler):
         self.wfile.write(body)
 
 
+class _PlainExposeAppHandler(_ExposeAppHandler):
+    isolated: ClassVar[bool] = False
+
+
 @contextmanager
-def served(directory: Path, *, expose_app: bool = False) -> Iterator[str]:
-    """Serve `directory` on 127.0.0.1 on a free port; yields the base URL (ending in '/')."""
-    server = make_server(directory, 0)
+def served(directory: Path, *, expose_app: bool = False, isolated: bool = True) -> Iterator[str]:
+    """Serve `directory` on 127.0.0.1 on a free port; yields the base URL (ending in '/').
+
+    The vanilla site is served without isolation, as a plain JupyterLite site is: isolated,
+    pyodide-kernel 0.8.6 loses replies (its coincident worker)."""
+    server = make_server(directory, 0, isolated=isolated)
     if expose_app:
         server.RequestHandlerClass = functools.partial(  # type: ignore[assignment]
-            _ExposeAppHandler, directory=str(directory)
+            _ExposeAppHandler if isolated else _PlainExposeAppHandler, directory=str(directory)
         )
     thread = threading.Thread(target=server.serve_forever, name=f"bench {directory}", daemon=True)
     thread.start()

@@ -179,7 +179,8 @@ async def install_folder_requirements(
 
     code = f"import inkrider_lite.kernel as _ik\nawait _ik.install({json.dumps(plan)!r})\ndel _ik"
     ok, text = await worker.run_internal(code, on_message)
-    if not ok or not summary:
+    kernel_has_it = ok and bool(summary)  # the kernel side keeps what it reported
+    if not kernel_has_it:
         summary = {
             "file": path,
             "installed": [],
@@ -193,9 +194,10 @@ async def install_folder_requirements(
             summary["problems"], json.loads(report) if report else None
         )
     summary.pop("event", None)
-    await worker.run_internal(
-        f"import inkrider_lite.kernel as _ik\n_ik.set_summary({json.dumps(json.dumps(summary))})"
-        "\ndel _ik"
-    )
     notice.finish(summary)
+    if not kernel_has_it or summary["problems"]:  # else the first cell need not wait for it
+        await worker.run_internal(
+            "import inkrider_lite.kernel as _ik\n"
+            f"_ik.set_summary({json.dumps(json.dumps(summary))})\ndel _ik"
+        )
     return summary
