@@ -150,6 +150,13 @@ def run_sessions(playwright: Playwright, url: str, n: int) -> SessionsRun:
                 )
 
             _note(n, "interrupts measured")
+            # No warm worker may boot into the freed slot: it would hide what Close released.
+            page.evaluate(
+                "window.inkrider._handles.settings.set('inkrider-lite:plugin', 'warmWorker', false)"
+            )
+            page.wait_for_function(
+                "JSON.parse(window.inkrider.status_json()).warm_worker_setting === false"
+            )
             since = time.monotonic()
             memory.wait_until_quiet(profile, since=since, at_least=3, at_most=30)
             before = memory.read_memory(profile)
