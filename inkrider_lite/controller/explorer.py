@@ -9,8 +9,7 @@ a refresh costs nothing: it is drawn again when it shows.
 
 from __future__ import annotations
 
-import asyncio
-import inspect
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .._compat import compat
@@ -212,24 +211,26 @@ class SessionExplorer:
         button = event.target.closest("button[data-action]")
         if compat.is_null(button) or button.disabled:
             return
+        controller = self._controller
         action = button.getAttribute("data-action")
         if action == "close-all":
-            _close_all(self._controller)
+            _act("closing every session", controller.close_all_sessions)
             return
         row = button.closest(".inkrider-session-row")
         kernel_id = None if compat.is_null(row) else row.getAttribute("data-kernel-id")
         if compat.is_null(kernel_id):
             return
         if action == "close":
-            _call(self._controller, "close_session", kernel_id)
+            _act(f"closing session {kernel_id}", lambda: controller.close_session(kernel_id))
         elif action == "interrupt":
-            _call(self._controller, "interrupt_session", kernel_id)
+            _act(
+                f"interrupting session {kernel_id}", lambda: controller.interrupt_session(kernel_id)
+            )
         self.refresh()
 
 
 _explorers: dict[int, SessionExplorer] = {}
 _widgets: dict[int, Any] = {}
-_tasks: set[asyncio.Future[None]] = set()  # actions under way, kept from the collector
 
 
 def install(controller: Controller, widgets: Any) -> None:
@@ -304,38 +305,12 @@ def refresh(controller: Controller) -> None:
         explorer.refresh()
 
 
-def _close_all(controller: Controller) -> None:
+def _act(what: str, action: Callable[[], object]) -> None:
+    """A button's action; a failure is logged, and the panel stays usable."""
     try:
-        controller.close_all_sessions()
+        action()
     except Exception as error:
-        compat.log_error("closing every session failed", error)
-
-
-def _call(controller: Controller, name: str, kernel_id: str) -> None:
-    method = getattr(controller, name, None)
-    if method is None:
-        compat.log_error(f"the controller cannot {name.replace('_', ' ')} yet")
-        return
-    try:
-        _settle(method(kernel_id))
-    except Exception as error:
-        compat.log_error(f"{name}({kernel_id}) failed", error)
-
-
-def _settle(result: Any) -> None:
-    """Run what an action handed back, if it is still to be awaited; report its failure."""
-    if not inspect.isawaitable(result):
-        return
-
-    async def wait() -> None:
-        try:
-            await result
-        except Exception as error:
-            compat.log_error("a Session Explorer action failed", error)
-
-    task = asyncio.ensure_future(wait())
-    _tasks.add(task)
-    task.add_done_callback(_tasks.discard)
+        compat.log_error(f"{what} failed", error)
 
 
 # -- building nodes, as text only ------------------------------------------------------------

@@ -4,10 +4,10 @@ anyway; restarting the session is the way to stop the running one."""
 
 from __future__ import annotations
 
-import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .._compat import compat
+from . import notices
 
 if TYPE_CHECKING:
     from .app import Controller
@@ -30,21 +30,8 @@ def cannot_interrupt(controller: Controller, kernel: RoutingKernel) -> None:
         compat.log_error(CANNOT_INTERRUPT)
         return
     kernel_id = kernel.id
-
-    def restart(*_: Any) -> None:
-        controller.close_session(kernel_id)
-
-    proxy = compat.create_proxy(restart)
-    notification.emit(
-        CANNOT_INTERRUPT,
-        "warning",
-        compat.to_js(
-            {
-                "autoClose": False,
-                "actions": [
-                    {"label": "Restart session", "callback": proxy, "displayType": "warn"},
-                ],
-            }
-        ),
-    )
-    asyncio.get_event_loop().call_later(PROXY_GRACE, compat.destroy_proxy, proxy)
+    actions: list[notices.Action] = [
+        ("Restart session", lambda *_: controller.close_session(kernel_id), "warn"),
+    ]
+    _notice_id, proxies = notices.emit(notification, CANNOT_INTERRUPT, "warning", actions)
+    notices.free_later(proxies, PROXY_GRACE)

@@ -8,17 +8,16 @@ do not bury the page under ten toasts. It goes away once its run gets a slot.
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any
 
-from .._compat import compat
 from ..sessions.lifecycle import SessionState
+from . import notices
+from .explorer import OPEN_COMMAND
 
 if TYPE_CHECKING:
     from .app import Controller
     from .routing_kernel import RoutingKernel
 
-EXPLORER_COMMAND = "inkrider:open-session-explorer"
 #: Seconds before a dismissed notice's callback proxies are freed; a click may be in flight.
 PROXY_GRACE = 10.0
 
@@ -57,32 +56,17 @@ class LineNotices:
         if notification is None:
             return
         app = self._controller.app
-
-        def open_explorer(*_: Any) -> None:
-            app.commands.execute(EXPLORER_COMMAND)
-
-        def cancel(*_: Any) -> None:
-            kernel.cancel_wait()
-
-        proxies = [
-            compat.create_proxy(open_explorer),
-            compat.create_proxy(lambda *_: None),  # Wait: stay in line; clicking dismisses
-            compat.create_proxy(cancel),
-        ]
-        actions = [
-            {"label": "Open Session Explorer", "callback": proxies[0], "displayType": "accent"},
-            {"label": "Wait", "callback": proxies[1], "displayType": "default"},
-            {"label": "Cancel", "callback": proxies[2], "displayType": "warn"},
-        ]
-        notice_id = notification.emit(
-            line_message(
-                self._controller.notebook_paths().get(kernel.id),
-                self._controller.workers.budget.cap,
-                others,
-            ),
-            "warning",
-            compat.to_js({"autoClose": False, "actions": actions}),
+        message = line_message(
+            self._controller.notebook_paths().get(kernel.id),
+            self._controller.workers.budget.cap,
+            others,
         )
+        actions: list[notices.Action] = [
+            ("Open Session Explorer", lambda *_: app.commands.execute(OPEN_COMMAND), "accent"),
+            ("Wait", lambda *_: None, "default"),  # stay in line; clicking dismisses
+            ("Cancel", lambda *_: kernel.cancel_wait(), "warn"),
+        ]
+        notice_id, proxies = notices.emit(notification, message, "warning", actions)
         self._shown = (kernel.id, notice_id, proxies)
 
     def _dismiss(self) -> None:
@@ -91,6 +75,4 @@ class LineNotices:
         _kernel_id, notice_id, proxies = self._shown
         self._shown = None
         self._controller.notification.dismiss(notice_id)
-        loop = asyncio.get_event_loop()
-        for proxy in proxies:
-            loop.call_later(PROXY_GRACE, compat.destroy_proxy, proxy)
+        notices.free_later(proxies, PROXY_GRACE)

@@ -279,8 +279,10 @@ class _WaitingOutput:
             self.clear()
             kernel._set_state(SessionState.STARTING)
             return
-        kernel._set_state(SessionState.WAITING)
-        kernel._on_change(kernel)
+        if kernel.state is SessionState.WAITING:
+            kernel._on_change(kernel)  # only its place in line moved
+        else:
+            kernel._set_state(SessionState.WAITING)
         if self._header.get("msg_type") != "execute_request":
             return
         text = waiting_text(position, kernel._workers.budget.cap)

@@ -24,6 +24,8 @@ REWARM_DELAY = 4.0
 PROXY_GRACE = 10.0
 
 StartReal = Callable[[str, Any], Awaitable[Any]]
+#: Hears a waiting session's place in line (1 = next), and None once it has its slot.
+Watch = Callable[[int | None], None]
 
 
 class Worker:
@@ -115,8 +117,8 @@ class LocalWorkers:
         self._setup_code = setup_code
         self.settings = settings
         self.limiter = SlotLimiter(WorkerBudget(cap=settings.max_local_sessions))
-        self._waiters: dict[Hashable, asyncio.Future[None]] = {}
-        self._watchers: dict[Hashable, Callable[[int | None], None]] = {}
+        # Each waiting session: the future its acquire() awaits, and who hears its place.
+        self._waiters: dict[Hashable, tuple[asyncio.Future[None], Watch | None]] = {}
         self._boot_lock = asyncio.Lock()
         self._warm: asyncio.Future[Worker] | None = None
         self._rewarm: asyncio.TimerHandle | None = None
@@ -180,8 +182,7 @@ class LocalWorkers:
         """Take `ticket` out of the line; its acquire() raises WaitCancelled."""
         if not self.limiter.cancel(ticket):
             return False
-        waiter = self._waiters.pop(ticket, None)
-        self._watchers.pop(ticket, None)
+        waiter, _watch = self._waiters.pop(ticket, (None, None))
         if waiter is not None and not waiter.done():
             waiter.set_exception(WaitCancelled())
         self._on_line_change()
@@ -189,14 +190,14 @@ class LocalWorkers:
 
     def _on_line_change(self) -> None:
         """Tell every waiting session its place, then whoever shows the line."""
-        for ticket, watch in list(self._watchers.items()):
-            watch(self.limiter.position(ticket))
+        for ticket, (_waiter, watch) in list(self._waiters.items()):
+            if watch is not None:
+                watch(self.limiter.position(ticket))
         self._on_line_changed()
 
     def _grant(self, tickets: list[Hashable]) -> None:
         for ticket in tickets:
-            waiter = self._waiters.pop(ticket, None)
-            watch = self._watchers.pop(ticket, None)
+            waiter, watch = self._waiters.pop(ticket, (None, None))
             if waiter is None or waiter.done():  # gone meanwhile: pass the slot on
                 self._grant(self.limiter.release())
                 continue
@@ -206,32 +207,24 @@ class LocalWorkers:
         if tickets:
             self._on_line_change()
 
-    async def _wait_in_line(
-        self, ticket: Hashable, watch: Callable[[int | None], None] | None
-    ) -> None:
+    async def _wait_in_line(self, ticket: Hashable, watch: Watch | None) -> None:
         waiter: asyncio.Future[None] = asyncio.get_event_loop().create_future()
-        self._waiters[ticket] = waiter
-        if watch is not None:
-            self._watchers[ticket] = watch
+        self._waiters[ticket] = (waiter, watch)
         self._on_line_change()
         try:
             await waiter
         except BaseException:
             self._waiters.pop(ticket, None)
-            self._watchers.pop(ticket, None)
             granted = waiter.done() and not waiter.cancelled() and waiter.exception() is None
             if self.limiter.cancel(ticket):
                 self._on_line_change()
             elif granted:  # the slot came just as the wait was abandoned: pass it on
                 self._grant(self.limiter.release())
             raise
-        self._watchers.pop(ticket, None)
 
     # -- lending ----------------------------------------------------------------------------
 
-    async def acquire(
-        self, ticket: Hashable | None = None, watch: Callable[[int | None], None] | None = None
-    ) -> Worker:
+    async def acquire(self, ticket: Hashable | None = None, watch: Watch | None = None) -> Worker:
         """A worker for a session that binds now: the warm one if any, else a fresh boot in a
         free slot, else after waiting in line for one (WaitCancelled if told to stop).
 

@@ -46,15 +46,20 @@ def cells(page: Page) -> Locator:
     return page.locator(".jp-NotebookPanel:visible .jp-Notebook .jp-Cell")
 
 
-def run_in_new_cell(page: Page, code: str, timeout: float = 90_000) -> str:
-    """Type `code` into the last cell, run it, and return the text of its output."""
+def submit_in_new_cell(page: Page, code: str) -> Locator:
+    """Type `code` into the last cell and run it; returns that cell, without waiting."""
     # Pin the cell by index: running the last cell appends a new one, and `.last` would move.
     cell = cells(page).nth(cells(page).count() - 1)
-    editor = cell.locator(".cm-content")
-    editor.click()
+    cell.locator(".cm-content").click()
     page.keyboard.press("Control+a")
     page.keyboard.insert_text(code)
     page.keyboard.press("Shift+Enter")
+    return cell
+
+
+def run_in_new_cell(page: Page, code: str, timeout: float = 90_000) -> str:
+    """Type `code` into the last cell, run it, and return the text of its output."""
+    cell = submit_in_new_cell(page, code)
     prompt = cell.locator(".jp-InputPrompt")
     expect(prompt).to_have_text(re.compile(r"\[\d+\]"), timeout=timeout)
     return cell.locator(".jp-OutputArea").inner_text()

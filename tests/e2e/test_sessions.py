@@ -6,7 +6,6 @@ for a moment between two samples would still be seen.
 
 from __future__ import annotations
 
-import json
 import re
 import time
 
@@ -18,6 +17,7 @@ from .notebook import (
     open_notebook,
     run_in_new_cell,
     sessions,
+    status,
     stored_file,
     wait_for_kernel_connection,
 )
@@ -117,6 +117,14 @@ def done(page: Page, path: str) -> bool:
     return f"notebook {name} done {SQUARES}" in texts[-1]
 
 
+def wait_unbound(page: Page, kernel_id: str) -> None:
+    page.wait_for_function(
+        "(id) => JSON.parse(window.inkrider.sessions_json())"
+        ".find(s => s.kernel_id === id).state === 'unbound'",
+        arg=kernel_id,
+    )
+
+
 def wait_done(page: Page, path: str, limit: float = 120) -> None:
     deadline = time.monotonic() + limit
     while not done(page, path):
@@ -137,11 +145,7 @@ def close_finished_until_all_done(page: Page, paths: list[str], limit: float = 2
             finished.append(path)
             kernel_id = kernel_of(page, path)
             row(page, kernel_id).locator("[data-action=close]").click()
-            page.wait_for_function(
-                "(id) => JSON.parse(window.inkrider.sessions_json())"
-                ".find(s => s.kernel_id === id).state === 'unbound'",
-                arg=kernel_id,
-            )
+            wait_unbound(page, kernel_id)
         page.wait_for_timeout(250)
     return finished
 
@@ -224,11 +228,7 @@ def test_cancel_and_wait_from_the_notification(page: Page, site_url: str) -> Non
     expect(toast).to_be_visible()
     assert "Waiting for a local session" in outputs(page, second)[0]
     toast.get_by_role("button", name="Cancel").click()
-    page.wait_for_function(
-        "(id) => JSON.parse(window.inkrider.sessions_json())"
-        ".find(s => s.kernel_id === id).state === 'unbound'",
-        arg=kernel_of(page, second),
-    )
+    wait_unbound(page, kernel_of(page, second))
     page.wait_for_timeout(500)  # the rest of Run All is aborted, not started
     assert outputs(page, second) == ["", "", ""]
     assert states(page)[kernel_of(page, first)] == "idle"  # nothing else changed
@@ -262,10 +262,6 @@ def test_close_from_the_explorer_resets_variables_and_leaves_the_file_alone(
     assert status(page)["bound"] == 0
     assert "NameError" in run_in_new_cell(page, "secret")
     assert stored_file(page, path) == before
-
-
-def status(page: Page) -> dict:
-    return json.loads(page.evaluate("window.inkrider.status_json()"))
 
 
 def test_a_notebook_name_that_looks_like_html_shows_as_text(page: Page, site_url: str) -> None:
