@@ -40,8 +40,8 @@ def worker_setup_code(site_url: str) -> str:
         "import micropip, pyodide_js\n"
         + index_setup_code(site_index(site_url), pypi_fallback=False)
         + "await pyodide_js.loadPackage('inkrider-lite', messageCallback=lambda _m: None)\n"
-        # A long time.sleep would otherwise ignore the Stop button until it returned.
-        + "import inkrider_lite.kernel.interrupts as _ii\n_ii.make_sleep_interruptible()\n"
+        # time.sleep and awaiting cells would otherwise ignore the Stop button.
+        + "import inkrider_lite.kernel.interrupts as _ii\n_ii.make_interruptible()\n"
         + "del _ii\n"
     )
 

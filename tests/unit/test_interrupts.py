@@ -1,10 +1,26 @@
-"""inkrider_lite.kernel.interrupts: long sleeps are cut into slices the interpreter can stop."""
+"""inkrider_lite.kernel.interrupts: sleeps and awaits that Interrupt can stop.
+
+The browser side (the JS watches of the interrupt buffer) is tested in
+tests/e2e/test_interrupt.py; here, the Python decisions, on a real asyncio loop.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import signal
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 
-from inkrider_lite.kernel.interrupts import SLICE, sliced_sleep
+from inkrider_lite.kernel.interrupts import (
+    SLICE,
+    checked_seconds,
+    interrupt_awaiting_cells,
+    is_cell,
+    sliced_sleep,
+    watched_sleep,
+)
 
 
 class Clock:
@@ -20,7 +36,7 @@ class Clock:
         return self.now
 
 
-def test_a_long_sleep_is_many_short_ones_of_the_same_total() -> None:
+def test_a_blocking_sleep_is_many_short_ones_of_the_same_total() -> None:
     clock = Clock()
     sliced_sleep(clock.sleep, clock)(1.0)
     assert max(clock.slept) <= SLICE
@@ -28,7 +44,7 @@ def test_a_long_sleep_is_many_short_ones_of_the_same_total() -> None:
     assert sum(clock.slept) == pytest.approx(1.0)
 
 
-def test_an_interrupt_between_slices_stops_the_sleep() -> None:
+def test_an_interrupt_between_slices_stops_the_blocking_sleep() -> None:
     clock = Clock()
 
     def sleep(seconds: float) -> None:
@@ -41,9 +57,154 @@ def test_an_interrupt_between_slices_stops_the_sleep() -> None:
     assert sum(clock.slept) <= 3 * SLICE
 
 
-def test_zero_and_negative() -> None:
+@pytest.mark.parametrize(
+    ("value", "error", "message"),
+    [
+        (-1, ValueError, "non-negative"),
+        (float("nan"), ValueError, "NaN"),
+        ("1", TypeError, "'str' object"),
+        (None, TypeError, "'NoneType' object"),
+    ],
+)
+def test_the_argument_checks_of_time_sleep(value: Any, error: type, message: str) -> None:
+    with pytest.raises(error, match=message):
+        checked_seconds(value)
+    with pytest.raises(error, match=message):
+        watched_sleep(lambda s: False, lambda s: None, lambda: True)(value)
+
+
+def test_zero_ints_and_bools_are_fine_as_in_cpython() -> None:
+    assert checked_seconds(0) == 0.0
+    assert checked_seconds(True) == 1.0
     clock = Clock()
     sliced_sleep(clock.sleep, clock)(0)
     assert clock.slept == []
-    with pytest.raises(ValueError):
-        sliced_sleep(clock.sleep, clock)(-1)
+
+
+def test_a_suspending_sleep_raises_keyboard_interrupt_when_its_wait_was_interrupted() -> None:
+    waits: list[float] = []
+
+    def wait(seconds: float) -> bool:
+        waits.append(seconds)
+        return seconds > 1  # "interrupted" for the long one
+
+    sleep = watched_sleep(wait, lambda s: pytest.fail("must not block"), lambda: True)
+    sleep(0.5)
+    with pytest.raises(KeyboardInterrupt):
+        sleep(100)
+    assert waits == [0.5, 100.0]
+
+
+def test_a_sleep_that_cannot_suspend_blocks_instead() -> None:
+    blocked: list[float] = []
+    sleep = watched_sleep(lambda s: pytest.fail("cannot suspend"), blocked.append, lambda: False)
+    sleep(2)
+    assert blocked == [2.0]
+
+
+@pytest.fixture
+def own_sigint_handler() -> Iterator[list[int]]:
+    calls: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: calls.append(signum))
+    yield calls
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_a_users_own_sigint_handler_runs_instead_of_keyboard_interrupt(
+    own_sigint_handler: list[int],
+) -> None:
+    sleep = watched_sleep(lambda s: True, lambda s: None, lambda: True)
+    sleep(1)  # no KeyboardInterrupt
+    for _ in range(1000):  # the handler runs at a bytecode boundary soon after
+        if own_sigint_handler:
+            break
+    assert own_sigint_handler == [signal.SIGINT]
+
+
+# -- cells that await ------------------------------------------------------------------------
+
+
+class Kernel:
+    """Stands in for pyodide-kernel's, whose `run` coroutine is the task of each cell."""
+
+    def __init__(self) -> None:
+        self.outcome = ""
+
+    async def run(self, body: Any) -> None:
+        try:
+            await body()
+        except KeyboardInterrupt:  # IPython catches it and shows the traceback
+            self.outcome = "KeyboardInterrupt"
+        except asyncio.CancelledError:
+            self.outcome = "CancelledError"
+        else:
+            self.outcome = "finished"
+
+
+def run_interrupting(body: Any, at: float = 0.05) -> tuple[str, list[bool]]:
+    """Run a cell of `body` and interrupt it from a loop callback (as the JS watch does)."""
+    loop = asyncio.new_event_loop()
+    kernel = Kernel()
+    results: list[bool] = []
+    try:
+        task = loop.create_task(kernel.run(body))
+        loop.call_later(at, lambda: results.append(interrupt_awaiting_cells(loop)))
+        loop.run_until_complete(asyncio.wait_for(task, 5))
+    finally:
+        loop.close()
+    return kernel.outcome, results
+
+
+def test_the_cell_task_is_recognised_by_its_coroutine() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        cell = loop.create_task(Kernel().run(lambda: asyncio.sleep(0)))
+        other = loop.create_task(asyncio.sleep(0))
+        assert is_cell(cell) and not is_cell(other)
+        loop.run_until_complete(asyncio.gather(cell, other))
+    finally:
+        loop.close()
+
+
+def test_an_awaiting_cell_gets_keyboard_interrupt_at_its_await() -> None:
+    outcome, results = run_interrupting(lambda: asyncio.sleep(100))
+    assert (outcome, results) == ("KeyboardInterrupt", [True])
+
+
+def test_a_cell_awaiting_a_gather_gets_keyboard_interrupt() -> None:
+    outcome, results = run_interrupting(
+        lambda: asyncio.gather(asyncio.sleep(100), asyncio.sleep(50))
+    )
+    assert (outcome, results) == ("KeyboardInterrupt", [True])
+
+
+def test_a_cell_awaiting_another_task_is_cancelled() -> None:
+    async def body() -> None:
+        await asyncio.ensure_future(asyncio.sleep(100))
+
+    outcome, results = run_interrupting(body)
+    assert (outcome, results) == ("CancelledError", [True])
+
+
+def test_a_cell_in_the_middle_of_a_step_keeps_the_interrupt_pending() -> None:
+    """A JSPI-suspended cell is mid-step: the buffer stays set for its own sleep to see."""
+    seen: list[bool] = []
+
+    async def body() -> None:
+        seen.append(interrupt_awaiting_cells(asyncio.get_running_loop()))
+
+    loop = asyncio.new_event_loop()
+    try:
+        kernel = Kernel()
+        loop.run_until_complete(loop.create_task(kernel.run(body)))
+    finally:
+        loop.close()
+    assert seen == [False] and kernel.outcome == "finished"
+
+
+def test_an_interrupt_with_no_cell_running_is_used_up() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        assert interrupt_awaiting_cells(loop) is True
+    finally:
+        loop.close()
