@@ -3,7 +3,7 @@
 - Close → first output of the run that waited for that slot;
 - the browser's memory before and after one Close;
 - interrupt latency: from the interrupt request (JupyterLab's own path, as the ⏹ button) to the
-  reply of the interrupted cell, for a busy loop and for a long sleep.
+  reply of the interrupted cell, for a busy loop, a long `time.sleep` and a long `await`.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ class SessionsRun:
     uss_after_close_mib: float | None = None
     interrupt_loop_ms: list[float] = field(default_factory=list)
     interrupt_sleep_ms: list[float] = field(default_factory=list)
+    interrupt_await_ms: list[float] = field(default_factory=list)
     error: str | None = None
 
     @property
@@ -50,6 +51,10 @@ class SessionsRun:
     @property
     def interrupt_sleep_median_ms(self) -> float | None:
         return statistics.median(self.interrupt_sleep_ms) if self.interrupt_sleep_ms else None
+
+    @property
+    def interrupt_await_median_ms(self) -> float | None:
+        return statistics.median(self.interrupt_await_ms) if self.interrupt_await_ms else None
 
 
 def _run_all(page: Page, path: str) -> None:
@@ -145,9 +150,12 @@ def run_sessions(playwright: Playwright, url: str, n: int) -> SessionsRun:
 
             _note(n, "close → first output measured")
             for _ in range(INTERRUPTS):
-                result.interrupt_loop_ms.append(
-                    _interrupt_ms(page, NOTEBOOKS[2], "while True: pass")
-                )
+                for kind, code in (
+                    (result.interrupt_loop_ms, "while True: pass"),
+                    (result.interrupt_sleep_ms, "import time\ntime.sleep(100)"),
+                    (result.interrupt_await_ms, "import asyncio\nawait asyncio.sleep(100)"),
+                ):
+                    kind.append(_interrupt_ms(page, NOTEBOOKS[2], code))
 
             _note(n, "interrupts measured")
             # No warm worker may boot into the freed slot: it would hide what Close released.
@@ -200,6 +208,8 @@ def report_lines(runs: list[SessionsRun]) -> list[str]:
         f"{median([r.interrupt_loop_median_ms for r in ok])} | ms |",
         f"| interrupt latency, `time.sleep(100)` | "
         f"{median([r.interrupt_sleep_median_ms for r in ok])} | ms |",
+        f"| interrupt latency, `await asyncio.sleep(100)` | "
+        f"{median([r.interrupt_await_median_ms for r in ok])} | ms |",
     ]
     lines += [f"  run {r.run} FAILED: {r.error}" for r in runs if r.error]
     return lines
