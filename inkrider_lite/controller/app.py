@@ -16,7 +16,7 @@ from ..requirements.kernel_plan import index_setup_code
 from ..runtimes.settings import Settings, SettingsError
 from ..sessions.capacity import warm_worker_wanted
 from ..sessions.lifecycle import SessionState
-from . import explorer, interrupt_notice, ui
+from . import early_install, explorer, interrupt_notice, ui
 from .line_notice import LineNotices
 from .requirements_step import install_folder_requirements
 from .routing_kernel import KernelHandle, RoutingKernel
@@ -63,6 +63,7 @@ class Controller:
             worker_setup_code(self.site_url),
             self.settings,
             warm_wanted=lambda: warm_worker_wanted(k.state for k in self.sessions.values()),
+            on_warm_ready=lambda: early_install.start(self),
             on_line_change=lambda: ui.refresh(self),
         )
         self.line_notices = LineNotices(self)
@@ -138,6 +139,7 @@ class Controller:
         )
         self.sessions[kernel.id] = kernel
         self.workers.ensure_warm()  # a notebook just opened: its first run may come soon
+        early_install.start(self)  # and its packages can go into the warm worker now
         handle = KernelHandle(kernel)
         handle.disposed.connect(lambda *_: self.sessions.pop(kernel.id, None))
         return handle
@@ -215,6 +217,7 @@ class Controller:
                 "live_workers": len(self.workers.live),
                 "from_snapshot": bool(self._handles.fromSnapshot),
                 "warm_worker_setting": self.settings.warm_worker,
+                "early_install": early_install.describe(self),
             }
         )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .._compat import compat
@@ -147,12 +148,9 @@ async def use_session_indexes(controller: Controller, worker: Worker) -> None:
         compat.log_error(f"could not add PyPI to the session's package indexes: {text}")
 
 
-async def install_folder_requirements(
-    controller: Controller, location: str, worker: Worker
-) -> dict[str, Any] | None:
-    """Set the session's indexes, then install the folder's requirements.txt into `worker`;
-    None when the folder has none."""
-    await use_session_indexes(controller, worker)
+async def folder_plan(controller: Controller, location: str) -> tuple[str, dict[str, Any]] | None:
+    """The requirements file of the folder `location` and the kernel's install plan for it,
+    with the session indexes the settings give now; None when the folder has none."""
     path = folder_requirements_path(location)
     parsed = await read_requirements(controller, path)
     if parsed is None:
@@ -160,8 +158,14 @@ async def install_folder_requirements(
     index_urls = session_index_urls(
         controller.site_index, pypi_fallback=controller.settings.pypi_fallback
     )
-    plan = kernel_plan(parsed, controller.files_url, index_urls)
-    notice = InstallNotice(controller, path, len(plan["items"]))
+    return path, kernel_plan(parsed, controller.files_url, index_urls)
+
+
+async def run_install(
+    worker: Worker, path: str, plan: dict[str, Any], notice: InstallNotice | None = None
+) -> tuple[dict[str, Any], bool]:
+    """Install `plan` in the worker. Returns the summary, and whether the kernel side holds it
+    (False: the install failed as a whole, and the summary says so)."""
     summary: dict[str, Any] = {}
 
     def on_message(message: dict[str, Any]) -> None:
@@ -172,28 +176,80 @@ async def install_folder_requirements(
             if not line.startswith(EVENT_PREFIX):
                 continue
             event = json.loads(line[len(EVENT_PREFIX) :])
-            if event["event"] == "progress":
+            if event["event"] == "progress" and notice is not None:
                 notice.progress(event["done"], event["count"])
             elif event["event"] == "done":
                 summary.update(event)
 
     code = f"import inkrider_lite.kernel as _ik\nawait _ik.install({json.dumps(plan)!r})\ndel _ik"
     ok, text = await worker.run_internal(code, on_message)
-    kernel_has_it = ok and bool(summary)  # the kernel side keeps what it reported
-    if not kernel_has_it:
-        summary = {
-            "file": path,
-            "installed": [],
-            "problems": plan["problems"]
-            + [{"file": path, "line": 0, "text": path, "reason": text or "the install failed"}],
-            "seconds": 0.0,
-        }
+    if ok and summary:
+        summary.pop("event", None)
+        return summary, True
+    return {
+        "file": path,
+        "installed": [],
+        "problems": plan["problems"]
+        + [{"file": path, "line": 0, "text": path, "reason": text or "the install failed"}],
+        "seconds": 0.0,
+    }, False
+
+
+async def uninstall(worker: Worker, summary: dict[str, Any]) -> None:
+    """Take back what an install put in the worker (an early install that was not wanted)."""
+    names = [package["name"] for package in summary.get("installed", [])]
+    code = f"import inkrider_lite.kernel as _ik\n_ik.uninstall({json.dumps(names)!r})\ndel _ik"
+    ok, text = await worker.run_internal(code)
+    if not ok:
+        raise RuntimeError(f"could not uninstall {', '.join(names)}: {text}")
+
+
+@dataclass
+class EarlyInstall:
+    """What an install before the bind put in a worker (see early_install)."""
+
+    plan_json: str
+    summary: dict[str, Any]
+    kernel_has_it: bool
+
+
+async def take_early_install(worker: Worker) -> EarlyInstall | None:
+    """Wait for the worker's early install, if it had one, and take its outcome off it."""
+    task, worker.early = worker.early, None
+    if task is None:
+        return None
+    try:
+        return await task  # type: ignore[no-any-return]
+    except Exception as error:
+        compat.log_error("the early install failed", error)
+        return None
+
+
+async def install_folder_requirements(
+    controller: Controller, location: str, worker: Worker
+) -> dict[str, Any] | None:
+    """Set the session's indexes, then install the folder's requirements.txt into `worker`;
+    None when the folder has none. What an early install put there is used if it is what the
+    file asks for now, and taken back otherwise."""
+    await use_session_indexes(controller, worker)
+    wanted = await folder_plan(controller, location)
+    early = await take_early_install(worker)
+    if early is not None and early.plan_json != plan_json(wanted):
+        await uninstall(worker, early.summary)
+        early = None
+    if wanted is None:
+        return None
+    path, plan = wanted
+    notice = InstallNotice(controller, path, len(plan["items"]))
+    if early is not None:
+        summary, kernel_has_it = early.summary, early.kernel_has_it
+    else:
+        summary, kernel_has_it = await run_install(worker, path, plan, notice)
     if summary["problems"]:  # only then can the build's report say more
         report = await compat.fetch_text(f"{controller.site_url}pypi/requirements-report.json")
         summary["problems"] = refine_with_build_report(
             summary["problems"], json.loads(report) if report else None
         )
-    summary.pop("event", None)
     notice.finish(summary)
     if not kernel_has_it or summary["problems"]:  # else the first cell need not wait for it
         await worker.run_internal(
@@ -201,3 +257,7 @@ async def install_folder_requirements(
             f"_ik.set_summary({json.dumps(json.dumps(summary))})\ndel _ik"
         )
     return summary
+
+
+def plan_json(wanted: tuple[str, dict[str, Any]] | None) -> str | None:
+    return None if wanted is None else json.dumps(wanted, sort_keys=True)

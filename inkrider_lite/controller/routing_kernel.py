@@ -114,6 +114,7 @@ class RoutingKernel:
             self._start_failed(header, error)
             return False
         try:
+            await worker.settled()  # an early install may still be running in it
             if self.location:
                 ok, text = await worker.run_internal(_chdir_code(self.location))
                 if not ok:

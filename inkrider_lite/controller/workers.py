@@ -38,6 +38,14 @@ class Worker:
         self._internal: dict[str, list[dict[str, Any]]] = {}
         self._listeners: dict[str, Callable[[dict[str, Any]], None]] = {}
         self.deliver_proxy = compat.create_proxy(self.deliver)
+        #: An install into this worker before any session bound it (controller.early_install).
+        self.early: asyncio.Future[Any] | None = None
+        self.early_folder: str | None = None
+
+    async def settled(self) -> None:
+        """Wait for the worker's own work to end: it runs one request at a time."""
+        if self.early is not None:
+            await asyncio.wait([self.early])
 
     def deliver(self, message: Any) -> None:
         """The real kernel's `sendMessage`: replies to our own requests stay here."""
@@ -109,10 +117,12 @@ class LocalWorkers:
         setup_code: str,
         settings: Settings,
         warm_wanted: Callable[[], bool] = lambda: True,
+        on_warm_ready: Callable[[], None] = lambda: None,
         on_line_change: Callable[[], None] = lambda: None,
     ) -> None:
         self._start_real = start_real
         self._warm_wanted = warm_wanted
+        self._on_warm_ready = on_warm_ready
         self._on_line_changed = on_line_change
         self._setup_code = setup_code
         self.settings = settings
@@ -157,7 +167,11 @@ class LocalWorkers:
         self._warm.add_done_callback(self._warm_finished)
 
     def _warm_finished(self, future: asyncio.Future[Worker]) -> None:
-        if future.cancelled() or future.exception() is None:
+        if future.cancelled():
+            return
+        if future.exception() is None:
+            if self._warm is future:
+                self._on_warm_ready()
             return
         compat.log_error("the warm worker failed to start", future.exception())
         if self._warm is future:  # nobody took it: free its place
@@ -168,6 +182,13 @@ class LocalWorkers:
         if self._rewarm is not None:
             self._rewarm.cancel()
         self._rewarm = asyncio.get_event_loop().call_later(REWARM_DELAY, self.ensure_warm)
+
+    def ready_warm(self) -> Worker | None:
+        """The warm worker, if it has booted and nobody took it yet."""
+        warm = self._warm
+        if warm is None or not warm.done() or warm.cancelled() or warm.exception() is not None:
+            return None
+        return warm.result()
 
     @property
     def warm_worker_count(self) -> int:

@@ -80,3 +80,43 @@ async def install(plan_json: str) -> dict[str, Any]:
     )
     _emit("done", **_summary)
     return session_requirements()
+
+
+def uninstall(names_json: str) -> None:
+    """Take back an install made before the session bound (its folder turned out otherwise).
+    Nothing of it was imported. micropip removes the files its RECORD lists; folders made after
+    the install (caches of compiled files) would stay and import as empty namespace packages,
+    so the top-level folders that no remaining distribution uses go too."""
+    import importlib
+    import importlib.metadata
+    import shutil
+
+    import micropip  # only in the browser
+
+    names = json.loads(names_json)
+    if names:
+        leaving = _top_level_folders(names)
+        micropip.uninstall(names)
+        staying = _top_level_folders(
+            [d.metadata["Name"] for d in importlib.metadata.distributions()]
+        )
+        for folder in leaving - staying:
+            shutil.rmtree(folder, ignore_errors=True)
+    importlib.invalidate_caches()
+    _summary.update(file=None, installed=[], problems=[], seconds=0.0)
+
+
+def _top_level_folders(names: list[str]) -> set[Any]:
+    """The folders directly in site-packages that the distributions' RECORDs put files in."""
+    import importlib.metadata
+
+    folders = set()
+    for name in names:
+        try:
+            distribution = importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        for file in distribution.files or ():
+            if len(file.parts) > 1 and not file.parts[0].endswith((".dist-info", "..")):
+                folders.add(distribution.locate_file(file.parts[0]))
+    return folders

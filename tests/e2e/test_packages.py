@@ -17,6 +17,7 @@ from .notebook import (
     run_in_new_cell,
     save_text_file,
     sessions,
+    status,
     stored_file,
     wait_for_controller,
     wait_for_kernel_connection,
@@ -66,6 +67,62 @@ def test_folder_requirements_are_installed_before_the_first_cell(page: Page, sit
     assert session["requirements"]["file"] == "packages/requirements.txt"
 
 
+def early_install(page: Page) -> dict | None:
+    return status(page)["early_install"]
+
+
+def test_packages_go_into_the_warm_worker_while_the_notebook_is_read(
+    page: Page, site_url: str, site_requests: list[tuple[str, str, int]]
+) -> None:
+    """With one folder's notebook open, its packages install before anybody runs a cell; the
+    first run then finds them, and the session reports them as if installed at its start."""
+    start = len(site_requests)
+    open_notebook(page, site_url, "packages/packages.ipynb")
+    page.wait_for_function(
+        "JSON.parse(window.inkrider.status_json()).early_install?.state === 'installed'",
+        timeout=120_000,
+    )
+    assert early_install(page) == {"folder": "packages", "state": "installed"}
+    assert all(s["state"] == "unbound" for s in sessions(page))  # nothing ran yet
+    early = {p.rsplit("/", 1)[-1].split("-")[0] for p, _ in wheel_responses(site_requests[start:])}
+    assert early >= PACKAGE_WHEELS
+    mark = len(site_requests)
+    output = run_existing_cell(page)
+    assert "attrs 25.3.0" in output and "humanize" in output
+    assert wheel_responses(site_requests[mark:]) == []  # nothing left to fetch at bind
+    assert any(re.fullmatch(r"Installed \d+ packages in \d+\.\d s", m) for m in notifications(page))
+    summary = summary_in_session(page)
+    assert "attrs" in {p["name"] for p in summary["installed"]}
+    (session,) = sessions(page)
+    assert session["requirements"]["file"] == "packages/requirements.txt"
+
+
+def test_an_early_install_for_another_folder_is_taken_back(page: Page, site_url: str) -> None:
+    """The warm worker got packages/ installed, but a notebook of examples/ runs first: it gets
+    that worker clean, without packages/'s packages."""
+    open_notebook(page, site_url, "packages/packages.ipynb")
+    page.wait_for_function(
+        "JSON.parse(window.inkrider.status_json()).early_install?.state === 'installed'",
+        timeout=120_000,
+    )
+    page.evaluate(
+        "window.inkrider.app.commands.execute('docmanager:open', "
+        "{ path: 'examples/scratch.ipynb' })"
+    )
+    page.locator(".jp-NotebookPanel:visible .jp-Notebook .jp-Cell").first.wait_for()
+    wait_for_kernel_connection(page)
+    output = run_in_new_cell(
+        page,
+        "import importlib.util, micropip\n"
+        "print(sorted(n for n in ('humanize', 'attrs', 'more_itertools')"
+        " if importlib.util.find_spec(n)), 'humanize' in micropip.list())",
+    )
+    assert output.strip() == "[] False"
+    (bound,) = [s for s in sessions(page) if s["state"] != "unbound"]
+    assert bound["requirements"] is None
+    assert not [m for m in notifications(page) if "nstall" in m]
+
+
 def test_a_broken_requirements_file_reports_each_bad_line(page: Page, site_url: str) -> None:
     open_notebook(page, site_url, "broken/broken.ipynb")
     before = stored_file(page, "broken/broken.ipynb")
@@ -111,10 +168,10 @@ def test_an_edited_requirements_file_applies_to_the_next_session(page: Page, sit
 def wheel_responses(responses: list[tuple[str, str, int]]) -> list[tuple[str, int]]:
     """(path without its query, status) of each response of the site's server for a wheel."""
     found = []
-    for _method, path, status in responses:
+    for _method, path, code in responses:
         bare = urlsplit(path).path
         if bare.endswith(".whl"):
-            found.append((bare, status))
+            found.append((bare, code))
     return found
 
 
@@ -139,8 +196,8 @@ def test_later_sessions_take_the_wheels_from_the_browser_cache(
     the wheels (the kernel's own) are revalidated at most."""
     notebook = json.loads((CONTENT / "packages/packages.ipynb").read_text())
     code = "".join(notebook["cells"][0]["source"])
+    start = len(site_requests)  # the first install may begin before the first run
     open_notebook(page, site_url, "packages/packages.ipynb")
-    start = len(site_requests)
     first = run_existing_cell(page)
     downloaded = {path for path, status in wheel_responses(site_requests[start:]) if status == 200}
     from_index = {p for p in downloaded if p.rsplit("/", 1)[-1].split("-")[0] in PACKAGE_WHEELS}

@@ -381,3 +381,46 @@ def test_deliver_routes_messages() -> None:
         assert worker.owner is None
 
     asyncio.run(main())
+
+
+def test_the_warm_ready_hook_fires_once_the_warm_worker_booted_and_nobody_took_it() -> None:
+    async def main() -> None:
+        pool = Pool()
+        ready: list[object] = []
+        pool.workers._on_warm_ready = lambda: ready.append(pool.workers.ready_warm())
+        pool.workers.ensure_warm()
+        assert pool.workers.ready_warm() is None  # still booting
+        await settle()
+        (warm,) = pool.workers.live.values()
+        assert ready == [warm] and pool.workers.ready_warm() is warm
+        await pool.workers.acquire()
+        assert pool.workers.ready_warm() is None
+
+        taken_while_booting: list[object] = []
+        pool.workers._on_warm_ready = lambda: taken_while_booting.append(True)
+        pool.workers.ensure_warm()
+        await pool.workers.acquire()  # takes it before its boot ends
+        await settle()
+        assert taken_while_booting == []
+
+    asyncio.run(main())
+
+
+def test_a_bind_waits_for_the_early_install_running_in_its_worker() -> None:
+    async def main() -> None:
+        worker = Worker("w")
+        release = asyncio.Event()
+
+        async def early() -> None:
+            await release.wait()
+
+        worker.early = asyncio.ensure_future(early())
+        settled = asyncio.ensure_future(worker.settled())
+        await settle()
+        assert not settled.done()
+        release.set()
+        await settle()
+        assert settled.done()
+        await Worker("plain").settled()  # no early install: nothing to wait for
+
+    asyncio.run(main())

@@ -1,0 +1,90 @@
+"""Installing a folder's requirements into the warm worker before its session binds.
+
+A reader looks at a notebook for a while before running it; its packages install in about a
+second. When every notebook that is open and not yet running sits in one folder, the warm worker
+will serve one of them, so the folder's requirements.txt goes into that worker at once, quietly,
+and the first run finds its packages there. At bind, requirements_step compares what was
+installed with what the file asks for then: if they match, the session only reports it; if not
+(the file was edited, or a notebook of another folder took the worker), it is uninstalled before
+the real install.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from .._compat import compat
+from ..sessions.lifecycle import SessionState
+from .requirements_step import EarlyInstall, folder_plan, plan_json, run_install
+
+if TYPE_CHECKING:
+    from .app import Controller
+    from .workers import Worker
+
+
+def the_folder_to_prepare(controller: Controller) -> str | None:
+    """The one folder of all notebooks waiting for their first run, if there is exactly one."""
+    folders = {
+        kernel.location
+        for kernel in controller.sessions.values()
+        if kernel.state is SessionState.UNBOUND
+    }
+    return folders.pop() if len(folders) == 1 else None
+
+
+def start(controller: Controller) -> None:
+    """Begin an early install in the warm worker, if it is free and the folder is clear."""
+    worker = controller.workers.ready_warm()
+    if worker is None or _holds_an_install(worker):
+        return
+    # With PyPI as a fallback the session's indexes change at bind; keep that in one place.
+    if controller.settings.pypi_fallback:
+        return
+    folder = the_folder_to_prepare(controller)
+    if folder is None:
+        return
+    worker.early = asyncio.ensure_future(_install(controller, worker, folder))
+    worker.early_folder = folder
+
+
+def describe(controller: Controller) -> dict[str, str] | None:
+    """The warm worker's early install, for status_json: its folder, and installing /
+    installed / nothing (no file, or it failed)."""
+    worker = controller.workers.ready_warm()
+    early = worker.early if worker is not None else None
+    if worker is None or early is None:
+        return None
+    if not early.done():
+        state = "installing"
+    elif early.cancelled() or early.exception() is not None or early.result() is None:
+        state = "nothing"
+    else:
+        state = "installed"
+    return {"folder": worker.early_folder or "", "state": state}
+
+
+def _holds_an_install(worker: Worker) -> bool:
+    """Running, or done with something installed: a worker takes one early install at most."""
+    early = worker.early
+    if early is None:
+        return False
+    return (
+        not early.done()
+        or early.cancelled()
+        or early.exception() is not None
+        or (early.result() is not None)
+    )
+
+
+async def _install(controller: Controller, worker: Worker, folder: str) -> EarlyInstall | None:
+    try:
+        wanted = await folder_plan(controller, folder)
+        if wanted is None:
+            return None
+        path, plan = wanted
+        summary, kernel_has_it = await run_install(worker, path, plan)
+    except Exception as error:  # the bind installs as usual
+        compat.log_error(f"the early install for {folder or 'the top folder'} failed", error)
+        return None
+    return EarlyInstall(plan_json(wanted), summary, kernel_has_it)
