@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from .._compat import compat
 from ..sessions.lifecycle import SessionState
-from .requirements_step import EarlyInstall, folder_plan, plan_json, run_install
+from .requirements_step import EarlyInstall, folder_plan, plan_json, precompile, run_install
 
 if TYPE_CHECKING:
     from .app import Controller
@@ -84,6 +84,8 @@ async def _install(controller: Controller, worker: Worker, folder: str) -> Early
             return None
         path, plan = wanted
         summary, kernel_has_it = await run_install(worker, path, plan)
+        if kernel_has_it:
+            await precompile(worker, summary)
     except Exception as error:  # the bind installs as usual
         compat.log_error(f"the early install for {folder or 'the top folder'} failed", error)
         return None

@@ -195,6 +195,15 @@ async def run_install(
     }, False
 
 
+async def precompile(worker: Worker, summary: dict[str, Any]) -> None:
+    """Have the worker compile what it installed, so that the first imports are quicker."""
+    names = [package["name"] for package in summary.get("installed", [])]
+    code = f"import inkrider_lite.kernel as _ik\n_ik.precompile({json.dumps(names)!r})\ndel _ik"
+    ok, text = await worker.run_internal(code)
+    if not ok:
+        compat.log_error(f"could not precompile {', '.join(names)}: {text}")
+
+
 async def uninstall(worker: Worker, summary: dict[str, Any]) -> None:
     """Take back what an install put in the worker (an early install that was not wanted)."""
     names = [package["name"] for package in summary.get("installed", [])]
@@ -234,7 +243,8 @@ async def install_folder_requirements(
     await use_session_indexes(controller, worker)
     wanted = await folder_plan(controller, location)
     early = await take_early_install(worker)
-    if early is not None and early.plan_json != plan_json(wanted):
+    # An install that failed as a whole (say, the network) gets another try now.
+    if early is not None and (early.plan_json != plan_json(wanted) or not early.kernel_has_it):
         await uninstall(worker, early.summary)
         early = None
     if wanted is None:
@@ -242,7 +252,7 @@ async def install_folder_requirements(
     path, plan = wanted
     notice = InstallNotice(controller, path, len(plan["items"]))
     if early is not None:
-        summary, kernel_has_it = early.summary, early.kernel_has_it
+        summary, kernel_has_it = early.summary, True
     else:
         summary, kernel_has_it = await run_install(worker, path, plan, notice)
     if summary["problems"]:  # only then can the build's report say more
