@@ -79,6 +79,7 @@ def _holds_an_install(worker: Worker) -> bool:
 
 async def _install(controller: Controller, worker: Worker, folder: str) -> EarlyInstall | None:
     try:
+        await worker.enter(folder)  # one round trip less at bind
         wanted = await folder_plan(controller, folder)
         if wanted is None:
             return None

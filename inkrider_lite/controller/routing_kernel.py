@@ -115,10 +115,7 @@ class RoutingKernel:
             return False
         try:
             await worker.settled()  # an early install may still be running in it
-            if self.location:
-                ok, text = await worker.run_internal(_chdir_code(self.location))
-                if not ok:
-                    compat.log_error(f"could not enter {self.location}: {text}")
+            await worker.enter(self.location)
             if self._prepare is not None and self.state is not SessionState.DEAD:
                 self._set_state(SessionState.INSTALLING)
                 try:
@@ -312,17 +309,6 @@ def waiting_text(position: int, cap: int) -> str:
 def _now_iso() -> str:
     """Now, in the form of a message header's date (JavaScript's toISOString)."""
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _chdir_code(location: str) -> str:
-    """Enter the notebook's folder in the worker's view of the contents (/drive)."""
-    folder = location.split(":", 1)[-1]
-    return (
-        "import os\n"
-        f"_p = os.path.join('/drive', {folder!r})\n"
-        "if os.path.isdir(_p): os.chdir(_p)\n"
-        "del _p"
-    )
 
 
 class KernelHandle:

@@ -41,6 +41,19 @@ class Worker:
         #: An install into this worker before any session bound it (controller.early_install).
         self.early: asyncio.Future[Any] | None = None
         self.early_folder: str | None = None
+        #: The notebook folder that is the worker's current directory ("" is /drive itself).
+        self.folder = ""
+
+    async def enter(self, location: str) -> None:
+        """Make the notebook's folder, in the worker's view of the contents (/drive), its
+        current directory; an early install may have done so already."""
+        if location == self.folder:
+            return
+        ok, text = await self.run_internal(chdir_code(location))
+        if ok:
+            self.folder = location
+        else:
+            compat.log_error(f"could not enter {location}: {text}")
 
     async def settled(self) -> None:
         """Wait for the worker's own work to end: it runs one request at a time."""
@@ -98,6 +111,16 @@ class Worker:
             self.real.dispose()
         proxy = self.deliver_proxy
         asyncio.get_event_loop().call_later(PROXY_GRACE, compat.destroy_proxy, proxy)
+
+
+def chdir_code(location: str) -> str:
+    folder = location.split(":", 1)[-1]
+    return (
+        "import os\n"
+        f"_p = os.path.join('/drive', {folder!r})\n"
+        "if os.path.isdir(_p): os.chdir(_p)\n"
+        "del _p"
+    )
 
 
 class WaitCancelled(Exception):
