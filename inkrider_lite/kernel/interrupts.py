@@ -106,17 +106,34 @@ def is_cell(task: asyncio.Task[Any]) -> bool:
     return getattr(task.get_coro(), "__qualname__", "") in CELL_COROUTINES
 
 
+def in_user_code(task: asyncio.Task[Any]) -> bool:
+    """Whether the task awaits from inside the cell's own code: IPython's `run_code` is on its
+    chain of awaits. Before that (pyodide-kernel loading packages for the cell's imports) an
+    exception would escape the kernel's own code, and the cell would never get its reply."""
+    link: Any = task.get_coro()
+    while link is not None:
+        if getattr(link, "__qualname__", "").endswith(".run_code"):
+            return True
+        link = getattr(link, "cr_await", None) or getattr(link, "gi_yieldfrom", None)
+    return False
+
+
 def interrupt_awaiting_cells(
-    loop: asyncio.AbstractEventLoop, cell: Callable[[asyncio.Task[Any]], bool] = is_cell
+    loop: asyncio.AbstractEventLoop,
+    cell: Callable[[asyncio.Task[Any]], bool] = is_cell,
+    user_code: Callable[[asyncio.Task[Any]], bool] = in_user_code,
 ) -> bool:
     """Deliver a pending interrupt while no Python runs. True when it is used up: thrown into
-    the cells' awaits, or dropped because no cell runs. False leaves it pending, for a cell that
-    is suspended in the middle of a step (a JSPI sleep, which watches the buffer itself)."""
+    the cells' awaits, or dropped because no cell runs or none is in its own code yet. False
+    leaves it pending, for a cell that is suspended in the middle of a step (a JSPI sleep,
+    which watches the buffer itself)."""
     cells = [task for task in asyncio.all_tasks(loop) if cell(task) and not task.done()]
     waits = [task._fut_waiter for task in cells]  # type: ignore[attr-defined]
     if any(wait is None for wait in waits):
         return False
     for task, wait in zip(cells, waits, strict=True):
+        if not user_code(task):
+            continue
         if isinstance(wait, asyncio.Task) or wait.done():
             # A task cannot take an exception from outside; cancel the awaited work instead.
             task.cancel("Interrupted")

@@ -124,15 +124,25 @@ def test_a_users_own_sigint_handler_runs_instead_of_keyboard_interrupt(
 # -- cells that await ------------------------------------------------------------------------
 
 
+class InteractiveShell:
+    """Stands in for IPython's, whose `run_code` runs the cell's own code."""
+
+    async def run_code(self, body: Any) -> None:
+        await body()
+
+
 class Kernel:
     """Stands in for pyodide-kernel's, whose `run` coroutine is the task of each cell."""
 
     def __init__(self) -> None:
         self.outcome = ""
+        self.before: Any = None  # awaited before the cell's code, as pyodide-kernel does
 
     async def run(self, body: Any) -> None:
+        if self.before is not None:
+            await self.before()
         try:
-            await body()
+            await InteractiveShell().run_code(body)
         except KeyboardInterrupt:  # IPython catches it and shows the traceback
             self.outcome = "KeyboardInterrupt"
         except asyncio.CancelledError:
@@ -141,10 +151,11 @@ class Kernel:
             self.outcome = "finished"
 
 
-def run_interrupting(body: Any, at: float = 0.05) -> tuple[str, list[bool]]:
+def run_interrupting(body: Any, at: float = 0.05, before: Any = None) -> tuple[str, list[bool]]:
     """Run a cell of `body` and interrupt it from a loop callback (as the JS watch does)."""
     loop = asyncio.new_event_loop()
     kernel = Kernel()
+    kernel.before = before
     results: list[bool] = []
     try:
         task = loop.create_task(kernel.run(body))
@@ -169,6 +180,15 @@ def test_the_cell_task_is_recognised_by_its_coroutine() -> None:
 def test_an_awaiting_cell_gets_keyboard_interrupt_at_its_await() -> None:
     outcome, results = run_interrupting(lambda: asyncio.sleep(100))
     assert (outcome, results) == ("KeyboardInterrupt", [True])
+
+
+def test_an_interrupt_before_the_cells_own_code_is_dropped_not_thrown_into_the_kernel() -> None:
+    """pyodide-kernel awaits the packages of the cell's imports first; a KeyboardInterrupt
+    there would escape its code and the cell would never get a reply."""
+    outcome, results = run_interrupting(
+        lambda: asyncio.sleep(0.2), at=0.05, before=lambda: asyncio.sleep(0.1)
+    )
+    assert (outcome, results) == ("finished", [True])
 
 
 def test_a_cell_awaiting_a_gather_gets_keyboard_interrupt() -> None:
