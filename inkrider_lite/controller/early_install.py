@@ -52,29 +52,27 @@ def describe(controller: Controller) -> dict[str, str] | None:
     """The warm worker's early install, for status_json: its folder, and installing /
     installed / nothing (no file, or it failed)."""
     worker = controller.workers.ready_warm()
-    early = worker.early if worker is not None else None
-    if worker is None or early is None:
+    state = _state(worker) if worker is not None else None
+    if worker is None or state is None:
+        return None
+    return {"folder": worker.early_folder or "", "state": "nothing" if state == "failed" else state}
+
+
+def _state(worker: Worker) -> str | None:
+    """None (no early install), installing, installed, nothing (no file) or failed."""
+    early = worker.early
+    if early is None:
         return None
     if not early.done():
-        state = "installing"
-    elif early.cancelled() or early.exception() is not None or early.result() is None:
-        state = "nothing"
-    else:
-        state = "installed"
-    return {"folder": worker.early_folder or "", "state": state}
+        return "installing"
+    if early.cancelled() or early.exception() is not None:
+        return "failed"
+    return "nothing" if early.result() is None else "installed"
 
 
 def _holds_an_install(worker: Worker) -> bool:
-    """Running, or done with something installed: a worker takes one early install at most."""
-    early = worker.early
-    if early is None:
-        return False
-    return (
-        not early.done()
-        or early.cancelled()
-        or early.exception() is not None
-        or (early.result() is not None)
-    )
+    """A worker takes one early install at most, unless the last one found no file."""
+    return _state(worker) not in (None, "nothing")
 
 
 async def _install(controller: Controller, worker: Worker, folder: str) -> EarlyInstall | None:

@@ -181,8 +181,7 @@ async def run_install(
             elif event["event"] == "done":
                 summary.update(event)
 
-    code = f"import inkrider_lite.kernel as _ik\nawait _ik.install({json.dumps(plan)!r})\ndel _ik"
-    ok, text = await worker.run_internal(code, on_message)
+    ok, text = await worker.run_internal(kernel_call("install", plan, awaited=True), on_message)
     if ok and summary:
         summary.pop("event", None)
         return summary, True
@@ -195,20 +194,28 @@ async def run_install(
     }, False
 
 
+def kernel_call(function: str, value: Any, *, awaited: bool = False) -> str:
+    """Code that calls `inkrider_lite.kernel.<function>` in a worker with `value` as JSON text."""
+    call = f"_ik.{function}({json.dumps(value)!r})"
+    return f"import inkrider_lite.kernel as _ik\n{'await ' if awaited else ''}{call}\ndel _ik"
+
+
+def _installed_names(summary: dict[str, Any]) -> list[str]:
+    return [package["name"] for package in summary.get("installed", [])]
+
+
 async def precompile(worker: Worker, summary: dict[str, Any]) -> None:
     """Have the worker compile what it installed, so that the first imports are quicker."""
-    names = [package["name"] for package in summary.get("installed", [])]
-    code = f"import inkrider_lite.kernel as _ik\n_ik.precompile({json.dumps(names)!r})\ndel _ik"
-    ok, text = await worker.run_internal(code)
+    names = _installed_names(summary)
+    ok, text = await worker.run_internal(kernel_call("precompile", names))
     if not ok:
         compat.log_error(f"could not precompile {', '.join(names)}: {text}")
 
 
 async def uninstall(worker: Worker, summary: dict[str, Any]) -> None:
     """Take back what an install put in the worker (an early install that was not wanted)."""
-    names = [package["name"] for package in summary.get("installed", [])]
-    code = f"import inkrider_lite.kernel as _ik\n_ik.uninstall({json.dumps(names)!r})\ndel _ik"
-    ok, text = await worker.run_internal(code)
+    names = _installed_names(summary)
+    ok, text = await worker.run_internal(kernel_call("uninstall", names))
     if not ok:
         raise RuntimeError(f"could not uninstall {', '.join(names)}: {text}")
 
@@ -262,10 +269,7 @@ async def install_folder_requirements(
         )
     notice.finish(summary)
     if not kernel_has_it or summary["problems"]:  # else the first cell need not wait for it
-        await worker.run_internal(
-            "import inkrider_lite.kernel as _ik\n"
-            f"_ik.set_summary({json.dumps(json.dumps(summary))})\ndel _ik"
-        )
+        await worker.run_internal(kernel_call("set_summary", summary))
     return summary
 
 

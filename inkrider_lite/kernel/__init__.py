@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from ..requirements.diagnose import reason_for
@@ -108,37 +109,39 @@ def uninstall(names_json: str) -> None:
 
 def _top_level_folders(names: list[str]) -> set[Any]:
     """The folders directly in site-packages that the distributions' RECORDs put files in."""
+    return {
+        distribution.locate_file(file.parts[0])
+        for distribution, file in _record_files(names)
+        if len(file.parts) > 1 and not file.parts[0].endswith(".dist-info")
+    }
+
+
+def precompile(names_json: str) -> int:
+    """Compile the installed distributions' modules to bytecode caches now, while nothing runs:
+    the first import then skips compiling. Compiling executes nothing. Returns the file count."""
+    import py_compile
+
+    compiled = 0
+    for _distribution, file in _record_files(json.loads(names_json)):
+        if file.suffix == ".py":
+            try:
+                py_compile.compile(str(file.locate()), doraise=True)
+                compiled += 1
+            except (py_compile.PyCompileError, OSError):
+                continue  # the import compiles it, and reports what is wrong with it
+    return compiled
+
+
+def _record_files(names: list[str]) -> Iterator[tuple[Any, Any]]:
+    """(distribution, file) for each file inside site-packages that the RECORDs of the installed
+    distributions among `names` list; scripts outside it ("../../bin/...") are left out."""
     import importlib.metadata
 
-    folders = set()
     for name in names:
         try:
             distribution = importlib.metadata.distribution(name)
         except importlib.metadata.PackageNotFoundError:
             continue
         for file in distribution.files or ():
-            if len(file.parts) > 1 and not file.parts[0].endswith((".dist-info", "..")):
-                folders.add(distribution.locate_file(file.parts[0]))
-    return folders
-
-
-def precompile(names_json: str) -> int:
-    """Compile the installed distributions' modules to bytecode caches now, while nothing runs:
-    the first import then skips compiling. Compiling executes nothing. Returns the file count."""
-    import importlib.metadata
-    import py_compile
-
-    compiled = 0
-    for name in json.loads(names_json):
-        try:
-            files = importlib.metadata.distribution(name).files or []
-        except importlib.metadata.PackageNotFoundError:
-            continue
-        for file in files:
-            if file.suffix == ".py" and ".." not in file.parts:
-                try:
-                    py_compile.compile(str(file.locate()), doraise=True)
-                    compiled += 1
-                except (py_compile.PyCompileError, OSError):
-                    continue  # the import compiles it, and reports what is wrong with it
-    return compiled
+            if ".." not in file.parts:
+                yield distribution, file

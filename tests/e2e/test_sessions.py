@@ -46,6 +46,19 @@ class WorkerCounter:
         self.live -= 1
 
 
+def run_all_at_once(page: Page, site_url: str, paths: list[str], waiting: int) -> None:
+    """Open the notebooks, Run All in each, and return once `waiting` of them wait for a slot."""
+    open_notebook(page, site_url, paths[0])
+    open_more(page, paths[1:])
+    for path in paths:
+        run_all(page, path)
+    page.wait_for_function(
+        "(n) => JSON.parse(window.inkrider.sessions_json())"
+        ".filter(s => s.state === 'waiting').length === n",
+        arg=waiting,
+    )
+
+
 def open_more(page: Page, paths: list[str]) -> None:
     """Open notebooks in the same JupyterLab page, as from the file browser."""
     for path in paths:
@@ -153,14 +166,8 @@ def close_finished_until_all_done(page: Page, paths: list[str], limit: float = 2
 def test_five_notebooks_never_get_more_than_three_workers(page: Page, site_url: str) -> None:
     workers = WorkerCounter(page)
     paths = BATCH[:5]
-    open_notebook(page, site_url, paths[0])
-    open_more(page, paths[1:])
-    for path in paths:
-        run_all(page, path)
-    page.wait_for_function(
-        "JSON.parse(window.inkrider.sessions_json()).filter(s => s.state === 'waiting').length"
-        " === 2 && JSON.parse(window.inkrider.status_json()).bound === 3"
-    )
+    run_all_at_once(page, site_url, paths, waiting=2)
+    page.wait_for_function("JSON.parse(window.inkrider.status_json()).bound === 3")
     # The two that wait say so, in their cells, in a notification and in the status bar.
     waiting = [p for p in paths if states(page)[kernel_of(page, p)] == "waiting"]
     assert len(waiting) == 2
@@ -184,14 +191,7 @@ def test_five_notebooks_never_get_more_than_three_workers(page: Page, site_url: 
 
 def test_ten_notebooks_run_all_at_once_with_the_limit_of_three(page: Page, site_url: str) -> None:
     workers = WorkerCounter(page)
-    open_notebook(page, site_url, BATCH[0])
-    open_more(page, BATCH[1:])
-    for path in BATCH:
-        run_all(page, path)
-    page.wait_for_function(
-        "JSON.parse(window.inkrider.sessions_json()).filter(s => s.state === 'waiting').length"
-        " === 7"
-    )
+    run_all_at_once(page, site_url, BATCH, waiting=7)
     # One notice for the line, not seven: the newest waiting run's. (A replaced notice stays in
     # the page while it slides out.)
     toast = page.locator(
