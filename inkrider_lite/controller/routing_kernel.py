@@ -23,6 +23,8 @@ from .workers import LocalWorkers, WaitCancelled, Worker
 
 _display_ids = itertools.count(1)
 
+STOPPED_AT_START = "Interrupted while the session was starting; the cell did not run."
+
 
 class RoutingKernel:
     def __init__(
@@ -60,6 +62,8 @@ class RoutingKernel:
         # Runs requested before a cancelled or failed start never run (as ipykernel aborts the
         # queue after an error): e.g. the rest of a Run All.
         self._abort_before: str | None = None
+        # Interrupt pressed while the session started: the run that started it does not run.
+        self._stopped_while_starting = False
 
     # -- what JupyterLite calls ---------------------------------------------------------------
 
@@ -92,6 +96,12 @@ class RoutingKernel:
             return
         if msg_type in messages.BINDING_REQUESTS and not await self._bind(message):
             return
+        if self._stopped_while_starting and msg_type == "execute_request":
+            self._stopped_while_starting = False
+            header = compat.message_part(message, "header")
+            for reply in messages.execute_failure(header, "KeyboardInterrupt", STOPPED_AT_START):
+                self._send(compat.to_js(reply))
+            return
         if self.worker is not None:
             await self.handle_message(message)
 
@@ -99,6 +109,7 @@ class RoutingKernel:
 
     async def _bind(self, message: Any) -> bool:
         header = compat.message_part(message, "header")
+        self._stopped_while_starting = False
         self._set_state(SessionState.STARTING)
         # The UI would show "idle" for the whole boot otherwise.
         self._send(compat.to_js(messages.status("busy", header)))
@@ -175,10 +186,15 @@ class RoutingKernel:
 
     def interrupt(self) -> str:
         """Stop what runs now. Returns what happened: "cancelled" (a run waiting for a slot),
-        "interrupted", "idle" (nothing ran), or "unsupported" (this worker cannot be
+        "interrupted" (also a run whose session is starting: it will not run), "idle" (nothing
+        ran), or "unsupported" (this worker cannot be
         interrupted, e.g. the page is not cross-origin isolated)."""
         if self.state is SessionState.WAITING:
             return "cancelled" if self.cancel_wait() else "idle"
+        if self.state in (SessionState.STARTING, SessionState.INSTALLING):
+            # The session still starts (and installs), ready for the next run.
+            self._stopped_while_starting = True
+            return "interrupted"
         worker = self.worker
         if worker is None or self.state is not SessionState.BUSY:
             return "idle"

@@ -60,8 +60,8 @@ def test_the_stop_button_interrupts_running_cells_and_keeps_variables(
     assert "1" in run_in_new_cell(page, "kept = 1\nkept")
     for round_ in (1, 2):
         for kind, code in ENDLESS.items():
-            # Pressed before the worker starts the cell, Interrupt finds nothing running (see
-            # the note on issue 3): wait for the cell's own first output.
+            # This test is about stopping a running cell (a press before it starts is the next
+            # test's): wait for the cell's own first output.
             start_cell(page, f"print('running', flush=True)\n{code}")
             cell = cells(page).nth(cells(page).count() - 2)
             expect(cell.locator(".jp-OutputArea")).to_contain_text("running")
@@ -79,6 +79,50 @@ def test_the_stop_button_interrupts_running_cells_and_keeps_variables(
             # The session lives on, with its variables, and takes no stray interrupt later.
             after = run_in_new_cell(page, "kept += 1\nprint(f'{kept=}')")
             assert f"kept={len(ENDLESS) * (round_ - 1) + list(ENDLESS).index(kind) + 2}" in after
+
+
+#: Sends `code` `rounds` times and interrupts each run `delay` ms after its busy status, as
+#: JupyterLab's stop button does; returns every run that did not end in KeyboardInterrupt
+#: within 8 s.
+PRESS_AFTER_BUSY = """async ([code, delays, rounds]) => {
+  const kernel = window.inkrider._handles.app.shell.currentWidget.sessionContext.session.kernel;
+  const wrong = [];
+  for (const delay of delays) {
+    for (let round = 0; round < rounds; round++) {
+      const future = kernel.requestExecute({ code });
+      future.onIOPub = (msg) => {
+        if (msg.header.msg_type === 'status' && msg.content.execution_state === 'busy')
+          setTimeout(() => kernel.interrupt(), delay);
+      };
+      const reply = await Promise.race([
+        future.done, new Promise((resolve) => setTimeout(() => resolve(null), 8000)),
+      ]);
+      if (reply === null) return [...wrong, `${delay} ms: still running 8 s after the press`];
+      // pyodide-kernel names it "<class 'KeyboardInterrupt'>".
+      if (!String(reply.content.ename).includes('KeyboardInterrupt'))
+        wrong.push(`${delay} ms: ${reply.content.status} ${reply.content.ename}`);
+    }
+  }
+  return wrong;
+}"""
+
+
+def test_a_press_right_after_run_stops_the_cell_wherever_it_was(page: Page, site_url: str) -> None:
+    """Pressed at once, the request may still be on its way to the worker, pyodide-kernel may
+    be loading the packages of the cell's imports, or the session may still be starting: the
+    cell still ends in KeyboardInterrupt, never in a hang or a finished run."""
+    open_notebook(page, site_url, "examples/scratch.ipynb")
+    first = submit_in_new_cell(page, "while True: pass")  # the session starts now
+    stop_button(page)
+    # "[ ]" if it was stopped before its session was up (it did not run), else a count.
+    expect(first.locator(".jp-InputPrompt")).not_to_have_text(RUNNING, timeout=30_000)
+    assert "KeyboardInterrupt" in first.locator(".jp-OutputArea").inner_text()
+    assert "1" in run_in_new_cell(page, "kept = 1\nkept")
+    for kind, code in {**ENDLESS, "import, then loop": "import json\nwhile True: pass"}.items():
+        wrong = page.evaluate(PRESS_AFTER_BUSY, [code, [0, 2, 5, 10, 20], 2])
+        assert wrong == [], f"{kind}: {wrong}"
+    # No press is left over for a later cell, and the variables are kept.
+    assert "kept=2" in run_in_new_cell(page, "kept += 1\nprint(f'{kept=}')")
 
 
 def test_the_explorer_interrupt_also_cancels_queued_cells(page: Page, site_url: str) -> None:

@@ -8,16 +8,23 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from inkrider_lite.kernel.interrupts import (
+    PRESS,
+    RUN,
     SLICE,
+    CellCode,
+    Presses,
     checked_seconds,
+    guarded_run_code,
     interrupt_awaiting_cells,
     is_cell,
+    sigint_handler,
     sliced_sleep,
     watched_sleep,
 )
@@ -182,9 +189,10 @@ def test_an_awaiting_cell_gets_keyboard_interrupt_at_its_await() -> None:
     assert (outcome, results) == ("KeyboardInterrupt", [True])
 
 
-def test_an_interrupt_before_the_cells_own_code_is_dropped_not_thrown_into_the_kernel() -> None:
+def test_an_interrupt_before_the_cells_own_code_is_not_thrown_into_the_kernel() -> None:
     """pyodide-kernel awaits the packages of the cell's imports first; a KeyboardInterrupt
-    there would escape its code and the cell would never get a reply."""
+    there would escape its code and the cell would never get a reply. (The press waits in
+    `Presses` for the cell's start: see the run_code tests below.)"""
     outcome, results = run_interrupting(
         lambda: asyncio.sleep(0.2), at=0.05, before=lambda: asyncio.sleep(0.1)
     )
@@ -228,3 +236,146 @@ def test_an_interrupt_with_no_cell_running_is_used_up() -> None:
         assert interrupt_awaiting_cells(loop) is True
     finally:
         loop.close()
+
+
+def test_throwing_into_a_cells_await_uses_up_its_press() -> None:
+    words = press_for_request(3)
+    loop = asyncio.new_event_loop()
+    kernel = Kernel()
+    try:
+        task = loop.create_task(kernel.run(lambda: asyncio.sleep(100)))
+        loop.call_later(
+            0.05, interrupt_awaiting_cells, loop, is_cell, lambda t: True, Presses(lambda: words)
+        )
+        loop.run_until_complete(asyncio.wait_for(task, 5))
+    finally:
+        loop.close()
+    assert kernel.outcome == "KeyboardInterrupt" and words[PRESS] == 0
+
+
+# -- presses that come before the cell's own code runs -----------------------------------------
+
+
+def press_for_request(run: int) -> list[int]:
+    """The shared words as the page leaves them: `run` requests sent, and a press for the last."""
+    words = [0, 0, 0]
+    words[RUN] = words[PRESS] = run
+    return words
+
+
+def test_a_press_counts_only_for_the_request_it_was_made_for() -> None:
+    words = press_for_request(4)
+    presses = Presses(lambda: words)
+    assert presses.pending()
+    words[RUN] = 5  # the page sent the next request: the old press is stale
+    assert not presses.pending() and not presses.take()
+    words[PRESS] = 5
+    assert presses.take() and words[PRESS] == 0 and not presses.take()
+    assert not Presses(lambda: None).pending()  # no buffer handed over yet
+
+
+class Shell:
+    """IPython's run_code, as far as it matters here: run the cell's code in the user's
+    namespace; an exception is shown, never raised."""
+
+    def __init__(self) -> None:
+        self.ns: dict[str, Any] = {}
+        self.errors: list[str] = []
+
+    async def run_code(self, code_obj: Any, result: Any = None, *, async_: bool = False) -> bool:
+        try:
+            if async_:
+                await eval(code_obj, self.ns)
+            else:
+                exec(code_obj, self.ns)
+        except BaseException as error:  # as IPython's bare except
+            self.errors.append(type(error).__name__)
+            return True
+        return False
+
+
+def run_cell(shell: Shell, run_code: Any, source: str) -> bool:
+    code = compile(source, "<ipython-input-1-cafe>", "exec")
+    return asyncio.run(run_code(shell, code))
+
+
+def test_a_press_before_the_cell_started_stops_it_at_its_first_line() -> None:
+    words = press_for_request(2)
+    shell, cells = Shell(), CellCode()
+    run_code = guarded_run_code(Shell.run_code, cells, Presses(lambda: words))
+    assert run_cell(shell, run_code, "ran = True") is True
+    assert shell.errors == ["KeyboardInterrupt"] and "ran" not in shell.ns
+    assert words[PRESS] == 0 and cells.current is None
+    # The press is used up: the next statement, or the next cell, runs.
+    assert run_cell(shell, run_code, "ran = True") is False and shell.ns["ran"] is True
+
+
+def test_a_cell_with_no_press_runs_unchanged() -> None:
+    words = press_for_request(2)
+    words[PRESS] = 1  # pressed during an earlier request
+    shell = Shell()
+    run_code = guarded_run_code(Shell.run_code, CellCode(), Presses(lambda: words))
+    assert run_cell(shell, run_code, "x = 6 * 7") is False
+    assert shell.ns["x"] == 42 and shell.errors == []
+
+
+@pytest.fixture
+def handler_of(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Installs a SIGINT handler for one test and puts the old one back."""
+    previous = signal.getsignal(signal.SIGINT)
+
+    def install(handler: Any) -> None:
+        signal.signal(signal.SIGINT, handler)
+
+    yield install
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_sigint_raises_only_inside_the_cells_own_code(handler_of: Any) -> None:
+    """SIGINT that strikes inside the cell (or a function it calls) is its KeyboardInterrupt;
+    one that strikes in the kernel's code while a cell runs is armed again for later; one
+    between cells is left to the press bookkeeping."""
+    words = press_for_request(1)
+    cells, presses, rearmed = CellCode(), Presses(lambda: words), []
+    handler_of(sigint_handler(cells, presses, lambda: rearmed.append(True)))
+    shell = Shell()
+    run_code = guarded_run_code(Shell.run_code, cells, presses)
+
+    words[PRESS] = 0  # the press comes while the cell runs
+    source = "import signal\ndef deep():\n    signal.raise_signal(signal.SIGINT)\ndeep()\nafter = 1"
+    assert run_cell(shell, run_code, source) is True
+    assert shell.errors == ["KeyboardInterrupt"] and "after" not in shell.ns
+
+    signal.raise_signal(signal.SIGINT)  # between cells: nothing happens here
+    assert rearmed == []
+
+    shielded = CellCode()  # a cell inside the sleep's own wait, which watches the buffer
+    handler_of(sigint_handler(shielded, presses, lambda: rearmed.append(True)))
+    exec_code = compile(
+        "import signal\nwith cells.shield(): signal.raise_signal(signal.SIGINT)",
+        "<ipython-input-9-f>",
+        "exec",
+    )
+    shielded.enter(exec_code)
+    exec(exec_code, {"cells": shielded})  # no KeyboardInterrupt
+    assert rearmed == [True]
+    rearmed.clear()
+
+    kernel_code = CellCode()
+    kernel_code.enter(compile("pass", "<cell>", "exec"))  # a cell runs, but not on this stack
+    handler_of(sigint_handler(kernel_code, presses, lambda: rearmed.append(True)))
+    signal.raise_signal(signal.SIGINT)
+    assert rearmed == [True]
+
+
+def test_functions_defined_in_earlier_cells_count_as_the_users_code() -> None:
+    cells = CellCode()
+    namespace: dict[str, Any] = {}
+    exec(
+        compile("import sys\ndef here(): return sys._getframe()", "<ipython-input-1-a>", "exec"),
+        namespace,
+    )
+    cells.enter(compile("here()", "<ipython-input-1-a>", "exec"))
+    cells.current = compile("pass", "<ipython-input-2-b>", "exec")
+    assert cells.on_stack(namespace["here"]())
+    assert not cells.on_stack(sys._getframe())

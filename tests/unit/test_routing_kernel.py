@@ -510,3 +510,47 @@ def test_a_kernel_disposed_while_installing_releases_its_worker() -> None:
         assert pool.workers.budget.bound == 0
 
     asyncio.run(main())
+
+
+def test_interrupt_while_installing_stops_that_run_and_the_session_still_starts() -> None:
+    """The user pressed Stop before the cell could start: it does not run, it says why, and
+    the session ends up bound and idle for the next run."""
+
+    async def main() -> None:
+        pool = Pool(NO_WARM)
+        sent: list[dict[str, Any]] = []
+        outcomes: list[str] = []
+
+        async def prepare(kernel: RoutingKernel, _worker: Any) -> None:
+            outcomes.append(kernel.interrupt())
+
+        kernel = RoutingKernel("k1", "python", "", sent.append, pool.workers, prepare=prepare)
+        stopped = execute("a = 1")
+        await kernel.handle_message(stopped)
+        await settle()
+        assert outcomes == ["interrupted"]
+        assert types(sent) == ["status", "error", "execute_reply", "status"]
+        assert sent[1]["content"]["ename"] == "KeyboardInterrupt"
+        assert sent[2]["content"]["status"] == "error"
+        assert replies_to(sent, stopped) == sent
+        assert pool.kernels[0].received[1:] == []  # only the setup reached the worker
+        assert kernel.state is SessionState.IDLE and kernel.worker is not None
+
+        sent.clear()
+        await kernel.handle_message(execute("print(2)"))
+        await settle()
+        assert "stream" in types(sent)
+        assert pool.kernels[0].received[-1]["content"]["code"] == "print(2)"
+
+    asyncio.run(main())
+
+
+def test_interrupt_with_nothing_running_is_idle() -> None:
+    async def main() -> None:
+        client = Client(Pool(NO_WARM))
+        assert client.kernel.interrupt() == "idle"
+        await client.request(execute("a = 1"))
+        assert client.kernel.state is SessionState.IDLE
+        assert client.kernel.interrupt() == "idle"
+
+    asyncio.run(main())

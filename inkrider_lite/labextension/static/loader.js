@@ -80,13 +80,25 @@
     } finally {
       hideIsolation(false);
     }
-    const signal = new Uint8Array(new SharedArrayBuffer(1));
+    // Byte 0 is Pyodide's signal. Then two words (inkrider_lite.kernel.interrupts): RUN counts
+    // the execute requests sent, PRESS names the one an Interrupt was for. The worker keeps a
+    // press that comes before the cell's code runs, and raises it as the code starts.
+    const shared = new SharedArrayBuffer(12);
+    const signal = new Uint8Array(shared, 0, 1);
+    const words = new Int32Array(shared);
+    const RUN = 1, PRESS = 2;
     const execute = kernel.executeRequest.bind(kernel);
-    // A press while nothing ran must not stop the next cell.
-    kernel.executeRequest = (content) => { signal[0] = 0; return execute(content); };
+    kernel.executeRequest = (content) => {
+      Atomics.add(words, RUN, 1);
+      signal[0] = 0; // a press meant for an earlier request must not stop this one
+      return execute(content);
+    };
     await kernel.ready;
     await kernel._remoteKernel._pyodide.setInterruptBuffer(signal);
-    kernel.inkriderInterrupt = () => { signal[0] = 2; }; // SIGINT
+    kernel.inkriderInterrupt = () => {
+      Atomics.store(words, PRESS, Atomics.load(words, RUN));
+      Atomics.store(signal, 0, 2); // SIGINT
+    };
     return kernel;
   }
 
