@@ -42,7 +42,9 @@ def worker_setup_code(site_url: str) -> str:
         + "await pyodide_js.loadPackage('inkrider-lite', messageCallback=lambda _m: None)\n"
         # time.sleep and awaiting cells would otherwise ignore the Stop button.
         + "import inkrider_lite.kernel.interrupts as _ii\n_ii.make_interruptible()\n"
-        + "del _ii\n"
+        # Imports from a notebook folder on /drive would stat it over and over.
+        + "import inkrider_lite.kernel.drive_stats as _ds\n_ds.install(get_ipython())\n"
+        + "del _ii, _ds\n"
     )
 
 
