@@ -16,6 +16,8 @@ Pyodide notices its interrupt buffer only while Python bytecode runs, and a wait
   in the kernel's own code would cost the cell its reply, so the press is remembered for that
   request (see `Presses`) and the cell raises KeyboardInterrupt as its code starts. The SIGINT
   handler raises only where the cell's own code is on the stack.
+- CPython reads the interrupt byte and clears it in two steps, so a press written between them
+  was lost; Pyodide reads it through `ATOMIC_SIGNAL_JS` instead.
 """
 
 from __future__ import annotations
