@@ -187,8 +187,8 @@ class RoutingKernel:
     def interrupt(self) -> str:
         """Stop what runs now. Returns what happened: "cancelled" (a run waiting for a slot),
         "interrupted" (also a run whose session is starting: it will not run), "idle" (nothing
-        ran), or "unsupported" (this worker cannot be
-        interrupted, e.g. the page is not cross-origin isolated)."""
+        ran), or "unsupported" (this worker cannot be interrupted, e.g. the page is not
+        cross-origin isolated)."""
         if self.state is SessionState.WAITING:
             return "cancelled" if self.cancel_wait() else "idle"
         if self.state in (SessionState.STARTING, SessionState.INSTALLING):

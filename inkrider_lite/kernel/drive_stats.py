@@ -63,11 +63,16 @@ class DriveCaches:
         self.stats = stats
         self.generation = 0  # of cells, so that importlib.metadata lists a folder once per cell
 
-    def new_cell(self) -> None:
-        import sys
-
+    def forget(self) -> None:
+        """What importlib.invalidate_caches() asks of us."""
         self.stats.clear()
         self.generation += 1
+
+    def new_cell(self) -> None:
+        """And, on top, the import system's listings of /drive folders."""
+        import sys
+
+        self.forget()
         for path, finder in list(sys.path_importer_cache.items()):
             forget = getattr(finder, "invalidate_caches", None)
             if forget is None or not isinstance(path, str):
@@ -89,8 +94,7 @@ class ForgetOnInvalidate:
         return None
 
     def invalidate_caches(self) -> None:
-        self._caches.stats.clear()
-        self._caches.generation += 1
+        self._caches.forget()
 
 
 def metadata_mtime(caches: DriveCaches) -> property:
