@@ -2,18 +2,43 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 import traceback
 from collections.abc import Callable
 from typing import Any
 
 from pyodide.ffi import (  # type: ignore[import-not-found]
     JsProxy,
+    create_once_callable,
     create_proxy,
     jsnull,
     to_js,
 )
 
-from .compatibility_layer import CompatibilityLayer
+from ..protocol.server_api import Answer, Request
+from .compatibility_layer import CompatibilityLayer, WebSocketLike
+
+
+class _BrowserWebSocket:
+    """A page WebSocket read through an asyncio queue."""
+
+    def __init__(self, socket: Any, queue: asyncio.Queue[Any], proxies: list[Any]) -> None:
+        self._socket = socket
+        self._queue = queue
+        self._proxies = proxies
+
+    async def send(self, frame: str) -> None:
+        self._socket.send(frame)
+
+    async def receive(self) -> str | bytes | None:
+        return await self._queue.get()
+
+    def close(self) -> None:
+        self._socket.close()
+        for proxy in self._proxies:
+            proxy.destroy()
+        self._proxies = []
 
 
 def _js() -> Any:
@@ -74,3 +99,110 @@ class CompatibilityInPyodide(CompatibilityLayer):
         except Exception:
             return None
         return await response.string() if response.ok else None
+
+    @staticmethod
+    async def http(request: Request, timeout: float) -> Answer:
+        js = _js()
+        abort = js.AbortController.new()
+        timer = js.setTimeout(create_once_callable(lambda: abort.abort()), int(timeout * 1000))
+        init: dict[str, Any] = {
+            "method": request.method,
+            "credentials": "omit",
+            "cache": "no-store",
+            "redirect": "manual",
+            "signal": abort.signal,
+        }
+        if request.body is not None:
+            init["body"] = request.body
+        started = time.monotonic()
+        try:
+            response = await js.fetch(
+                request.url, to_js(init, dict_converter=js.Object.fromEntries)
+            )
+            if response.type == "opaqueredirect":
+                return Answer(redirected=True, seconds=time.monotonic() - started)
+            text = await response.text()
+        except Exception:
+            elapsed = time.monotonic() - started
+            if abort.signal.aborted:
+                return Answer(timed_out=True, seconds=elapsed)
+            return Answer(network_error=True, seconds=elapsed)
+        finally:
+            js.clearTimeout(timer)
+        headers = {str(k).lower(): str(v) for k, v in js.Array["from"](response.headers.entries())}
+        return Answer(
+            status=int(response.status),
+            body=str(text),
+            headers=headers,
+            seconds=time.monotonic() - started,
+        )
+
+    @staticmethod
+    async def reachable(url: str, timeout: float) -> bool:
+        js = _js()
+        abort = js.AbortController.new()
+        timer = js.setTimeout(create_once_callable(lambda: abort.abort()), int(timeout * 1000))
+        init = {
+            "mode": "no-cors",
+            "credentials": "omit",
+            "cache": "no-store",
+            "signal": abort.signal,
+        }
+        try:
+            await js.fetch(url, to_js(init, dict_converter=js.Object.fromEntries))
+        except Exception:
+            return False
+        finally:
+            js.clearTimeout(timer)
+        return True
+
+    @staticmethod
+    async def open_websocket(url: str, timeout: float) -> WebSocketLike:
+        js = _js()
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        opened: asyncio.Future[bool] = asyncio.get_event_loop().create_future()
+
+        def on_open(_event: Any) -> None:
+            if not opened.done():
+                opened.set_result(True)
+
+        def on_close(_event: Any) -> None:
+            if not opened.done():
+                opened.set_result(False)
+            queue.put_nowait(None)
+
+        def on_message(event: Any) -> None:
+            data = event.data
+            queue.put_nowait(data if isinstance(data, str) else bytes(data.to_py()))
+
+        socket = js.WebSocket.new(url)
+        socket.binaryType = "arraybuffer"
+        proxies = [create_proxy(f) for f in (on_open, on_close, on_message)]
+        socket.onopen, socket.onclose, socket.onmessage = proxies
+        socket.onerror = proxies[1]
+        try:
+            ok = await asyncio.wait_for(opened, timeout)
+        except TimeoutError:
+            ok = False
+        if not ok:
+            socket.close()
+            for proxy in proxies:
+                proxy.destroy()
+            raise OSError("the WebSocket did not open")
+        return _BrowserWebSocket(socket, queue, proxies)
+
+    @staticmethod
+    def storage_get(key: str) -> str | None:
+        try:
+            value = _js().localStorage.getItem(key)
+        except Exception:  # storage disabled by the browser's settings
+            return None
+        return None if value is None or value is jsnull else str(value)
+
+    @staticmethod
+    def storage_set(key: str, value: str) -> None:
+        _js().localStorage.setItem(key, value)
+
+    @staticmethod
+    def storage_remove(key: str) -> None:
+        _js().localStorage.removeItem(key)

@@ -4,12 +4,66 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from typing import Any
 
-from .compatibility_layer import CompatibilityLayer
+from ..protocol.server_api import Answer, Request
+from .compatibility_layer import CompatibilityLayer, WebSocketLike
 
 logger = logging.getLogger("inkrider_lite")
+#: This process's stand-in for the browser's localStorage.
+_storage: dict[str, str] = {}
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A page fetches with `redirect: "manual"`: a redirect is an answer, not followed."""
+
+    def redirect_request(self, *_args: Any, **_kwargs: Any) -> None:
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
+def _http_now(request: Request, timeout: float) -> Answer:
+    started = time.monotonic()
+    body = None if request.body is None else request.body.encode()
+    sent = urllib.request.Request(request.url, data=body, method=request.method)
+    try:
+        with _opener.open(sent, timeout=timeout) as response:
+            status, headers, text = response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        status, headers, text = error.code, error.headers, error.read()
+    except TimeoutError:
+        return Answer(timed_out=True, seconds=time.monotonic() - started)
+    except (urllib.error.URLError, OSError) as error:
+        if isinstance(getattr(error, "reason", None), TimeoutError):
+            return Answer(timed_out=True, seconds=time.monotonic() - started)
+        return Answer(network_error=True, seconds=time.monotonic() - started)
+    return Answer(
+        status=status,
+        body=text.decode("utf-8", "replace"),
+        headers={k.lower(): v for k, v in headers.items()},
+        redirected=300 <= status < 400,
+        seconds=time.monotonic() - started,
+    )
+
+
+class _TornadoWebSocket:
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+
+    async def send(self, frame: str) -> None:
+        await self._connection.write_message(frame)
+
+    async def receive(self) -> str | bytes | None:
+        return await self._connection.read_message()
+
+    def close(self) -> None:
+        self._connection.close()
 
 
 class CompatibilityNotInPyodide(CompatibilityLayer):
@@ -63,3 +117,35 @@ class CompatibilityNotInPyodide(CompatibilityLayer):
                 return None
 
         return await asyncio.get_event_loop().run_in_executor(None, get)
+
+    @staticmethod
+    async def http(request: Request, timeout: float) -> Answer:
+        return await asyncio.get_event_loop().run_in_executor(None, _http_now, request, timeout)
+
+    @staticmethod
+    async def reachable(url: str, timeout: float) -> bool:
+        answer = await CompatibilityNotInPyodide.http(Request("GET", url), timeout)
+        return not (answer.network_error or answer.timed_out)
+
+    @staticmethod
+    async def open_websocket(url: str, timeout: float) -> WebSocketLike:
+        # tornado comes with jupyter_server, which is what CPython talks to in tests and tools.
+        from tornado.websocket import websocket_connect
+
+        try:
+            connection = await asyncio.wait_for(websocket_connect(url), timeout)
+        except Exception as error:
+            raise OSError(f"the WebSocket did not open: {type(error).__name__}") from None
+        return _TornadoWebSocket(connection)
+
+    @staticmethod
+    def storage_get(key: str) -> str | None:
+        return _storage.get(key)
+
+    @staticmethod
+    def storage_set(key: str, value: str) -> None:
+        _storage[key] = value
+
+    @staticmethod
+    def storage_remove(key: str) -> None:
+        _storage.pop(key, None)

@@ -9,7 +9,20 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from ..protocol.server_api import Answer, Request
+
+
+class WebSocketLike(Protocol):
+    """One open WebSocket: text frames out, text or binary frames in (None once closed)."""
+
+    async def send(self, frame: str) -> None: ...
+
+    async def receive(self) -> str | bytes | None: ...
+
+    def close(self) -> None: ...
 
 
 class CompatibilityLayer(ABC):
@@ -60,3 +73,33 @@ class CompatibilityLayer(ABC):
     @abstractmethod
     async def fetch_text(url: str) -> str | None:
         """The body of `url`, or None when it cannot be had (missing, offline)."""
+
+    @staticmethod
+    @abstractmethod
+    async def http(request: Request, timeout: float) -> Answer:
+        """One cross-origin HTTP request, without credentials or redirects followed: every
+        outcome (a status, a network error, a timeout, a redirect) comes back as an Answer."""
+
+    @staticmethod
+    @abstractmethod
+    async def reachable(url: str, timeout: float) -> bool:
+        """Whether anything answers at `url` at all, whatever its status and headers (the one
+        thing a page may learn of a server that refuses it CORS)."""
+
+    @staticmethod
+    @abstractmethod
+    async def open_websocket(url: str, timeout: float) -> WebSocketLike:
+        """A WebSocket to `url`; OSError when it cannot open."""
+
+    @staticmethod
+    @abstractmethod
+    def storage_get(key: str) -> str | None:
+        """A value of this site's browser storage (localStorage), None when unset."""
+
+    @staticmethod
+    @abstractmethod
+    def storage_set(key: str, value: str) -> None: ...
+
+    @staticmethod
+    @abstractmethod
+    def storage_remove(key: str) -> None: ...

@@ -1,0 +1,111 @@
+"""What a person types into *Base URL*, turned into a server address. Pure logic.
+
+People paste what their terminal or browser shows: `localhost:8888`, the server's own
+`http://127.0.0.1:8888/lab?token=…` line, or a JupyterHub `…/user/alice/tree`. All of these
+name one server; this module finds it, and says plainly what is wrong when it cannot.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+#: Paths of the server's own pages: what follows the base URL in a pasted browser address.
+PAGE_SUFFIXES = ("lab", "tree", "notebooks", "edit", "doc", "api", "login", "hub/login")
+
+
+class AddressError(ValueError):
+    """The text names no server; the message says what to type instead."""
+
+
+@dataclass(frozen=True)
+class ServerAddress:
+    #: Always ends with "/": e.g. "http://127.0.0.1:8888/" or "http://h:8000/user/alice/".
+    base_url: str
+    #: A token found in a pasted `?token=` URL (to fill the Token field with), else "".
+    token_in_url: str = ""
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.base_url).hostname or ""
+
+    @property
+    def display(self) -> str:
+        """Host and port (and base path, if any), as the status item and explorer show it."""
+        parts = urlsplit(self.base_url)
+        path = parts.path.rstrip("/")
+        return f"{parts.netloc}{path}"
+
+    @property
+    def ws_url(self) -> str:
+        parts = urlsplit(self.base_url)
+        scheme = "wss" if parts.scheme == "https" else "ws"
+        return urlunsplit((scheme, parts.netloc, parts.path, "", ""))
+
+    @property
+    def is_loopback(self) -> bool:
+        return is_loopback_host(self.host)
+
+
+def is_loopback_host(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_base_url(text: str) -> ServerAddress:
+    """The server that `text` names. Raises AddressError with what to type instead."""
+    raw = text.strip()
+    if not raw:
+        raise AddressError("Enter the server's Base URL, e.g. http://localhost:8888")
+    if any(c.isspace() for c in raw):
+        raise AddressError(f"A Base URL has no spaces: {raw!r}. Example: http://localhost:8888")
+    if "://" not in raw:
+        raw = f"http://{raw}"
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https"):
+        raise AddressError(
+            f"The Base URL must start with http:// or https:// (not {parts.scheme}://)."
+        )
+    try:
+        port = parts.port
+        host = parts.hostname
+    except ValueError as error:
+        raise AddressError(f"The port in {text.strip()!r} is not a number from 1 to 65535.") from (
+            error
+        )
+    if not host:
+        raise AddressError(f"No host name in {text.strip()!r}. Example: http://localhost:8888")
+    if port == 0:
+        raise AddressError("Port 0 is not a server's port. Example: http://localhost:8888")
+    if parts.username or parts.password:
+        raise AddressError("Leave user names and passwords out of the Base URL; use the Token.")
+    token = (parse_qs(parts.query).get("token") or [""])[0]
+    path = _base_path(parts.path)
+    netloc = parts.netloc.lower()
+    return ServerAddress(urlunsplit((parts.scheme, netloc, path, "", "")), token)
+
+
+def _base_path(path: str) -> str:
+    """The server's base path: a pasted page address (`/lab`, `/user/alice/tree/x.ipynb`) is
+    cut back to the part before the page."""
+    segments = [s for s in path.split("/") if s]
+    for index, segment in enumerate(segments):
+        if segment in PAGE_SUFFIXES or "/".join(segments[index : index + 2]) in PAGE_SUFFIXES:
+            segments = segments[:index]
+            break
+    return "/" + "".join(f"{s}/" for s in segments)
+
+
+def mixed_content(site_url: str, address: ServerAddress) -> bool:
+    """An https page may not call an http server, except one on this machine (loopback is
+    a secure context in Chromium and Firefox)."""
+    return (
+        urlsplit(site_url).scheme == "https"
+        and urlsplit(address.base_url).scheme == "http"
+        and not address.is_loopback
+    )

@@ -1,0 +1,118 @@
+"""A Jupyter Server's kernels API, over the boundary's HTTP (the page's fetch, or urllib).
+
+The same client serves the page (binding, Interrupt, Restart, Close, the explorer's detached
+kernels) and CPython (the tests against real servers, the headless runner). Its requests are
+built in protocol/server_api.py; every failure is a ServerError whose message says what to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from ..._compat import compat
+from ...protocol import server_api as api
+from ...protocol.server_api import Answer, KernelModel, Request
+from .address import ServerAddress
+from .diagnosis import Diagnosis, Verdict, classify
+
+#: Seconds any one call may take: every outcome within 5 s, as Test connection promises.
+CALL_TIMEOUT = 5.0
+
+Http = Callable[[Request, float], Awaitable[Answer]]
+
+
+class ServerError(Exception):
+    """A call failed. `diagnosis` says why when the failure is about the connection (token,
+    address, server gone), else it is None and the message is the server's own reason."""
+
+    def __init__(self, message: str, diagnosis: Diagnosis | None = None) -> None:
+        super().__init__(message)
+        self.diagnosis = diagnosis
+
+    @property
+    def unreachable(self) -> bool:
+        return self.diagnosis is not None and self.diagnosis.verdict in (
+            Verdict.UNREACHABLE,
+            Verdict.NO_ANSWER,
+            Verdict.HIDDEN,
+        )
+
+
+class JupyterServerClient:
+    def __init__(
+        self,
+        address: ServerAddress,
+        token: str,
+        site_url: str = "",
+        http: Http | None = None,
+        timeout: float = CALL_TIMEOUT,
+    ) -> None:
+        self.address = address
+        self._token = token
+        self._site_url = site_url
+        self._http = http or compat.http
+        self._timeout = timeout
+
+    @property
+    def base_url(self) -> str:
+        return self.address.base_url
+
+    async def _call(self, request: Request) -> Answer:
+        return await self._http(request, self._timeout)
+
+    def _failure(self, what: str, answer: Answer) -> ServerError:
+        if answer.network_error or answer.timed_out or answer.redirected:
+            diagnosis = classify(self.address, self._site_url, answer, reachable=None)
+            return ServerError(f"{what}: {diagnosis.summary}", diagnosis)
+        if answer.status in (401, 403):
+            diagnosis = classify(self.address, self._site_url, answer, reachable=True)
+            return ServerError(f"{what}: {api.error_text(answer)}. {diagnosis.summary}", diagnosis)
+        return ServerError(f"{what}: {api.error_text(answer)}")
+
+    async def create_kernel(self, name: str = "") -> KernelModel:
+        answer = await self._call(api.create_kernel(self.base_url, self._token, name))
+        model = api.kernel_model(answer)
+        if model is None:
+            raise self._failure(
+                f"Could not start a {name or 'default'} kernel at {self.address.display}", answer
+            )
+        return model
+
+    async def get_kernel(self, kernel_id: str) -> KernelModel | None:
+        """The kernel's model; None when the server no longer has it."""
+        answer = await self._call(api.get_kernel(self.base_url, self._token, kernel_id))
+        if answer.status == 404:
+            return None
+        model = api.kernel_model(answer)
+        if model is None:
+            raise self._failure("Could not read the kernel's state", answer)
+        return model
+
+    async def list_kernels(self) -> list[KernelModel]:
+        answer = await self._call(api.list_kernels(self.base_url, self._token))
+        models = api.kernel_models(answer)
+        if models is None:
+            raise self._failure("Could not list the server's kernels", answer)
+        return models
+
+    async def interrupt(self, kernel_id: str) -> None:
+        answer = await self._call(api.interrupt_kernel(self.base_url, self._token, kernel_id))
+        if not answer.ok:
+            raise self._failure("The server did not interrupt the kernel", answer)
+
+    async def restart(self, kernel_id: str) -> None:
+        answer = await self._call(api.restart_kernel(self.base_url, self._token, kernel_id))
+        if not answer.ok:
+            raise self._failure("The server did not restart the kernel", answer)
+
+    async def delete(self, kernel_id: str) -> bool:
+        """Shut the kernel down; False when the server had no such kernel any more."""
+        answer = await self._call(api.delete_kernel(self.base_url, self._token, kernel_id))
+        if answer.status == 404:
+            return False
+        if not answer.ok:
+            raise self._failure("The server did not shut the kernel down", answer)
+        return True
+
+    def channels_url(self, kernel_id: str, session_id: str) -> str:
+        return api.channels_url(self.address.ws_url, self._token, kernel_id, session_id)

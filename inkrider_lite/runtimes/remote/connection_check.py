@@ -1,0 +1,48 @@
+"""Test connection: two or three requests, then a verdict (diagnosis.py), always within 5 s."""
+
+from __future__ import annotations
+
+import asyncio
+
+from ..._compat import compat
+from ...protocol import server_api as api
+from .address import AddressError, mixed_content, parse_base_url
+from .client import CALL_TIMEOUT, Http
+from .diagnosis import Diagnosis, Verdict, classify, malformed, mixed, with_version
+
+#: The version request is a nicety: it may not hold up the verdict for long.
+VERSION_TIMEOUT = 1.0
+
+
+async def check_connection(
+    base_url_text: str,
+    token: str,
+    site_url: str,
+    http: Http | None = None,
+) -> Diagnosis:
+    """What a person sees after clicking *Test connection*."""
+    http = http or compat.http
+    try:
+        address = parse_base_url(base_url_text)
+    except AddressError as error:
+        return malformed(str(error))
+    if mixed_content(site_url, address):
+        return mixed(address)
+    token = token.strip() or address.token_in_url
+    specs = await http(api.get_kernelspecs(address.base_url, token), CALL_TIMEOUT)
+    reachable = None
+    if specs.network_error:
+        reachable = await compat.reachable(address.base_url, CALL_TIMEOUT - specs.seconds)
+    diagnosis = classify(address, site_url, specs, reachable)
+    if not diagnosis.ok:
+        return diagnosis
+    try:
+        version = await asyncio.wait_for(
+            http(api.get_api(address.base_url, token), VERSION_TIMEOUT), VERSION_TIMEOUT + 0.5
+        )
+    except TimeoutError:
+        version = None
+    return with_version(diagnosis, version)
+
+
+__all__ = ["Diagnosis", "Verdict", "check_connection"]

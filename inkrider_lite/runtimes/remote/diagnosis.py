@@ -1,0 +1,229 @@
+"""Test connection's verdict: what an HTTP outcome means, in words a person can act on.
+
+Pure logic. The probe (runtimes/remote/connection_check.py) makes the requests; this module only
+reads what they gave. A browser hides why a cross-origin request failed: a wrong token, a closed
+port and a refused origin all read as "Failed to fetch". Where it hides the cause, the verdict
+says so and lists the causes in the order to check them, each with its fix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+from urllib.parse import urlsplit
+
+from ...protocol.server_api import Answer
+from .address import ServerAddress
+
+
+class Verdict(StrEnum):
+    OK = "ok"
+    MALFORMED_URL = "malformed-url"
+    MIXED_CONTENT = "mixed-content"
+    UNREACHABLE = "unreachable"
+    NO_ANSWER = "no-answer"
+    WRONG_TOKEN = "wrong-token"
+    NOT_JUPYTER = "not-jupyter"
+    CORS_REFUSED = "cors-refused"
+    HIDDEN = "hidden"
+    SERVER_ERROR = "server-error"
+
+
+@dataclass(frozen=True)
+class KernelSpec:
+    name: str
+    display_name: str
+    language: str = ""
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    verdict: Verdict
+    #: One line, e.g. "Connected to Jupyter Server 2.21.1 in 12 ms."
+    summary: str
+    #: What to check, in order, each with its fix.
+    steps: tuple[str, ...] = ()
+    version: str = ""
+    kernelspecs: tuple[KernelSpec, ...] = ()
+    default_kernel: str = ""
+    round_trip_ms: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict is Verdict.OK
+
+    def text(self) -> str:
+        """The whole verdict as plain text: the summary, then one numbered line per step."""
+        lines = [self.summary]
+        lines += [f"{n}. {step}" for n, step in enumerate(self.steps, 1)]
+        return "\n".join(lines)
+
+
+def site_origin(site_url: str) -> str:
+    parts = urlsplit(site_url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def start_command(site_url: str) -> str:
+    return f"jupyter server --no-browser --ServerApp.allow_origin='{site_origin(site_url)}'"
+
+
+def malformed(message: str) -> Diagnosis:
+    return Diagnosis(Verdict.MALFORMED_URL, message)
+
+
+def mixed(address: ServerAddress) -> Diagnosis:
+    return Diagnosis(
+        Verdict.MIXED_CONTENT,
+        f"This site is served over https, and the browser blocks calls from it to the plain "
+        f"http server at {address.display}.",
+        (
+            "Serve Jupyter over https (a certificate for its host), and use https:// in the "
+            "Base URL;",
+            "or run the server on this computer and use http://localhost:<port>, which "
+            "browsers allow.",
+        ),
+    )
+
+
+def running_steps(address: ServerAddress) -> str:
+    return (
+        f"Is the server running at {address.base_url}? In its terminal, `jupyter server list` "
+        "shows the address of each running server. Start one with `jupyter server --no-browser` "
+        "(add `--allow-root` as root)."
+    )
+
+
+TOKEN_STEP = (
+    "Is the Token the one the server printed? `jupyter server list` shows it after `?token=`."
+)
+
+
+def classify(
+    address: ServerAddress, site_url: str, specs: Answer, reachable: bool | None
+) -> Diagnosis:
+    """The verdict from the kernelspecs request (`GET api/kernelspecs?token=…`), the one call
+    every kernels server answers. `reachable` is whether anything at all answered at the
+    address (None: not asked)."""
+    where = address.display
+    if specs.timed_out:
+        return Diagnosis(
+            Verdict.NO_ANSWER,
+            f"The server at {where} did not answer within 5 seconds.",
+            (
+                running_steps(address),
+                "Is it busy or stopped in a debugger? Its terminal shows what it is doing.",
+            ),
+        )
+    if specs.network_error:
+        if reachable is False:
+            return Diagnosis(
+                Verdict.UNREACHABLE,
+                f"Nothing answered at {where}: no server is listening there, or the browser "
+                "could not reach it.",
+                (
+                    running_steps(address),
+                    "Is the port right? The server prints it: `http://127.0.0.1:8888/…`.",
+                    "For a site on a public address, allow the browser's prompt to access "
+                    "devices on your local network.",
+                ),
+            )
+        return Diagnosis(
+            Verdict.HIDDEN,
+            f"The server at {where} did not let this page read its answer. The browser does "
+            "not say why; check these, in this order:",
+            (
+                running_steps(address),
+                TOKEN_STEP,
+                "Is it a Jupyter server, at this base path? A JupyterHub server's Base URL ends "
+                "with /user/<name>/.",
+                "Does the server need this site's origin allowed? Start it with: "
+                f"{start_command(site_url)}",
+            ),
+        )
+    if specs.redirected or specs.status in (301, 302, 303, 307, 308):
+        return Diagnosis(
+            Verdict.WRONG_TOKEN,
+            f"The server at {where} asked for a login: the token was not accepted.",
+            (TOKEN_STEP,),
+        )
+    if specs.status in (401, 403):
+        return Diagnosis(
+            Verdict.WRONG_TOKEN,
+            f"The server at {where} refused the token (HTTP {specs.status}).",
+            (TOKEN_STEP,),
+        )
+    if specs.status == 404:
+        return Diagnosis(
+            Verdict.NOT_JUPYTER,
+            f"{where} answered, but has no Jupyter kernels API (HTTP 404 for api/kernelspecs).",
+            (
+                "Is the Base URL the server's own? A JupyterHub server's ends with "
+                "/user/<name>/; a server started with --ServerApp.base_url=/x/ needs /x/.",
+            ),
+        )
+    if specs.status >= 500:
+        return Diagnosis(
+            Verdict.SERVER_ERROR,
+            f"The server at {where} failed to answer (HTTP {specs.status}).",
+            ("Its terminal shows the error.",),
+        )
+    body = specs.json() if specs.status == 200 else None
+    if not isinstance(body, dict) or not isinstance(body.get("kernelspecs"), dict):
+        return Diagnosis(
+            Verdict.NOT_JUPYTER,
+            f"{where} answered (HTTP {specs.status}), but not as a Jupyter server does.",
+            (
+                "Is the Base URL the Jupyter server's? Its startup output shows it: "
+                "`http://127.0.0.1:8888/tree?token=…` means http://127.0.0.1:8888.",
+            ),
+        )
+    kernelspecs = parse_kernelspecs(body)
+    default = body.get("default") if isinstance(body.get("default"), str) else ""
+    if kernelspecs and default not in {k.name for k in kernelspecs}:
+        default = kernelspecs[0].name
+    return Diagnosis(
+        Verdict.OK,
+        "",
+        kernelspecs=kernelspecs,
+        default_kernel=default,
+        round_trip_ms=specs.seconds * 1000,
+    )
+
+
+def with_version(diagnosis: Diagnosis, api: Answer | None) -> Diagnosis:
+    """The OK verdict, completed with the version that `GET api` reports (if it does)."""
+    version = ""
+    body = api.json() if api is not None and api.status == 200 else None
+    if isinstance(body, dict) and isinstance(body.get("version"), str):
+        version = body["version"]
+    specs = len(diagnosis.kernelspecs)
+    kernels = "1 kernel" if specs == 1 else f"{specs} kernels"
+    server = f"Jupyter Server {version}" if version else "a Jupyter kernels server"
+    rtt = diagnosis.round_trip_ms or 0.0
+    summary = (
+        f"Connected to {server}: {kernels} ({diagnosis.default_kernel} by default), {rtt:.0f} ms."
+    )
+    return Diagnosis(
+        Verdict.OK,
+        summary,
+        version=version,
+        kernelspecs=diagnosis.kernelspecs,
+        default_kernel=diagnosis.default_kernel,
+        round_trip_ms=diagnosis.round_trip_ms,
+    )
+
+
+def parse_kernelspecs(body: dict[str, Any]) -> tuple[KernelSpec, ...]:
+    specs = []
+    for name, model in sorted((body.get("kernelspecs") or {}).items()):
+        spec = (model or {}).get("spec") or {} if isinstance(model, dict) else {}
+        specs.append(
+            KernelSpec(
+                name=str(name),
+                display_name=str(spec.get("display_name") or name),
+                language=str(spec.get("language") or ""),
+            )
+        )
+    return tuple(specs)

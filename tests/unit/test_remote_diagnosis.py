@@ -1,0 +1,91 @@
+"""Test connection's verdicts, from every kind of answer a page can get."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from inkrider_lite.protocol.server_api import Answer
+from inkrider_lite.runtimes.remote.address import parse_base_url
+from inkrider_lite.runtimes.remote.diagnosis import Verdict, classify, start_command, with_version
+
+SITE = "http://127.0.0.1:8000/"
+ADDRESS = parse_base_url("http://127.0.0.1:8888")
+SPECS = json.dumps(
+    {
+        "default": "python3",
+        "kernelspecs": {
+            "python3": {
+                "name": "python3",
+                "spec": {"display_name": "Python 3", "language": "python"},
+            },
+            "ir": {"name": "ir", "spec": {"display_name": "R", "language": "R"}},
+        },
+    }
+)
+
+
+def verdict(answer: Answer, reachable: bool | None = None) -> Verdict:
+    return classify(ADDRESS, SITE, answer, reachable).verdict
+
+
+@pytest.mark.parametrize(
+    ("answer", "reachable", "expected"),
+    [
+        (Answer(status=200, body=SPECS), None, Verdict.OK),
+        (Answer(network_error=True), False, Verdict.UNREACHABLE),
+        (Answer(network_error=True), True, Verdict.HIDDEN),
+        (Answer(network_error=True), None, Verdict.HIDDEN),
+        (Answer(timed_out=True), None, Verdict.NO_ANSWER),
+        (Answer(redirected=True), None, Verdict.WRONG_TOKEN),
+        (Answer(status=302), None, Verdict.WRONG_TOKEN),
+        (Answer(status=401), None, Verdict.WRONG_TOKEN),
+        (Answer(status=403), None, Verdict.WRONG_TOKEN),
+        (Answer(status=404), None, Verdict.NOT_JUPYTER),
+        (Answer(status=200, body="<html>hello</html>"), None, Verdict.NOT_JUPYTER),
+        (Answer(status=200, body='{"kernelspecs": []}'), None, Verdict.NOT_JUPYTER),
+        (Answer(status=500, body="{}"), None, Verdict.SERVER_ERROR),
+    ],
+)
+def test_each_answer_has_its_verdict(
+    answer: Answer, reachable: bool | None, expected: Verdict
+) -> None:
+    assert verdict(answer, reachable) is expected
+
+
+def test_a_hidden_cause_lists_what_to_check_in_order_with_the_exact_command() -> None:
+    diagnosis = classify(ADDRESS, SITE, Answer(network_error=True), reachable=True)
+    text = diagnosis.text()
+    assert "does not say why" in diagnosis.summary
+    running, token, jupyter, origin = diagnosis.steps
+    assert "running at http://127.0.0.1:8888/" in running
+    assert "jupyter server list" in token
+    assert "/user/<name>/" in jupyter
+    assert "jupyter server --no-browser --ServerApp.allow_origin='http://127.0.0.1:8000'" in origin
+    assert text.splitlines()[1].startswith("1. ")
+
+
+def test_the_command_names_this_sites_origin() -> None:
+    assert start_command("https://notebooks.example.org/app/lab/index.html") == (
+        "jupyter server --no-browser --ServerApp.allow_origin='https://notebooks.example.org'"
+    )
+
+
+def test_ok_names_version_kernels_default_and_round_trip() -> None:
+    ok = classify(ADDRESS, SITE, Answer(status=200, body=SPECS, seconds=0.012), None)
+    done = with_version(ok, Answer(status=200, body='{"version": "2.21.1"}'))
+    assert done.ok
+    assert (
+        done.summary == "Connected to Jupyter Server 2.21.1: 2 kernels (python3 by default), 12 ms."
+    )
+    assert [k.name for k in done.kernelspecs] == ["ir", "python3"]
+    assert done.kernelspecs[1].display_name == "Python 3"
+
+
+def test_a_server_without_a_version_or_default_still_connects() -> None:
+    body = json.dumps({"kernelspecs": {"python3": {"spec": {}}}})
+    ok = classify(ADDRESS, SITE, Answer(status=200, body=body), None)
+    done = with_version(ok, Answer(status=404))
+    assert done.ok and done.default_kernel == "python3"
+    assert "a Jupyter kernels server" in done.summary
