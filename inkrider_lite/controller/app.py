@@ -13,6 +13,8 @@ from typing import Any
 
 from .._compat import compat
 from ..requirements.kernel_plan import index_setup_code
+from ..runtimes.base import Runtime
+from ..runtimes.local.workers import LocalWorkers, Worker
 from ..runtimes.settings import Settings, SettingsError
 from ..sessions.capacity import warm_worker_wanted
 from ..sessions.lifecycle import SessionState
@@ -20,7 +22,6 @@ from . import early_install, explorer, interrupt_notice, ui
 from .line_notice import LineNotices
 from .requirements_step import install_folder_requirements
 from .routing_kernel import KernelHandle, RoutingKernel
-from .workers import LocalWorkers
 
 PLUGIN_ID = "inkrider-lite:plugin"
 #: Seconds between memory readings while the Session Explorer is open.
@@ -67,6 +68,7 @@ class Controller:
             warm_wanted=lambda: warm_worker_wanted(k.state for k in self.sessions.values()),
             on_warm_ready=lambda: early_install.start(self),
             on_line_change=lambda: ui.refresh(self),
+            prepare=self._prepare_session,
         )
         self.line_notices = LineNotices(self)
         self._proxies: list[Any] = []
@@ -113,14 +115,14 @@ class Controller:
                 continue
             changed = False
             for kernel in list(self.sessions.values()):
-                worker = kernel.worker
-                if worker is None:
+                worker = kernel.session
+                if not isinstance(worker, Worker):
                     continue
                 try:
                     heap = await self._handles.workerMemory(worker.real)
                 except Exception:
                     heap = None
-                if heap is not None and kernel.worker is worker and kernel.memory_bytes != heap:
+                if heap is not None and kernel.session is worker and kernel.memory_bytes != heap:
                     kernel.memory_bytes = int(heap)
                     changed = True
             if changed:
@@ -134,10 +136,9 @@ class Controller:
             options.name,
             options.location or "",
             options.sendMessage,
-            self.workers,
+            self.selected_runtime,
             self._changed,
             fast_path,
-            self._prepare_session,
         )
         self.sessions[kernel.id] = kernel
         self.workers.ensure_warm()  # a notebook just opened: its first run may come soon
@@ -145,6 +146,10 @@ class Controller:
         handle = KernelHandle(kernel)
         handle.disposed.connect(lambda *_: self.sessions.pop(kernel.id, None))
         return handle
+
+    def selected_runtime(self) -> Runtime:
+        """The runtime a notebook binds to at its first run: the one selected now."""
+        return self.workers
 
     async def _prepare_session(self, kernel: RoutingKernel, worker: Any) -> object:
         return await install_folder_requirements(self, kernel.location, worker)
@@ -197,7 +202,9 @@ class Controller:
                     "location": k.location,
                     "state": str(k.state),
                     "started_at": k.started_at,
-                    "worker": k.worker.id if k.worker else None,
+                    "worker": k.session.id if k.session else None,
+                    "runtime": k.runtime_label,
+                    "link": k.link,
                     "error": k.error,
                     "connected": k.connected,
                     "requirements": k.requirements,

@@ -19,8 +19,8 @@ from ..sessions.lifecycle import SessionState
 from .requirements_step import EarlyInstall, folder_plan, plan_json, precompile, run_install
 
 if TYPE_CHECKING:
+    from ..runtimes.local.workers import Worker
     from .app import Controller
-    from .workers import Worker
 
 
 def the_folder_to_prepare(controller: Controller) -> str | None:

@@ -24,8 +24,8 @@ from ..requirements.kernel_plan import (
 from ..requirements.parser import parse_requirements
 
 if TYPE_CHECKING:
+    from ..runtimes.local.workers import Worker
     from .app import Controller
-    from .workers import Worker
 
 #: A requirements file may include others; this bounds the rounds of fetching them.
 MAX_INCLUDE_ROUNDS = 8

@@ -2,8 +2,9 @@
 
 JupyterLite sees an ordinary kernel. While unbound it answers the requests a notebook sends on
 connect by itself, so opening a notebook boots nothing. The first request that needs Python binds
-it to a worker; from then on messages pass both ways untouched and in order. Closing the session
-lets the worker go and returns the kernel to unbound, so the next run starts afresh.
+it to a session of the runtime selected at that moment (runtimes/base.py); from then on messages
+pass both ways untouched and in order. Closing the session lets it go and returns the kernel to
+unbound, so the next run starts afresh, on whichever runtime is selected then.
 """
 
 from __future__ import annotations
@@ -11,15 +12,15 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from .._compat import compat
 from ..protocol import messages
+from ..runtimes.base import BoundSession, Runtime, WaitCancelled
 from ..sessions.lifecycle import SessionState, advance
 from .signal import Signal
-from .workers import LocalWorkers, WaitCancelled, Worker
 
 _display_ids = itertools.count(1)
 
@@ -33,31 +34,31 @@ class RoutingKernel:
         name: str,
         location: str,
         send: Callable[[Any], None],
-        workers: LocalWorkers,
+        select_runtime: Callable[[], Runtime],
         on_change: Callable[[RoutingKernel], None] = lambda _kernel: None,
         fast_path: Any = None,
-        prepare: Callable[[RoutingKernel, Worker], Awaitable[object]] | None = None,
     ) -> None:
         self.id = kernel_id
         self.name = name
         self.location = location
         self._send = send
-        self._workers = workers
+        self._select_runtime = select_runtime
+        #: The runtime of the current binding (or of the one being made).
+        self.runtime: Runtime | None = None
         self._on_change = on_change
-        # The loader's kernel object: once told bind(real), it passes messages to the worker
+        # The loader's kernel object: once told bind(real), it passes messages to the session
         # itself, so a bound session costs no trip through Python per request.
         self._fast_path = fast_path
-        # Runs in a freshly bound worker before the first request, e.g. requirements.txt.
-        self._prepare = prepare
         self.requirements: object = None
         self.state = SessionState.UNBOUND
-        self.worker: Worker | None = None
+        self.session: BoundSession | None = None
+        #: "connected", or how the link to a remote kernel failed (see connection_changed).
+        self.link = "connected"
         self.started_at: float | None = None
         self.error: str | None = None
         self.connected = False  # a client has had our kernel_info_reply
         self._pending: list[Any] = []
         self._inflight: dict[str, Any] | None = None
-        self.runtime_label = "local"
         self.memory_bytes: int | None = None  # the worker's wasm heap, when last measured
         # Runs requested before a cancelled or failed start never run (as ipykernel aborts the
         # queue after an error): e.g. the rest of a Run All.
@@ -67,11 +68,22 @@ class RoutingKernel:
 
     # -- what JupyterLite calls ---------------------------------------------------------------
 
+    @property
+    def runtime_label(self) -> str:
+        session = self.session
+        if session is not None:
+            return session.runtime_label
+        return self.runtime.kind if self.runtime is not None else "local"
+
+    @property
+    def send(self) -> Any:
+        return self._send
+
     def handle_message(self, message: Any) -> Any:
         """Once bound, hand back the real kernel's own future: no coroutine per message."""
-        worker = self.worker
-        if worker is not None and self.state in (SessionState.IDLE, SessionState.BUSY):
-            pending = worker.real.handleMessage(message)
+        session = self.session
+        if session is not None and self.state in (SessionState.IDLE, SessionState.BUSY):
+            pending = session.real.handleMessage(message)
             self._pending = [f for f in self._pending if not f.done()]
             self._pending.append(pending)
             return pending
@@ -102,7 +114,7 @@ class RoutingKernel:
             for reply in messages.execute_failure(header, "KeyboardInterrupt", STOPPED_AT_START):
                 self._send(compat.to_js(reply))
             return
-        if self.worker is not None:
+        if self.session is not None:
             await self.handle_message(message)
 
     # -- binding ----------------------------------------------------------------------------
@@ -113,9 +125,10 @@ class RoutingKernel:
         self._set_state(SessionState.STARTING)
         # The UI would show "idle" for the whole boot otherwise.
         self._send(compat.to_js(messages.status("busy", header)))
+        runtime = self.runtime = self._select_runtime()
         waiting = _WaitingOutput(self, header)
         try:
-            worker = await self._workers.acquire(self.id, waiting.show)
+            session = await runtime.acquire(self.id, waiting.show)
         except WaitCancelled:
             waiting.clear()
             self._abort_queued(header)
@@ -125,28 +138,29 @@ class RoutingKernel:
             self._start_failed(header, error)
             return False
         try:
-            await worker.settled()  # an early install may still be running in it
-            await worker.enter(self.location)
-            if self._prepare is not None and self.state is not SessionState.DEAD:
+            await session.settled()  # an early install may still be running in it
+            await session.enter(self.location)
+            if runtime.prepares and self.state is not SessionState.DEAD:
                 self._set_state(SessionState.INSTALLING)
                 try:
-                    self.requirements = await self._prepare(self, worker)
+                    self.requirements = await runtime.prepare(self, session)
                 except Exception as error:  # the session stays usable without its packages
                     compat.log_error("installing the folder's requirements failed", error)
         except Exception as error:
-            self._workers.release(worker)
+            runtime.release(session)
             self._start_failed(header, error)
             return False
         if self.state is SessionState.DEAD:  # the notebook went away meanwhile
-            self._workers.release(worker)
+            runtime.release(session)
             return False
         self.error = None
-        self.worker = worker
-        worker.owner = self._from_worker
+        self.link = "connected"
+        self.session = session
+        session.attach(self)
         self.started_at = time.time()
         self._set_state(SessionState.IDLE)
         if self._fast_path is not None:
-            self._fast_path.bind(worker.real)
+            self._fast_path.bind(session.real)
         return True
 
     def _start_failed(self, header: dict[str, Any], error: Exception) -> None:
@@ -182,7 +196,9 @@ class RoutingKernel:
     @property
     def queue_position(self) -> int | None:
         """Place in line for a local slot (1 = next), while waiting."""
-        return self._workers.position(self.id) if self.state is SessionState.WAITING else None
+        if self.state is not SessionState.WAITING or self.runtime is None:
+            return None
+        return self.runtime.position(self.id)
 
     def interrupt(self) -> str:
         """Stop what runs now. Returns what happened: "cancelled" (a run waiting for a slot),
@@ -195,20 +211,26 @@ class RoutingKernel:
             # The session still starts (and installs), ready for the next run.
             self._stopped_while_starting = True
             return "interrupted"
-        worker = self.worker
-        if worker is None or self.state is not SessionState.BUSY:
+        session = self.session
+        if session is None or self.state is not SessionState.BUSY:
             return "idle"
-        return "interrupted" if worker.interrupt() else "unsupported"
+        return "interrupted" if session.interrupt() else "unsupported"
 
     def cancel_wait(self) -> bool:
         """Stop waiting for a slot: the run that waited is aborted."""
-        return self._workers.cancel_wait(self.id)
+        return self.runtime is not None and self.runtime.cancel_wait(self.id)
 
-    def _from_worker(self, message: Any) -> None:
+    def from_session(self, message: Any) -> None:
+        """A message of a session that passes every message through Python."""
+        self.observe(message)
+        self._send(message)
+
+    def observe(self, message: Any) -> None:
+        """Learn the session's state from its status and execute_reply messages."""
         msg_type = compat.header_field(message, "header", "msg_type")
         if msg_type == "status":
             state = compat.header_field(message, "content", "execution_state")
-            if state in ("busy", "idle") and self.worker is not None:
+            if state in ("busy", "idle") and self.session is not None:
                 self._set_state(SessionState(state))
             # The request being worked on is known from the worker's side, so that requests
             # themselves can bypass Python (see fast_path).
@@ -223,7 +245,25 @@ class RoutingKernel:
             and compat.header_field(message, "parent_header", "msg_id") == self._inflight["msg_id"]
         ):
             self._inflight = None
-        self._send(message)
+
+    def connection_changed(self, state: str) -> None:
+        """The link to a remote kernel: "lost" ends the running cell with `why` (see
+        runtimes/remote/runtime.py), and the session waits for Reconnect or Start fresh."""
+        if self.session is None or state == self.link:
+            return
+        self.link = state
+        if state == "connected" and self.state is SessionState.BUSY and self._inflight is None:
+            self._set_state(SessionState.IDLE)
+        self._on_change(self)
+
+    def end_running_cell(self, ename: str, evalue: str) -> None:
+        """The cell that was running gets an answer, so the notebook does not wait forever."""
+        inflight, self._inflight = self._inflight, None
+        if inflight is not None:
+            for reply in messages.execute_failure(inflight, ename, evalue):
+                self._send(compat.to_js(reply))
+        if self.state is SessionState.BUSY:
+            self._set_state(SessionState.IDLE)
 
     # -- ending -----------------------------------------------------------------------------
 
@@ -233,13 +273,14 @@ class RoutingKernel:
         if self.state is SessionState.WAITING:
             self.cancel_wait()
             return
-        worker, self.worker = self.worker, None
-        if worker is None:
+        session, self.session = self.session, None
+        if session is None:
             return
-        worker.owner = None
+        session.attach(None)
         if self._fast_path is not None:
             self._fast_path.unbind()
-        self._workers.release(worker)
+        if self.runtime is not None:
+            self.runtime.release(session)
         inflight, self._inflight = self._inflight, None
         if inflight is not None:
             # The cell that was running gets an answer, so the notebook does not wait forever.
@@ -259,6 +300,7 @@ class RoutingKernel:
         self.started_at = None
         self.requirements = None
         self.memory_bytes = None
+        self.link = "connected"
         if self.state is not SessionState.DEAD:
             self._set_state(SessionState.UNBOUND)
 
@@ -299,7 +341,9 @@ class _WaitingOutput:
             kernel._set_state(SessionState.WAITING)
         if self._header.get("msg_type") != "execute_request":
             return
-        text = waiting_text(position, kernel._workers.budget.cap)
+        if kernel.runtime is None:
+            return
+        text = kernel.runtime.waiting_text(position)
         kernel._send(
             compat.to_js(
                 messages.display_text(self._header, text, self._display_id, update=self._shown)
@@ -311,15 +355,6 @@ class _WaitingOutput:
         if self._shown:
             self._shown = False
             self._kernel._send(compat.to_js(messages.clear_output(self._header)))
-
-
-def waiting_text(position: int, cap: int) -> str:
-    sessions = "session is" if cap == 1 else f"{cap} sessions are"
-    place = "next in line" if position == 1 else f"number {position} in line"
-    return (
-        f"Waiting for a local session: all {sessions} in use ({place}). "
-        "This run starts when one is closed: Tools → Session Explorer."
-    )
 
 
 def _now_iso() -> str:

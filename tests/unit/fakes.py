@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from inkrider_lite.controller.workers import LocalWorkers
+from inkrider_lite.runtimes.local.workers import LocalWorkers
 from inkrider_lite.runtimes.settings import Settings
 
 SETUP_CODE = "import micropip  # setup"
@@ -152,6 +152,7 @@ class Pool:
         setup_code: str = SETUP_CODE,
         return_tasks: bool = False,
         steps: int = 3,
+        prepare: Any = None,
     ) -> None:
         self.kernels: list[FakeRealKernel] = []
         self.starts: list[str] = []
@@ -160,7 +161,9 @@ class Pool:
         self.log: list[tuple[str, str]] = []
         self.return_tasks = return_tasks
         self.steps = steps
-        self.workers = LocalWorkers(self.start_real, setup_code, settings or Settings())
+        self.workers = LocalWorkers(
+            self.start_real, setup_code, settings or Settings(), prepare=prepare
+        )
 
     async def start_real(self, worker_id: str, deliver: Any) -> FakeRealKernel:
         self.starts.append(worker_id)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from inkrider_lite.controller import early_install
-from inkrider_lite.controller.workers import Worker
+from inkrider_lite.runtimes.local.workers import Worker
 from inkrider_lite.runtimes.settings import Settings
 from inkrider_lite.sessions.lifecycle import SessionState
 

@@ -28,7 +28,7 @@ class Client:
             "python",
             location,
             self.sent.append,
-            pool.workers,
+            lambda: pool.workers,
             lambda kernel: self.states.append(kernel.state),
         )
 
@@ -62,7 +62,7 @@ def test_an_unbound_kernel_answers_by_itself(request_type: str) -> None:
         assert pool.starts == []
         assert pool.workers.budget.workers == 0
         assert client.kernel.state is SessionState.UNBOUND
-        assert client.kernel.worker is None
+        assert client.kernel.session is None
 
     asyncio.run(main())
 
@@ -88,7 +88,7 @@ def test_the_first_run_binds_a_worker() -> None:
         assert sent[-1]["content"]["execution_state"] == "idle"
         assert client.kernel.state is SessionState.IDLE
         assert client.states == ["starting", "idle", "busy", "idle"]
-        assert client.kernel.worker is not None and client.kernel.worker.real is kernel
+        assert client.kernel.session is not None and client.kernel.session.real is kernel
         assert client.kernel.started_at is not None
         assert pool.workers.budget.bound == 1
 
@@ -100,10 +100,10 @@ def test_a_second_run_reuses_the_worker() -> None:
         pool = Pool(NO_WARM)
         client = Client(pool)
         await client.request(execute("a = 1"))
-        worker = client.kernel.worker
+        worker = client.kernel.session
         second = execute("a + 1")
         sent = await client.request(second)
-        assert client.kernel.worker is worker
+        assert client.kernel.session is worker
         assert len(pool.starts) == 1
         assert types(sent) == ["status", "stream", "execute_reply", "status"]
         assert replies_to(sent, second) == sent
@@ -131,7 +131,7 @@ def test_close_releases_the_worker_and_the_next_run_binds_a_fresh_one() -> None:
         pool = Pool(Settings(warm_worker=False, max_local_sessions=1))
         client = Client(pool)
         await client.request(execute("a = 1"))
-        first = client.kernel.worker
+        first = client.kernel.session
         assert first is not None
         before = len(client.sent)
         client.kernel.close()
@@ -140,13 +140,13 @@ def test_close_releases_the_worker_and_the_next_run_binds_a_fresh_one() -> None:
         assert pool.workers.budget.workers == 0
         assert pool.workers.live == {}
         assert client.kernel.state is SessionState.UNBOUND
-        assert client.kernel.worker is None and client.kernel.started_at is None
+        assert client.kernel.session is None and client.kernel.started_at is None
         client.kernel.close()  # closing again is harmless
         assert client.kernel.state is SessionState.UNBOUND
 
         sent = await client.request(execute("a"))
         assert len(pool.kernels) == 2 and not pool.kernels[1].disposed
-        assert client.kernel.worker is not None and client.kernel.worker.id != first.id
+        assert client.kernel.session is not None and client.kernel.session.id != first.id
         assert client.kernel.state is SessionState.IDLE
         assert sent[-2]["content"]["execution_count"] == 1  # a fresh interpreter
 
@@ -240,7 +240,7 @@ def test_dispose_while_starting_releases_the_new_worker() -> None:
         pool.gate.set()
         await asyncio.wait_for(pending, 1)
         assert client.kernel.state is SessionState.DEAD
-        assert client.kernel.worker is None
+        assert client.kernel.session is None
         assert pool.kernels[0].disposed
         assert pool.workers.budget.workers == 0
 
@@ -280,7 +280,7 @@ def test_a_failed_start_is_a_cell_error_and_leaves_the_kernel_unbound() -> None:
         assert sent[3]["content"]["execution_state"] == "idle"
         assert client.kernel.state is SessionState.UNBOUND
         assert client.kernel.error == "the worker would not start"
-        assert client.kernel.worker is None
+        assert client.kernel.session is None
         assert pool.workers.budget.workers == 0
         # The next run tries again, and works.
         await client.request(execute("a = 1"))
@@ -432,7 +432,7 @@ def test_the_first_run_takes_the_warm_worker() -> None:
         (warm,) = pool.kernels
         client = Client(pool)
         await client.request(execute("a = 1"))
-        assert client.kernel.worker is not None and client.kernel.worker.real is warm
+        assert client.kernel.session is not None and client.kernel.session.real is warm
         assert len(pool.starts) == 1
 
     asyncio.run(main())
@@ -471,7 +471,9 @@ def test_the_fast_path_is_bound_with_the_worker_and_released_on_close() -> None:
         pool = Pool(NO_WARM)
         fast = FastPath()
         sent: list[dict[str, Any]] = []
-        kernel = RoutingKernel("k1", "python", "", sent.append, pool.workers, fast_path=fast)
+        kernel = RoutingKernel(
+            "k1", "python", "", sent.append, lambda: pool.workers, fast_path=fast
+        )
         await kernel.handle_message(client_request("kernel_info_request"))
         assert fast.calls == []  # unbound: Python answers
         await kernel.handle_message(execute("a = 1"))
@@ -496,16 +498,16 @@ def test_the_fast_path_is_bound_with_the_worker_and_released_on_close() -> None:
 
 def test_a_kernel_disposed_while_installing_releases_its_worker() -> None:
     async def main() -> None:
-        pool = Pool(NO_WARM)
         sent: list[dict[str, Any]] = []
 
         async def prepare(kernel: RoutingKernel, _worker: Any) -> None:
             kernel.dispose()  # the notebook closes while its requirements install
 
-        kernel = RoutingKernel("k1", "python", "", sent.append, pool.workers, prepare=prepare)
+        pool = Pool(NO_WARM, prepare=prepare)
+        kernel = RoutingKernel("k1", "python", "", sent.append, lambda: pool.workers)
         await kernel.handle_message(execute("a = 1"))
         await settle()
-        assert kernel.state is SessionState.DEAD and kernel.worker is None
+        assert kernel.state is SessionState.DEAD and kernel.session is None
         assert pool.kernels[0].disposed
         assert pool.workers.budget.bound == 0
 
@@ -517,14 +519,14 @@ def test_interrupt_while_installing_stops_that_run_and_the_session_still_starts(
     the session ends up bound and idle for the next run."""
 
     async def main() -> None:
-        pool = Pool(NO_WARM)
         sent: list[dict[str, Any]] = []
         outcomes: list[str] = []
 
         async def prepare(kernel: RoutingKernel, _worker: Any) -> None:
             outcomes.append(kernel.interrupt())
 
-        kernel = RoutingKernel("k1", "python", "", sent.append, pool.workers, prepare=prepare)
+        pool = Pool(NO_WARM, prepare=prepare)
+        kernel = RoutingKernel("k1", "python", "", sent.append, lambda: pool.workers)
         stopped = execute("a = 1")
         await kernel.handle_message(stopped)
         await settle()
@@ -534,7 +536,7 @@ def test_interrupt_while_installing_stops_that_run_and_the_session_still_starts(
         assert sent[2]["content"]["status"] == "error"
         assert replies_to(sent, stopped) == sent
         assert pool.kernels[0].received[1:] == []  # only the setup reached the worker
-        assert kernel.state is SessionState.IDLE and kernel.worker is not None
+        assert kernel.state is SessionState.IDLE and kernel.session is not None
 
         sent.clear()
         await kernel.handle_message(execute("print(2)"))

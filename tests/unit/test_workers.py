@@ -7,9 +7,9 @@ import logging
 
 import pytest
 
-from inkrider_lite.controller import workers as workers_module
-from inkrider_lite.controller.workers import WaitCancelled, Worker
 from inkrider_lite.protocol.messages import INTERNAL_SESSION
+from inkrider_lite.runtimes.local import workers as workers_module
+from inkrider_lite.runtimes.local.workers import WaitCancelled, Worker
 from inkrider_lite.runtimes.settings import Settings
 
 from .fakes import SETUP_CODE, Pool, kernel_message, settle

@@ -11,11 +11,12 @@ import itertools
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
-from .._compat import compat
-from ..protocol.messages import INTERNAL_SESSION, execute_outcome, execute_request
-from ..runtimes.settings import Settings
-from ..sessions.capacity import WorkerBudget
-from ..sessions.limiter import Grant, SlotLimiter
+from ..._compat import compat
+from ...protocol.messages import INTERNAL_SESSION, execute_outcome, execute_request
+from ...sessions.capacity import WorkerBudget
+from ...sessions.limiter import Grant, SlotLimiter
+from ..base import SessionOwner, WaitCancelled, Watch
+from ..settings import Settings
 
 #: Seconds to wait after a bind before warming the next worker: its boot would slow the first
 #: cells of the session that was just bound, on a 2-core machine.
@@ -24,12 +25,13 @@ REWARM_DELAY = 4.0
 PROXY_GRACE = 10.0
 
 StartReal = Callable[[str, Any], Awaitable[Any]]
-#: Hears a waiting session's place in line (1 = next), and None once it has its slot.
-Watch = Callable[[int | None], None]
+Prepare = Callable[[Any, "Worker"], Awaitable[object]]
 
 
 class Worker:
-    """One real kernel, and where its messages go."""
+    """One real kernel, and where its messages go: a local BoundSession."""
+
+    runtime_label = "local"
 
     def __init__(self, worker_id: str) -> None:
         self.id = worker_id
@@ -43,6 +45,9 @@ class Worker:
         self.early_folder: str | None = None
         #: The notebook folder that is the worker's current directory ("" is /drive itself).
         self.folder = ""
+
+    def attach(self, owner: SessionOwner | None) -> None:
+        self.owner = None if owner is None else owner.from_session
 
     async def enter(self, location: str) -> None:
         """Make the notebook's folder, in the worker's view of the contents (/drive), its
@@ -123,12 +128,8 @@ def chdir_code(location: str) -> str:
     )
 
 
-class WaitCancelled(Exception):
-    """A session waiting for a slot was told to stop waiting."""
-
-
 class LocalWorkers:
-    """The pool of local workers under one cap: bound ones plus at most one warm one.
+    """The local runtime: a pool of workers under one cap, bound ones plus at most one warm.
 
     A session that binds while every slot is held waits in line (see SlotLimiter), and gets the
     next slot that frees up.
@@ -142,8 +143,11 @@ class LocalWorkers:
         warm_wanted: Callable[[], bool] = lambda: True,
         on_warm_ready: Callable[[], None] = lambda: None,
         on_line_change: Callable[[], None] = lambda: None,
+        prepare: Prepare | None = None,
     ) -> None:
         self._start_real = start_real
+        # Runs in a freshly bound worker before its first request, e.g. requirements.txt.
+        self._prepare = prepare
         self._warm_wanted = warm_wanted
         self._on_warm_ready = on_warm_ready
         self._on_line_changed = on_line_change
@@ -157,6 +161,8 @@ class LocalWorkers:
         self._rewarm: asyncio.TimerHandle | None = None
         self._ids = itertools.count(1)
         self.live: dict[str, Worker] = {}
+
+    kind = "local"
 
     @property
     def budget(self) -> WorkerBudget:
@@ -294,6 +300,16 @@ class LocalWorkers:
         self._schedule_rewarm()
         return worker
 
+    @property
+    def prepares(self) -> bool:
+        return self._prepare is not None
+
+    async def prepare(self, owner: Any, worker: Worker) -> object:
+        return None if self._prepare is None else await self._prepare(owner, worker)
+
+    def waiting_text(self, position: int) -> str:
+        return waiting_text(position, self.budget.cap)
+
     def release(self, worker: Worker) -> None:
         """A session let go of its worker: end it, and give its slot to the head of the line
         (or, with nobody waiting, maybe to a warm worker later)."""
@@ -316,3 +332,12 @@ class LocalWorkers:
             worker = future.result()
             self.live.pop(worker.id, None)
             worker.dispose()
+
+
+def waiting_text(position: int, cap: int) -> str:
+    sessions = "session is" if cap == 1 else f"{cap} sessions are"
+    place = "next in line" if position == 1 else f"number {position} in line"
+    return (
+        f"Waiting for a local session: all {sessions} in use ({place}). "
+        "This run starts when one is closed: Tools → Session Explorer."
+    )
