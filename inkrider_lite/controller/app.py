@@ -15,6 +15,10 @@ from .._compat import compat
 from ..requirements.kernel_plan import index_setup_code
 from ..runtimes.base import Runtime
 from ..runtimes.local.workers import LocalWorkers, Worker
+from ..runtimes.remote import kernels_store
+from ..runtimes.remote.address import AddressError, ServerAddress, parse_base_url
+from ..runtimes.remote.client import ServerError
+from ..runtimes.remote.runtime import RemoteRuntime, RemoteSession
 from ..runtimes.settings import Settings, SettingsError
 from ..sessions.capacity import warm_worker_wanted
 from ..sessions.lifecycle import SessionState
@@ -69,6 +73,15 @@ class Controller:
             on_warm_ready=lambda: early_install.start(self),
             on_line_change=lambda: ui.refresh(self),
             prepare=self._prepare_session,
+        )
+        site_settings = getattr(handles, "siteSettings", None)
+        #: The plan gate: a site built without the remote runtime offers only local sessions.
+        self.remote_enabled = bool(getattr(site_settings, "remoteRuntime", False))
+        self.remote = RemoteRuntime(
+            handles,
+            self.site_url,
+            self.remote_configuration,
+            lambda kernel_id: self.notebook_paths().get(str(kernel_id), ""),
         )
         self.line_notices = LineNotices(self)
         self._proxies: list[Any] = []
@@ -149,7 +162,18 @@ class Controller:
 
     def selected_runtime(self) -> Runtime:
         """The runtime a notebook binds to at its first run: the one selected now."""
+        if self.settings.runtime == "remote" and self.remote_enabled:
+            return self.remote
         return self.workers
+
+    def remote_configuration(self) -> tuple[ServerAddress | None, str, str]:
+        """The server, its token and the kernelspec that new remote sessions use."""
+        try:
+            address = parse_base_url(self.settings.remote_base_url)
+        except AddressError:
+            return None, "", ""
+        token = kernels_store.load_token(address.base_url) or address.token_in_url
+        return address, token, self.settings.remote_kernel
 
     async def _prepare_session(self, kernel: RoutingKernel, worker: Any) -> object:
         return await install_folder_requirements(self, kernel.location, worker)
@@ -227,6 +251,8 @@ class Controller:
                 "from_snapshot": bool(self._handles.fromSnapshot),
                 "warm_worker_setting": self.settings.warm_worker,
                 "early_install": early_install.describe(self),
+                "runtime": self.selected_runtime().kind,
+                "remote_enabled": self.remote_enabled,
             }
         )
 
@@ -247,6 +273,19 @@ class Controller:
         if cancel_queued is not None:
             self._spawn(_logged(cancel_queued(kernel_id), "cancelling queued runs"))
         return outcome
+
+    async def on_restart(self, kernel_id: str) -> bool:
+        """JupyterLab's Restart: a remote session restarts on its server and stays bound (True);
+        anything else is left to JupyterLite, which starts the kernel anew (False)."""
+        kernel = self.sessions.get(kernel_id)
+        session = kernel.session if kernel is not None else None
+        if not isinstance(session, RemoteSession):
+            return False
+        try:
+            await session.restart()
+        except ServerError as error:
+            compat.log_error(f"restarting the remote kernel failed: {error}")
+        return True
 
     def on_interrupt(self, kernel_id: str) -> str:
         """Called for every interrupt request (the loader wraps JupyterLite's kernel client)."""

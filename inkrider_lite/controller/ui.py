@@ -19,9 +19,22 @@ _items: dict[int, Any] = {}
 
 
 def status_text(controller: Controller) -> str:
+    """Where new runs start, then the sessions: "InkRider: local · 1/3 sessions", or
+    "InkRider: remote 127.0.0.1:8888 · 1 local session · 2 remote"."""
     budget = controller.workers.budget
-    text = f"InkRider: local · {budget.bound}/{budget.cap} sessions"
     waiting = controller.workers.limiter.waiting
+    remote = sum(1 for k in controller.sessions.values() if k.runtime_label.startswith("remote"))
+    if controller.selected_runtime().kind == "remote":
+        address, _token, _kernel = controller.remote_configuration()
+        where = address.display if address is not None else "(no server set)"
+        local = "1 local session" if budget.bound == 1 else f"{budget.bound} local sessions"
+        text = f"InkRider: remote {where} · {local}"
+    else:
+        text = f"InkRider: local · {budget.bound}/{budget.cap} sessions"
+    if remote and controller.selected_runtime().kind == "remote":
+        text += f" · {remote} remote"
+    elif remote:
+        text += f" · {remote} remote session{'s' if remote > 1 else ''}"
     return f"{text} · {waiting} waiting" if waiting else text
 
 

@@ -51,6 +51,11 @@ class SitePaths:
         return self.build / ("vanilla-site" if vanilla else "site")
 
 
+#: jupyterlite_config.json's section for InkRider's own site settings. `remote_runtime`: whether
+#: the site offers the Jupyter Server runtime (a Professional plan feature).
+SITE_SECTION = "InkRiderLite"
+PLUGIN_ID = "inkrider-lite:plugin"
+
 def inkrider_wheel(root: Path, dest: Path) -> Path:
     """Build the `inkrider_lite` wheel with standard tooling (pip wheel, setuptools)."""
     shutil.rmtree(dest, ignore_errors=True)
@@ -172,7 +177,7 @@ def build(root: Path, *, vanilla: bool = False) -> Path:
     report_path = output / "pypi" / "requirements-report.json"
     report_path.write_text(json.dumps(requirements.to_json(), indent=2))
 
-    _configure(output, vanilla=vanilla)
+    _configure(output, vanilla=vanilla, site=config.get(SITE_SECTION, {}))
     if not vanilla:
         docs.render(root / "docs", output / "inkrider" / "docs")
         snapshot.make(output, static_pyodide)
@@ -181,8 +186,9 @@ def build(root: Path, *, vanilla: bool = False) -> Path:
     return output
 
 
-def _configure(output: Path, *, vanilla: bool) -> None:
-    """Point the kernel at the site's own Pyodide and keep every install on the site's index."""
+def _configure(output: Path, *, vanilla: bool, site: dict[str, object]) -> None:
+    """Point the kernel at the site's own Pyodide and keep every install on the site's index;
+    hand InkRider the site's own settings (the plan gate of the remote runtime)."""
     config_path = output / "jupyter-lite.json"
     config = json.loads(config_path.read_text())
     data = config["jupyter-config-data"]
@@ -193,4 +199,6 @@ def _configure(output: Path, *, vanilla: bool) -> None:
         disablePyPIFallback=True,
         loadPyodideOptions={"packages": [canonicalize_name(p) for p in KERNEL_PRELOAD]},
     )
+    if not vanilla:
+        settings.setdefault(PLUGIN_ID, {})["remoteRuntime"] = bool(site.get("remote_runtime"))
     config_path.write_text(json.dumps(config, indent=2))

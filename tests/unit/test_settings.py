@@ -72,8 +72,30 @@ def test_schema_matches_the_settings() -> None:
         "warmWorker": Settings.warm_worker,
         "maxLocalSessions": Settings.max_local_sessions,
         "pypiFallback": Settings.pypi_fallback,
+        "runtime": Settings.runtime,
+        "remoteBaseUrl": Settings.remote_base_url,
+        "remoteKernel": Settings.remote_kernel,
     }
     assert Settings.from_mapping(defaults) == Settings()
+    # The token is kept in browser storage only: the Settings Editor shows and exports these.
+    assert not any("token" in key.lower() for key in schema["properties"])
+
+
+@pytest.mark.parametrize("value", ["Remote", "", None, 1, "server"])
+def test_invalid_runtime(value: Any) -> None:
+    with pytest.raises(SettingsError, match="runtime"):
+        Settings.from_mapping({"runtime": value})
+
+
+def test_remote_settings_are_read_and_trimmed() -> None:
+    settings = Settings.from_mapping(
+        {"runtime": "remote", "remoteBaseUrl": " http://localhost:8888 ", "remoteKernel": "ir"}
+    )
+    assert (settings.runtime, settings.remote_base_url, settings.remote_kernel) == (
+        "remote",
+        "http://localhost:8888",
+        "ir",
+    )
 
 
 def test_settings_error_is_a_value_error() -> None:

@@ -110,6 +110,94 @@
     return Promise.race([Promise.resolve(heap).catch(() => undefined), late]);
   }
 
+  // A relay between one notebook and one kernel on the user's Jupyter Server, built on
+  // JupyterLab's own KernelConnection (both wire protocols, reconnection with backoff). The token
+  // travels as `?token=` on every request and on the WebSocket, never in a header: a header
+  // needs a CORS preflight, which a server started without --ServerApp.allow_origin refuses.
+  // Messages go straight to the notebook (`attach(send)`); Python hears status and
+  // execute_reply messages and connection changes only (`listen`). See runtimes/remote/.
+  async function remoteKernel(options, token) {
+    const services = await requireShared('@jupyterlab/services');
+    const withToken = (url) => {
+      const target = new URL(url);
+      if (token) target.searchParams.set('token', token);
+      return target.href;
+    };
+    const tokenFetch = async (input, init) => {
+      const request = new Request(input, init);
+      const headers = new Headers(request.headers);
+      // Either header would make the browser ask a preflight the server may refuse.
+      headers.delete('Authorization');
+      headers.delete('X-XSRFToken');
+      const body = ['GET', 'HEAD'].includes(request.method) ? undefined : await request.text();
+      return fetch(withToken(request.url), {
+        method: request.method, headers, body, credentials: 'omit', cache: 'no-store',
+      });
+    };
+    class TokenWebSocket extends WebSocket {
+      constructor(url, protocols) { super(withToken(url), protocols); }
+    }
+    const serverSettings = services.ServerConnection.makeSettings({
+      baseUrl: options.baseUrl, wsUrl: options.wsUrl, token: '', appendToken: false,
+      fetch: tokenFetch, WebSocket: TokenWebSocket, init: { cache: 'no-store', credentials: 'omit' },
+    });
+    const connection = new services.KernelConnection({
+      model: { id: options.kernelId, name: options.kernelName },
+      serverSettings,
+      handleComms: false,
+    });
+    let send = null;
+    let listener = null;
+    const tell = (kind, value) => {
+      if (listener) {
+        try { listener(kind, value); } catch (error) { console.error('InkRider: relay listener failed', error); }
+      }
+    };
+    connection.anyMessage.connect((_, { msg, direction }) => {
+      if (direction !== 'recv') return;
+      const parent = msg.parent_header || {};
+      if (parent.session === connection.clientId) return; // the relay's own kernel_info
+      if (msg.channel !== 'iopub' && parent.session) {
+        // JupyterLite routes a reply to the client named in its header's session; a server
+        // kernel puts its own session there.
+        msg = { ...msg, header: { ...msg.header, session: parent.session } };
+      }
+      const type = msg.header.msg_type;
+      if (type === 'status' || type === 'execute_reply') tell('message', msg);
+      if (send) send(msg);
+    });
+    connection.connectionStatusChanged.connect((_, status) => tell('connection', status));
+    const relay = {
+      kernelId: options.kernelId,
+      handleMessage: (msg) => {
+        if (msg.channel === 'control') connection.sendControlMessage(msg, false, true);
+        else if (msg.channel === 'stdin') connection.sendInputReply(msg.content, msg.parent_header);
+        else connection.sendShellMessage(msg, false, true);
+        return Promise.resolve();
+      },
+      attach: (fn) => { send = fn || null; },
+      listen: (fn) => { listener = fn; },
+      reconnect: () => connection.reconnect(),
+      dispose: () => { listener = null; send = null; connection.dispose(); },
+    };
+    await new Promise((resolve, reject) => {
+      if (connection.connectionStatus === 'connected') return resolve();
+      const timer = setTimeout(() => {
+        connection.connectionStatusChanged.disconnect(watch);
+        connection.dispose();
+        reject(new Error(`the kernel's WebSocket did not open within ${options.timeoutMs / 1000} s`));
+      }, options.timeoutMs);
+      function watch(_, status) {
+        if (status !== 'connected') return;
+        clearTimeout(timer);
+        connection.connectionStatusChanged.disconnect(watch);
+        resolve();
+      }
+      connection.connectionStatusChanged.connect(watch);
+    });
+    return relay;
+  }
+
   // What JupyterLite holds for every notebook kernel. It exists at once, before Python is up
   // (as a plain Pyodide kernel does, whose worker also boots behind `ready`), so a notebook never
   // waits for its session object. Python decides everything: it makes the routing kernel behind
@@ -189,6 +277,7 @@
         const { pyodide, fromSnapshot } = await bootPython(coreutils);
         const handles = {
           app, kernelspecs, originals, requireShared, fromSnapshot, startWorkerKernel, workerMemory,
+          remoteKernel, siteSettings: liteSettings(coreutils, PLUGIN_ID),
           isolated: window.crossOriginIsolated === true,
           siteUrl: new URL('../../../', scriptUrl).href,
           openWindow: (url) => window.open(url, '_blank', 'noopener'),
@@ -206,6 +295,13 @@
               try { window.inkrider.on_interrupt(id); } catch (error) { console.error('InkRider: interrupt failed', error); }
             }
             return cancelQueued(id);
+          };
+          // A remote session restarts on its server, keeping its binding; a local one is
+          // disposed and started anew by JupyterLite, as before.
+          const restart = client.restart.bind(client);
+          client.restart = async (id) => {
+            if (window.inkrider && (await window.inkrider.on_restart(id))) return;
+            return restart(id);
           };
         }
         const entry = pyodide.pyimport('inkrider_lite.controller');

@@ -1,0 +1,214 @@
+"""The remote runtime: sessions on the user's own Jupyter Server.
+
+Binding creates a kernel through the REST client (client.py) and asks the loader for a relay
+(`handles.remoteKernel`): JupyterLab's own KernelConnection, which speaks both WebSocket wire
+protocols and reconnects, hands every message straight to the notebook. Python hears only status
+and execute_reply messages and changes of the connection, and decides what they mean.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from ..._compat import compat
+from ..base import SessionOwner, Watch
+from . import kernels_store
+from .address import ServerAddress
+from .client import JupyterServerClient, ServerError
+
+#: Seconds a new kernel's WebSocket may take to open before binding fails.
+CONNECT_TIMEOUT = 10.0
+#: Seconds to check the server after the link drops: the cell must end within 5 s.
+PROBE_TIMEOUT = 2.5
+
+SERVER_GONE = (
+    "The Jupyter Server at {where} stopped answering, so this cell's result is lost. "
+    "Local sessions are not affected. Start the server again, then use Reconnect (if it kept "
+    "the kernel) or Start fresh in Tools → Session Explorer."
+)
+KERNEL_GONE = (
+    "The kernel on {where} is gone (the server restarted or shut it down); its variables are "
+    "lost. Start fresh in Tools → Session Explorer, or run the cell again."
+)
+PACKAGES_NOTE = "on the server: install with pip or conda there (requirements.txt is not used)"
+
+
+class RemoteSession:
+    """One kernel on the server, relayed to one notebook."""
+
+    def __init__(
+        self,
+        runtime: RemoteRuntime,
+        client: JupyterServerClient,
+        kernel_id: str,
+        kernel_name: str,
+        relay: Any,
+    ) -> None:
+        self.id = kernel_id
+        self.kernel_name = kernel_name
+        self.client = client
+        self.real = relay
+        self.runtime_label = f"remote {client.address.display}"
+        self._runtime = runtime
+        self._owner: SessionOwner | None = None
+        self._proxy = compat.create_proxy(self._on_event)
+        relay.listen(self._proxy)
+
+    @property
+    def server(self) -> str:
+        return self.client.address.display
+
+    def attach(self, owner: SessionOwner | None) -> None:
+        self._owner = owner
+        self.real.attach(None if owner is None else owner.send)
+
+    async def settled(self) -> None:
+        return None
+
+    async def enter(self, location: str) -> None:
+        """A remote kernel works in the server's own folder: the notebook stays in the site."""
+        return None
+
+    def interrupt(self) -> bool:
+        self._runtime.spawn(self._call("interrupting", self.client.interrupt(self.id)))
+        return True
+
+    async def restart(self) -> None:
+        await self.client.restart(self.id)
+
+    def reconnect(self) -> None:
+        self.real.reconnect()
+
+    def _on_event(self, kind: str, value: Any = None) -> None:
+        owner = self._owner
+        if owner is None:
+            return
+        if kind == "message":
+            owner.observe(value)
+        elif kind == "connection":
+            state = str(value)
+            if state == "connected":
+                owner.connection_changed("connected")
+            elif state in ("connecting", "disconnected"):
+                self._runtime.spawn(self._check_server())
+
+    async def _check_server(self) -> None:
+        """The WebSocket dropped: tell a dead server from a passing drop within the 5 s the
+        cell may wait. A kernel that still exists is left to KernelConnection's reconnect."""
+        owner = self._owner
+        where = self.server
+        try:
+            model = await asyncio.wait_for(self.client.get_kernel(self.id), PROBE_TIMEOUT)
+        except (ServerError, TimeoutError):
+            model = None
+            why = SERVER_GONE.format(where=where)
+        else:
+            why = KERNEL_GONE.format(where=where)
+        if model is not None and model.execution_state != "dead":
+            return
+        if owner is None or owner is not self._owner:
+            return
+        owner.end_running_cell("ServerConnectionLost", why)
+        owner.connection_changed("lost")
+
+    async def _call(self, what: str, call: Any) -> None:
+        try:
+            await call
+        except ServerError as error:
+            compat.log_error(f"{what} {self.id} on {self.server} failed: {error}")
+
+    def dispose(self, shutdown: bool = True) -> None:
+        self.real.dispose()
+        compat.destroy_proxy(self._proxy)
+        if shutdown:
+            self._runtime.spawn(self._call("shutting down", self.client.delete(self.id)))
+            kernels_store.forget(self.id)
+
+
+class RemoteRuntime:
+    """Sessions on the server that the settings name. No cap: the server is the user's."""
+
+    kind = "remote"
+    prepares = False
+
+    def __init__(
+        self,
+        handles: Any,
+        site_url: str,
+        configuration: Callable[[], tuple[ServerAddress | None, str, str]],
+        notebook_path: Callable[[Hashable], str] = lambda _ticket: "",
+    ) -> None:
+        """`configuration` gives the server, its token and the kernelspec name, as set now."""
+        self._handles = handles
+        self._site_url = site_url
+        self._configuration = configuration
+        self._notebook_path = notebook_path
+        self._tasks: set[asyncio.Future[Any]] = set()
+
+    def spawn(self, coroutine: Any) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def client(self, address: ServerAddress, token: str) -> JupyterServerClient:
+        return JupyterServerClient(address, token, self._site_url)
+
+    async def acquire(self, ticket: Hashable, watch: Watch | None = None) -> RemoteSession:
+        address, token, kernel_name = self._configuration()
+        if address is None:
+            raise ServerError(
+                "No Jupyter Server is set: enter its Base URL and Token in Settings → Runtime…"
+            )
+        client = self.client(address, token)
+        try:
+            model = await client.create_kernel(kernel_name)
+        except ServerError as error:
+            raise ServerError(f"{error} See Settings → Runtime… (Test connection).") from None
+        kernels_store.remember(
+            kernels_store.KernelRecord(
+                model.id, model.name, address.base_url, time.time(), self._notebook_path(ticket)
+            )
+        )
+        try:
+            return await self.connect(client, model.id, model.name)
+        except Exception:
+            self.spawn(client.delete(model.id))
+            kernels_store.forget(model.id)
+            raise
+
+    async def connect(
+        self, client: JupyterServerClient, kernel_id: str, kernel_name: str
+    ) -> RemoteSession:
+        """A relay to an existing kernel: a new one, or a detached one being reconnected."""
+        relay = await self._handles.remoteKernel(
+            compat.to_js(
+                {
+                    "baseUrl": client.address.base_url,
+                    "wsUrl": client.address.ws_url,
+                    "kernelId": kernel_id,
+                    "kernelName": kernel_name,
+                    "timeoutMs": int(CONNECT_TIMEOUT * 1000),
+                }
+            ),
+            client._token,
+        )
+        return RemoteSession(self, client, kernel_id, kernel_name, relay)
+
+    async def prepare(self, owner: Any, session: Any) -> object:
+        return None
+
+    def release(self, session: Any) -> None:
+        session.dispose()
+
+    def position(self, ticket: Hashable) -> int | None:
+        return None
+
+    def cancel_wait(self, ticket: Hashable) -> bool:
+        return False
+
+    def waiting_text(self, position: int) -> str:
+        return ""
+
