@@ -85,9 +85,10 @@ class Controller:
         )
         self.line_notices = LineNotices(self)
         self._proxies: list[Any] = []
+        self._plugin: Any = None  # the settings registry's view of our settings
         self._tasks: set[asyncio.Future[Any]] = set()
 
-    def _spawn(self, coroutine: Any) -> None:
+    def spawn(self, coroutine: Any) -> None:
         task = asyncio.ensure_future(coroutine)
         self._tasks.add(task)  # kept from the collector until done
         task.add_done_callback(self._tasks.discard)
@@ -97,7 +98,7 @@ class Controller:
         await ui.install(self)
         if await self._original_factory() is not None:
             self.workers.ensure_warm()
-        self._spawn(self._measure_memory())
+        self.spawn(self._measure_memory())
 
     # -- kernels ----------------------------------------------------------------------------
 
@@ -202,10 +203,32 @@ class Controller:
         except Exception as error:
             compat.log_error("could not load the InkRider settings; using defaults", error)
             return
+        self._plugin = plugin
         self._apply_settings(plugin)
         proxy = compat.create_proxy(lambda changed, *_: self._apply_settings(changed))
         self._proxies.append(proxy)
         plugin.changed.connect(proxy)
+
+    async def save_settings(self, values: dict[str, Any]) -> None:
+        """Store settings through JupyterLab's registry (which tells us back through
+        `changed`), so that the Settings Editor shows them and they survive a reload."""
+        merged = {**self._raw_settings(), **values}
+        try:
+            settings = Settings.from_mapping(merged)
+        except SettingsError as error:
+            compat.log_error(f"refusing to save invalid settings ({error})")
+            return
+        if self._plugin is None:
+            self.settings = settings
+            ui.refresh(self)
+            return
+        for key, value in values.items():
+            await self._plugin.set(key, value)
+
+    def _raw_settings(self) -> dict[str, Any]:
+        if self._plugin is None:
+            return {}
+        return dict(compat.to_py(self._plugin.composite))
 
     def _apply_settings(self, plugin: Any) -> None:
         try:
@@ -265,13 +288,23 @@ class Controller:
         kernel.close()
         return True
 
+    def reconnect_session(self, kernel_id: str) -> bool:
+        """Reconnect a remote session whose link was lost: its kernel, if the server still has
+        it, keeps its variables."""
+        kernel = self.sessions.get(kernel_id)
+        session = kernel.session if kernel is not None else None
+        if not isinstance(session, RemoteSession):
+            return False
+        session.reconnect()
+        return True
+
     def interrupt_session(self, kernel_id: str) -> str:
         """The explorer's Interrupt: the same as JupyterLab's stop button, which also cancels
         the runs queued behind the running one."""
         outcome = self.on_interrupt(kernel_id)
         cancel_queued = getattr(self._handles, "cancelQueued", None)
         if cancel_queued is not None:
-            self._spawn(_logged(cancel_queued(kernel_id), "cancelling queued runs"))
+            self.spawn(_logged(cancel_queued(kernel_id), "cancelling queued runs"))
         return outcome
 
     async def on_restart(self, kernel_id: str) -> bool:

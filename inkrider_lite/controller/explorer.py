@@ -81,6 +81,7 @@ BUTTON_CLASS = {
     "interrupt": "jp-Button jp-mod-small jp-mod-styled jp-mod-accept",
     "close": "jp-Button jp-mod-small jp-mod-styled jp-mod-reject",
     "close-all": "jp-Button jp-mod-small jp-mod-styled jp-mod-reject",
+    "reconnect": "jp-Button jp-mod-small jp-mod-styled jp-mod-accept",
 }
 
 
@@ -98,6 +99,7 @@ class _RowView:
         status = _child(document, el, "div", "inkrider-session-line")
         self.state = _child(document, status, "span", "inkrider-session-state")
         self.interrupt = _button(document, status, "interrupt", "Interrupt")
+        self.reconnect = _button(document, status, "reconnect", "Reconnect")
         self.close = _button(document, status, "close", "Close")
 
         meta = _child(document, el, "div", "inkrider-session-line inkrider-session-meta")
@@ -131,6 +133,10 @@ class _RowView:
         self.packages_line.hidden = row.packages_text == UNKNOWN
         self.interrupt.disabled = not row.can_interrupt
         self.close.disabled = not row.can_close
+        self.reconnect.hidden = not row.can_reconnect
+        self.interrupt.hidden = row.can_reconnect
+        # A session whose server died is closed by starting afresh: the next run binds anew.
+        self.close.textContent = "Start fresh" if row.can_reconnect else "Close"
         self.interrupt.title = (
             "Stop the running cell" if row.can_interrupt else "Nothing is running"
         )
@@ -222,6 +228,10 @@ class SessionExplorer:
             return
         if action == "close":
             _act(f"closing session {kernel_id}", lambda: controller.close_session(kernel_id))
+        elif action == "reconnect":
+            _act(
+                f"reconnecting session {kernel_id}", lambda: controller.reconnect_session(kernel_id)
+            )
         elif action == "interrupt":
             _act(
                 f"interrupting session {kernel_id}", lambda: controller.interrupt_session(kernel_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .._compat import compat
-from . import explorer
+from . import explorer, runtime_form
 
 if TYPE_CHECKING:
     from .app import Controller
@@ -47,26 +47,25 @@ async def install(controller: Controller) -> None:
     item = widgets.Widget.new()
     item.id = "inkrider-status"
     item.addClass("inkrider-status")
-    item.node.title = (
-        "InkRider Lite: where new cell runs start, and how many sessions are live."
-        " Click to open the Session Explorer."
-    )
     item.node.style.padding = "0 6px"
-    item.node.style.cursor = "pointer"
-    item.node.setAttribute("role", "button")
-    item.node.setAttribute("tabindex", "0")
-
-    def open_on_key(event: Any) -> None:
-        if event.key in ("Enter", " "):
-            event.preventDefault()
-            explorer.show(controller)
-
-    open_explorer = compat.create_proxy(lambda *_: explorer.show(controller))
-    on_key = compat.create_proxy(open_on_key)
-    controller._proxies.extend([open_explorer, on_key])
-    item.node.addEventListener("click", open_explorer)
-    item.node.addEventListener("keydown", on_key)
-    _items[id(controller)] = item
+    document = item.node.ownerDocument
+    # Two buttons: where new runs start (opens Settings → Runtime), and the sessions (opens
+    # the Session Explorer).
+    parts = []
+    for part, title, opener in (
+        ("runtime", "Where new cell runs start. Click to change the runtime.", runtime_form.show),
+        ("sessions", "Live sessions. Click to open the Session Explorer.", explorer.show),
+    ):
+        span = document.createElement("span")
+        span.className = f"inkrider-status-{part}"
+        span.title = title
+        span.style.cursor = "pointer"
+        span.setAttribute("role", "button")
+        span.setAttribute("tabindex", "0")
+        _on_activate(controller, span, opener)
+        item.node.appendChild(span)
+        parts.append(span)
+    _items[id(controller)] = (item, parts)
     refresh(controller)
     if handles.statusBar is not None:
         handles.statusBar.registerStatusItem(
@@ -95,10 +94,27 @@ async def install(controller: Controller) -> None:
     if handles.palette is not None:
         handles.palette.addItem(compat.to_js({"command": GUIDE_COMMAND, "category": "Help"}))
     explorer.install(controller, widgets)
+    runtime_form.install(controller, widgets)
+
+
+def _on_activate(controller: Controller, node: Any, opener: Any) -> None:
+    def on_key(event: Any) -> None:
+        if event.key in ("Enter", " "):
+            event.preventDefault()
+            opener(controller)
+
+    on_click = compat.create_proxy(lambda *_: opener(controller))
+    on_keydown = compat.create_proxy(on_key)
+    controller._proxies.extend([on_click, on_keydown])
+    node.addEventListener("click", on_click)
+    node.addEventListener("keydown", on_keydown)
 
 
 def refresh(controller: Controller) -> None:
-    item = _items.get(id(controller))
-    if item is not None:
-        item.node.textContent = status_text(controller)
+    entry = _items.get(id(controller))
+    if entry is not None:
+        _item, (runtime, sessions) = entry
+        where, _sep, rest = status_text(controller).partition(" · ")
+        runtime.textContent = where
+        sessions.textContent = f" · {rest}" if rest else ""
     explorer.refresh(controller)

@@ -41,6 +41,8 @@ class SessionRow:
     state: str = ""
     #: A longer account of the requirements install (file, lines not installed and why).
     packages_detail: str = ""
+    #: A remote session whose server stopped answering: Reconnect, or Start fresh.
+    can_reconnect: bool = False
 
 
 def state_name(state: Any) -> str:
@@ -121,23 +123,39 @@ def path_text(session: Any, path: str | None = None) -> str:
     return f"{folder}/" if folder else UNTITLED
 
 
+REMOTE_PACKAGES = "managed on the server with pip or conda"
+REMOTE_PACKAGES_DETAIL = (
+    "A remote session uses the server's own Python environment: install packages there with "
+    "pip or conda. The folder's requirements.txt is not installed on a remote server."
+)
+LOST_TEXT = "dead: the server is not answering"
+
+
 def row_for(
     session: Any, localtime: LocalTime = time.localtime, path: str | None = None
 ) -> SessionRow:
     state = state_name(getattr(session, "state", ""))
     requirements = getattr(session, "requirements", None)
+    runtime = getattr(session, "runtime_label", None) or "local"
+    remote = runtime.startswith("remote")
+    lost = getattr(session, "link", "connected") == "lost"
     return SessionRow(
         kernel_id=str(session.id),
         path=path_text(session, path),
-        runtime=getattr(session, "runtime_label", None) or "local",
-        state_text=state_text(state, getattr(session, "queue_position", None)),
+        runtime=runtime,
+        state_text=LOST_TEXT
+        if lost
+        else state_text(state, getattr(session, "queue_position", None)),
         started_text=started_text(getattr(session, "started_at", None), localtime),
-        memory_text=memory_text(getattr(session, "memory_bytes", None)),
-        packages_text=packages_text(requirements),
-        can_interrupt=state == "busy",
+        memory_text="on the server"
+        if remote
+        else memory_text(getattr(session, "memory_bytes", None)),
+        packages_text=REMOTE_PACKAGES if remote else packages_text(requirements),
+        can_interrupt=state == "busy" and not lost,
         can_close=state in CLOSABLE_STATES,
-        state=state,
-        packages_detail=packages_detail(requirements),
+        state="dead" if lost else state,
+        packages_detail=REMOTE_PACKAGES_DETAIL if remote else packages_detail(requirements),
+        can_reconnect=lost,
     )
 
 

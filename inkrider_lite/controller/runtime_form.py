@@ -1,0 +1,320 @@
+"""Settings → Runtime…: where new sessions start, and the Jupyter Server to start them on.
+
+A Lumino widget in the main area whose DOM this module builds. Every control has an accessible
+name (its <label>), and everything that comes from a server or from the user goes into the page
+as text. The token goes to browser storage only (runtimes/remote/kernels_store.py), never to the
+settings, which the Settings Editor shows.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .._compat import compat
+from ..runtimes.remote import kernels_store
+from ..runtimes.remote.address import AddressError, parse_base_url
+from ..runtimes.remote.connection_check import check_connection
+from ..runtimes.remote.diagnosis import Diagnosis
+
+if TYPE_CHECKING:
+    from .app import Controller
+
+FORM_ID = "inkrider-runtime-form"
+OPEN_COMMAND = "inkrider:open-runtime-settings"
+GUIDE_PATH = "inkrider/docs/external-jupyter-server.html"
+LOCAL_LABEL = "JupyterLite (local)"
+REMOTE_LABEL = "Jupyter Server (remote)"
+PLAN_REASON = "Not available on this site: the remote runtime is a Professional plan feature."
+DEFAULT_KERNEL = ""
+
+CSS = f"""
+#{FORM_ID} {{
+  overflow-y: auto; padding: 16px 24px; background: var(--jp-layout-color1);
+  color: var(--jp-ui-font-color1); font-family: var(--jp-ui-font-family);
+  font-size: var(--jp-ui-font-size1);
+}}
+#{FORM_ID} form {{ display: flex; flex-direction: column; gap: 12px; max-width: 640px; }}
+#{FORM_ID} fieldset {{
+  border: var(--jp-border-width) solid var(--jp-border-color2); padding: 8px 12px;
+}}
+#{FORM_ID} .inkrider-field {{ display: flex; flex-direction: column; gap: 4px; }}
+#{FORM_ID} input[type=text], #{FORM_ID} input[type=password], #{FORM_ID} select {{
+  font: inherit; padding: 4px 6px; color: inherit; background: var(--jp-input-background);
+  border: var(--jp-border-width) solid var(--jp-input-border-color);
+}}
+#{FORM_ID} .inkrider-actions {{ display: flex; gap: 8px; flex-wrap: wrap; }}
+#{FORM_ID} .inkrider-result {{ white-space: pre-wrap; overflow-wrap: anywhere; min-height: 1.5em; }}
+#{FORM_ID} .inkrider-result[data-verdict="ok"] {{ color: var(--jp-success-color1); }}
+#{FORM_ID} .inkrider-note {{ color: var(--jp-ui-font-color2); }}
+"""
+
+
+class RuntimeForm:
+    def __init__(self, controller: Controller, widgets: Any) -> None:
+        self._controller = controller
+        widget = self.widget = widgets.Widget.new()
+        widget.id = FORM_ID
+        widget.title.label = "Runtime"
+        widget.title.closable = True
+        node = widget.node
+        doc = self._doc = node.ownerDocument
+        style = doc.createElement("style")
+        style.textContent = CSS
+        node.appendChild(style)
+        form = _add(doc, node, "form")
+        form.setAttribute("aria-label", "Runtime")
+        heading = _add(doc, form, "h2")
+        heading.textContent = "Runtime"
+        intro = _add(doc, form, "p", "inkrider-note")
+        intro.textContent = (
+            "Where new cell runs start a session. Switching never changes notebooks or cells: "
+            "open sessions stay on their runtime until closed in the Session Explorer."
+        )
+
+        choice = _add(doc, form, "fieldset")
+        legend = _add(doc, choice, "legend")
+        legend.textContent = "Run new sessions on"
+        self.local = _radio(doc, choice, "inkrider-runtime-local", LOCAL_LABEL, "local")
+        self.remote = _radio(doc, choice, "inkrider-runtime-remote", REMOTE_LABEL, "remote")
+        self.plan_note = _add(doc, choice, "div", "inkrider-note")
+        self.plan_note.textContent = PLAN_REASON
+        self.plan_note.hidden = controller.remote_enabled
+        self.remote.disabled = not controller.remote_enabled
+
+        server = _add(doc, form, "fieldset")
+        _add(doc, server, "legend").textContent = "Jupyter Server"
+        self.base_url = _input(doc, server, "inkrider-base-url", "Base URL", "text")
+        self.base_url.placeholder = "http://localhost:8888"
+        self.token = _input(doc, server, "inkrider-token", "Token", "password")
+        self.token.autocomplete = "off"
+        actions = _add(doc, server, "div", "inkrider-actions")
+        self.test = _button(doc, actions, "Test connection")
+        self.result = _add(doc, server, "div", "inkrider-result")
+        self.result.setAttribute("role", "status")
+        self.result.setAttribute("aria-live", "polite")
+        self.kernel = _select(doc, server, "inkrider-kernel", "Kernel")
+
+        buttons = _add(doc, form, "div", "inkrider-actions")
+        self.save = _button(doc, buttons, "Save", "jp-mod-accept")
+        self.forget = _button(doc, buttons, "Forget token", "jp-mod-warn")
+        guide = _add(doc, buttons, "a")
+        guide.textContent = "External Jupyter Server guide"
+        guide.href = f"{controller.site_url}{GUIDE_PATH}"
+        guide.target = "_blank"
+        guide.rel = "noopener"
+        self.saved = _add(doc, form, "div", "inkrider-result inkrider-saved")
+        self.saved.setAttribute("role", "status")
+
+        proxies = [
+            compat.create_proxy(lambda event: self._on_submit(event)),
+            compat.create_proxy(lambda *_: controller.spawn(self.run_test())),
+            compat.create_proxy(lambda *_: controller.spawn(self.run_save())),
+            compat.create_proxy(lambda *_: self.forget_token()),
+            compat.create_proxy(lambda *_: self._update_enabled()),
+        ]
+        controller._proxies.extend(proxies)
+        form.addEventListener("submit", proxies[0])
+        self.test.addEventListener("click", proxies[1])
+        self.save.addEventListener("click", proxies[2])
+        self.forget.addEventListener("click", proxies[3])
+        self.local.addEventListener("change", proxies[4])
+        self.remote.addEventListener("change", proxies[4])
+        self.load()
+
+    def _on_submit(self, event: Any) -> None:
+        event.preventDefault()  # Enter in a field must not reload the page
+
+    def load(self) -> None:
+        """Fill the form from the settings and the stored token."""
+        settings = self._controller.settings
+        remote = settings.runtime == "remote" and self._controller.remote_enabled
+        self.remote.checked = remote
+        self.local.checked = not remote
+        self.base_url.value = settings.remote_base_url
+        self.token.value = ""
+        try:
+            address = parse_base_url(settings.remote_base_url)
+        except AddressError:
+            address = None
+        if address is not None:
+            self.token.value = kernels_store.load_token(address.base_url)
+        self._set_kernels([], settings.remote_kernel)
+        self._update_enabled()
+
+    def _update_enabled(self) -> None:
+        remote = bool(self.remote.checked)
+        for control in (self.base_url, self.token, self.test, self.kernel):
+            control.disabled = not (remote or control is self.test)
+
+    def _set_kernels(self, names: list[tuple[str, str]], selected: str) -> None:
+        self.kernel.replaceChildren()
+        options = [(DEFAULT_KERNEL, "Server default"), *names]
+        if selected and selected not in [n for n, _ in options]:
+            options.append((selected, selected))
+        for name, label in options:
+            option = self._doc.createElement("option")
+            option.value = name
+            option.textContent = label
+            option.selected = name == selected
+            self.kernel.appendChild(option)
+
+    async def run_test(self) -> Diagnosis:
+        self.test.disabled = True
+        self.result.removeAttribute("data-verdict")
+        self.result.textContent = "Testing…"
+        try:
+            diagnosis = await check_connection(
+                str(self.base_url.value), str(self.token.value), self._controller.site_url
+            )
+        finally:
+            self.test.disabled = False
+        self._show(diagnosis)
+        return diagnosis
+
+    def _show(self, diagnosis: Diagnosis) -> None:
+        self.result.setAttribute("data-verdict", str(diagnosis.verdict))
+        self.result.textContent = diagnosis.text()
+        if not diagnosis.ok:
+            return
+        if not str(self.token.value):
+            self.token.value = parse_base_url(str(self.base_url.value)).token_in_url
+        chosen = str(self.kernel.value) or ""
+        names = [(k.name, f"{k.display_name} ({k.name})") for k in diagnosis.kernelspecs]
+        self._set_kernels(names, chosen if chosen in [n for n, _ in names] else "")
+        default = self.kernel.querySelector("option[value='']")
+        if not compat.is_null(default):
+            default.textContent = f"Server default ({diagnosis.default_kernel})"
+
+    async def run_save(self) -> None:
+        """Save the choice; it takes effect for the next binding."""
+        controller = self._controller
+        runtime = "remote" if self.remote.checked else "local"
+        base_text = str(self.base_url.value).strip()
+        token = str(self.token.value).strip()
+        if runtime == "remote":
+            try:
+                address = parse_base_url(base_text)
+            except AddressError as error:
+                self.saved.textContent = f"Not saved: {error}"
+                return
+            token = token or address.token_in_url
+            kernels_store.save_token(address.base_url, token)
+            base_text = address.base_url.rstrip("/")
+        await controller.save_settings(
+            {"runtime": runtime, "remoteBaseUrl": base_text, "remoteKernel": str(self.kernel.value)}
+        )
+        where = "this browser (JupyterLite)" if runtime == "local" else base_text
+        self.saved.textContent = (
+            f"Saved. New sessions start on {where}; open sessions stay where they are."
+        )
+
+    def forget_token(self) -> None:
+        try:
+            address = parse_base_url(str(self.base_url.value))
+        except AddressError:
+            address = None
+        if address is not None:
+            kernels_store.save_token(address.base_url, "")
+        self.token.value = ""
+        self.saved.textContent = "Token forgotten: it is no longer stored in this browser."
+
+
+_forms: dict[int, RuntimeForm] = {}
+_widgets: dict[int, Any] = {}
+
+
+def install(controller: Controller, widgets: Any) -> None:
+    """The command, in the Settings menu and the palette; the form is made on first open."""
+    handles = controller._handles
+    _widgets[id(controller)] = widgets
+    execute = compat.create_proxy(lambda *_: show(controller))
+    controller._proxies.append(execute)
+    handles.app.commands.addCommand(
+        OPEN_COMMAND,
+        compat.to_js(
+            {
+                "label": "Runtime…",
+                "caption": "Where new sessions run: JupyterLite (local) or your Jupyter Server",
+                "execute": execute,
+            }
+        ),
+    )
+    if handles.palette is not None:
+        handles.palette.addItem(compat.to_js({"command": OPEN_COMMAND, "category": "InkRider"}))
+    if handles.mainMenu is not None:
+        try:
+            handles.mainMenu.settingsMenu.addGroup(compat.to_js([{"command": OPEN_COMMAND}]), 0)
+        except Exception as error:  # the palette and the status item still open it
+            compat.log_error("could not add Runtime… to the Settings menu", error)
+
+
+def show(controller: Controller) -> None:
+    form = _forms.get(id(controller))
+    widgets = _widgets.get(id(controller))
+    if form is None or form.widget.isDisposed:
+        if widgets is None:
+            return
+        form = _forms[id(controller)] = RuntimeForm(controller, widgets)
+    else:
+        form.load()
+    shell = controller._handles.app.shell
+    if compat.is_null(form.widget.parent) or not form.widget.isAttached:
+        shell.add(form.widget, "main")
+    shell.activateById(FORM_ID)
+
+
+def current(controller: Controller) -> RuntimeForm | None:
+    return _forms.get(id(controller))
+
+
+# -- building nodes, as text only ------------------------------------------------------------
+
+
+def _add(doc: Any, parent: Any, tag: str, classes: str = "") -> Any:
+    element = doc.createElement(tag)
+    if classes:
+        element.className = classes
+    parent.appendChild(element)
+    return element
+
+
+def _radio(doc: Any, parent: Any, element_id: str, label: str, value: str) -> Any:
+    row = _add(doc, parent, "div")
+    radio = _add(doc, row, "input")
+    radio.type = "radio"
+    radio.name = "inkrider-runtime"
+    radio.id = element_id
+    radio.value = value
+    text = _add(doc, row, "label")
+    text.htmlFor = element_id
+    text.textContent = f" {label}"
+    return radio
+
+
+def _input(doc: Any, parent: Any, element_id: str, label: str, kind: str) -> Any:
+    field = _add(doc, parent, "div", "inkrider-field")
+    text = _add(doc, field, "label")
+    text.htmlFor = element_id
+    text.textContent = label
+    control = _add(doc, field, "input")
+    control.type = kind
+    control.id = element_id
+    control.spellcheck = False
+    return control
+
+
+def _select(doc: Any, parent: Any, element_id: str, label: str) -> Any:
+    field = _add(doc, parent, "div", "inkrider-field")
+    text = _add(doc, field, "label")
+    text.htmlFor = element_id
+    text.textContent = label
+    control = _add(doc, field, "select")
+    control.id = element_id
+    return control
+
+
+def _button(doc: Any, parent: Any, text: str, mod: str = "") -> Any:
+    button = _add(doc, parent, "button", f"jp-Button jp-mod-styled {mod}".strip())
+    button.type = "button"
+    button.textContent = text
+    return button
