@@ -129,7 +129,8 @@ class CompatibilityInPyodide(CompatibilityLayer):
             return Answer(network_error=True, seconds=elapsed)
         finally:
             js.clearTimeout(timer)
-        headers = {str(k).lower(): str(v) for k, v in js.Array["from"](response.headers.entries())}
+        entries = getattr(js.Array, "from")(response.headers.entries())
+        headers = {str(k).lower(): str(v) for k, v in entries}
         return Answer(
             status=int(response.status),
             body=str(text),
@@ -138,8 +139,12 @@ class CompatibilityInPyodide(CompatibilityLayer):
         )
 
     @staticmethod
-    async def reachable(url: str, timeout: float) -> bool:
+    async def reachable(url: str, timeout: float) -> bool | None:
         js = _js()
+        if js.crossOriginIsolated:
+            # COEP require-corp blocks no-cors answers that lack a CORP header, which makes a
+            # closed port and a server refusing CORS look the same: the page cannot tell.
+            return None
         abort = js.AbortController.new()
         timer = js.setTimeout(create_once_callable(lambda: abort.abort()), int(timeout * 1000))
         init = {

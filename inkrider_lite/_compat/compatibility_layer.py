@@ -82,9 +82,10 @@ class CompatibilityLayer(ABC):
 
     @staticmethod
     @abstractmethod
-    async def reachable(url: str, timeout: float) -> bool:
+    async def reachable(url: str, timeout: float) -> bool | None:
         """Whether anything answers at `url` at all, whatever its status and headers (the one
-        thing a page may learn of a server that refuses it CORS)."""
+        thing a page may learn of a server that refuses it CORS); None when the page cannot
+        tell (a cross-origin isolated page)."""
 
     @staticmethod
     @abstractmethod

@@ -92,6 +92,7 @@ class Controller:
         task = asyncio.ensure_future(coroutine)
         self._tasks.add(task)  # kept from the collector until done
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(_log_failure)
 
     async def start(self) -> None:
         await self._load_settings()
@@ -341,3 +342,9 @@ async def _logged(awaitable: Any, what: str) -> None:
         await awaitable
     except Exception as error:
         compat.log_error(f"{what} failed", error)
+
+
+def _log_failure(task: asyncio.Future[Any]) -> None:
+    """A spawned task's failure goes to the console; asyncio would only say so at collection."""
+    if not task.cancelled() and task.exception() is not None:
+        compat.log_error("a background task failed", task.exception())

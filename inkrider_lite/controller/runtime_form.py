@@ -142,9 +142,11 @@ class RuntimeForm:
         self._update_enabled()
 
     def _update_enabled(self) -> None:
-        remote = bool(self.remote.checked)
-        for control in (self.base_url, self.token, self.test, self.kernel):
-            control.disabled = not (remote or control is self.test)
+        """A site without the remote runtime (the plan gate) offers none of its controls; else
+        they stay usable whatever is selected, so a server can be tested before switching."""
+        enabled = self._controller.remote_enabled
+        for control in (self.base_url, self.token, self.test, self.kernel, self.forget):
+            control.disabled = not enabled
 
     def _set_kernels(self, names: list[tuple[str, str]], selected: str) -> None:
         self.kernel.replaceChildren()

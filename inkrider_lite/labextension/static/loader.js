@@ -148,6 +148,7 @@
     });
     let send = null;
     let listener = null;
+    let lastClient = null;
     const tell = (kind, value) => {
       if (listener) {
         try { listener(kind, value); } catch (error) { console.error('InkRider: relay listener failed', error); }
@@ -157,11 +158,10 @@
       if (direction !== 'recv') return;
       const parent = msg.parent_header || {};
       if (parent.session === connection.clientId) return; // the relay's own kernel_info
-      if (msg.channel !== 'iopub' && parent.session) {
-        // JupyterLite routes a reply to the client named in its header's session; a server
-        // kernel puts its own session there.
-        msg = { ...msg, header: { ...msg.header, session: parent.session } };
-      }
+      // JupyterLite finds a message's client by its header's session (even for iopub, which
+      // it then sends to every client); a server's kernel puts its own session there.
+      const client = parent.session || lastClient;
+      if (client) msg = { ...msg, header: { ...msg.header, session: client } };
       const type = msg.header.msg_type;
       if (type === 'status' || type === 'execute_reply') tell('message', msg);
       if (send) send(msg);
@@ -170,6 +170,7 @@
     const relay = {
       kernelId: options.kernelId,
       handleMessage: (msg) => {
+        lastClient = msg.header.session;
         if (msg.channel === 'control') connection.sendControlMessage(msg, false, true);
         else if (msg.channel === 'stdin') connection.sendInputReply(msg.content, msg.parent_header);
         else connection.sendShellMessage(msg, false, true);

@@ -1,0 +1,185 @@
+"""The remote runtime in the real browser, against a real `jupyter server` started by the tests:
+Settings → Runtime by its accessible names, remote runs, stdin, Interrupt, switching, a dead
+server, and the token kept out of everything that is not this site's browser storage."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.servers import JupyterServer, free_port
+
+from .notebook import (
+    cells,
+    open_notebook,
+    run_in_new_cell,
+    sessions,
+    status,
+    stored_file,
+    submit_in_new_cell,
+)
+
+pytestmark = pytest.mark.e2e
+
+SITE = Path(__file__).resolve().parents[2] / "build" / "site"
+FORM = "#inkrider-runtime-form"
+
+
+def open_runtime_form(page: Page) -> None:
+    """From the Settings menu, as a person would."""
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Settings$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Runtime…$")).click()
+    expect(page.locator(FORM)).to_be_visible()
+
+
+def test_connection(page: Page, base_url: str, token: str) -> str:
+    form = page.locator(FORM)
+    form.get_by_label("Base URL").fill(base_url)
+    form.get_by_label("Token").fill(token)
+    form.get_by_role("button", name="Test connection").click()
+    result = form.get_by_role("status").first
+    expect(result).not_to_have_text(re.compile(r"^(Testing…)?$"), timeout=8_000)
+    return result.inner_text()
+
+
+test_connection.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
+
+
+def choose_remote(page: Page, server: JupyterServer) -> None:
+    open_runtime_form(page)
+    form = page.locator(FORM)
+    form.get_by_label("Jupyter Server (remote)").check()
+    assert "Connected to Jupyter Server" in test_connection(page, server.base_url, server.token)
+    form.get_by_role("button", name="Save").click()
+    expect(form.locator(".inkrider-saved")).to_contain_text("Saved. New sessions start on")
+    page.wait_for_function("JSON.parse(window.inkrider.status_json()).runtime === 'remote'")
+
+
+def back_to_notebook(page: Page, path: str) -> None:
+    page.evaluate(
+        "(path) => window.inkrider.app.commands.execute('docmanager:open', { path })", path
+    )
+    cells(page).first.wait_for()
+
+
+def test_test_connection_explains_each_outcome(
+    page: Page, site_url: str, jupyter_server: JupyterServer
+) -> None:
+    open_notebook(page, site_url, "examples/hello.ipynb")
+    open_runtime_form(page)
+    ok = test_connection(page, jupyter_server.base_url, jupyter_server.token)
+    assert re.match(
+        r"Connected to Jupyter Server 2\.\d+\.\d+: \d+ kernels? \(python3 by default\)", ok
+    )
+    kernel = page.locator(FORM).get_by_label("Kernel")
+    expect(kernel.locator("option")).to_contain_text(["Server default (python3)", "python3"])
+
+    # A wrong token: jupyter_server's 403 has no CORS headers, so the browser hides the cause.
+    hidden = test_connection(page, jupyter_server.base_url, "not-the-token")
+    assert "did not let this page read its answer" in hidden
+    assert "jupyter server list" in hidden
+    origin = site_url.rstrip("/")
+    assert f"jupyter server --no-browser --ServerApp.allow_origin='{origin}'" in hidden
+
+    # On a cross-origin isolated page a closed port looks the same as a refused answer: the
+    # verdict says so, and checking that the server runs comes first.
+    closed = test_connection(page, f"http://127.0.0.1:{free_port()}", "t")
+    assert "did not let this page read its answer" in closed
+    assert closed.splitlines()[1].startswith("1. Is the server running at http://127.0.0.1:")
+
+    assert "http:// or https://" in test_connection(page, "ftp://127.0.0.1:21", "t")
+    pasted = f"127.0.0.1:{jupyter_server.port}/lab?token={jupyter_server.token}"
+    assert test_connection(page, pasted, "").startswith("Connected to Jupyter Server")
+    assert page.locator(FORM).get_by_label("Token").input_value() == jupyter_server.token
+    assert not page.page_errors  # type: ignore[attr-defined]
+
+
+def test_remote_runs_stdin_interrupt_and_switching_keep_local_sessions(
+    page: Page, site_url: str, jupyter_server: JupyterServer
+) -> None:
+    # Notebook A runs locally first.
+    open_notebook(page, site_url, "batch/notebook-01.ipynb")
+    assert "emscripten" in run_in_new_cell(page, "import sys; a = 'kept'; print(sys.platform)")
+
+    choose_remote(page, jupyter_server)
+    expect(page.locator(".inkrider-status")).to_have_text(
+        re.compile(rf"InkRider: remote 127\.0\.0\.1:{jupyter_server.port} · 1 local session")
+    )
+    # A stays local, with its variables.
+    back_to_notebook(page, "batch/notebook-01.ipynb")
+    assert "kept emscripten" in run_in_new_cell(page, "print(a, sys.platform)")
+
+    # Notebook B binds remotely: a real CPython process of the server.
+    back_to_notebook(page, "batch/notebook-02.ipynb")
+    before = set(jupyter_server.kernel_ids())
+    out = run_in_new_cell(page, "import os, sys; print(sys.platform, os.getpid())", 30_000)
+    platform, pid = out.split()
+    assert platform == "linux"
+    command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    assert "ipykernel" in command
+    assert len(set(jupyter_server.kernel_ids()) - before) == 1
+
+    # input() reaches the notebook and the answer reaches the server's kernel.
+    cell = submit_in_new_cell(page, "name = input('Your name? '); print('hello', name)")
+    stdin = cell.locator(".jp-Stdin-input")
+    stdin.wait_for()
+    stdin.fill("Ada")
+    stdin.press("Enter")
+    expect(cell.locator(".jp-OutputArea")).to_contain_text("hello Ada")
+
+    # Interrupt uses the server's endpoint and really stops the cell.
+    cell = submit_in_new_cell(page, "import time; time.sleep(100)")
+    expect(cell.locator(".jp-InputPrompt")).to_have_text("[*]:")
+    page.wait_for_timeout(500)
+    page.locator(".jp-NotebookPanel:visible [data-command='notebook:interrupt-kernel']").click()
+    expect(cell.locator(".jp-OutputArea")).to_contain_text("KeyboardInterrupt", timeout=10_000)
+    assert "still here" in run_in_new_cell(page, "print('still', 'here')")
+
+    # The explorer lists both kinds side by side.
+    rows = {s["location"] + s["runtime"]: s for s in sessions(page)}
+    runtimes = sorted(s["runtime"] for s in sessions(page) if s["worker"])
+    assert runtimes == ["local", f"remote 127.0.0.1:{jupyter_server.port}"], rows
+    page.evaluate("window.inkrider.app.commands.execute('inkrider:open-session-explorer')")
+    explorer = page.locator("#inkrider-session-explorer")
+    expect(explorer.locator(".inkrider-session-runtime")).to_have_text(
+        ["local", f"remote 127.0.0.1:{jupyter_server.port}"]
+    )
+    expect(explorer.locator(".inkrider-session-packages").last).to_have_text(
+        "managed on the server with pip or conda"
+    )
+
+    # Closing A and running it again binds it remotely; its old variables are gone.
+    explorer.get_by_role("button", name="Close the session of batch/notebook-01.ipynb").click()
+    back_to_notebook(page, "batch/notebook-01.ipynb")
+    out = run_in_new_cell(page, "import sys; print(sys.platform, 'a' in globals())", 30_000)
+    assert out.strip() == "linux False"
+    assert status(page)["bound"] == 0
+
+    # Close shuts the kernels down on the server.
+    remote_ids = {s["worker"] for s in sessions(page) if s["worker"]}
+    page.evaluate("window.inkrider.close_all_sessions()")
+    page.wait_for_function(
+        "JSON.parse(window.inkrider.sessions_json()).every(s => s.worker === null)"
+    )
+    for _ in range(50):
+        if not remote_ids & set(jupyter_server.kernel_ids()):
+            break
+        page.wait_for_timeout(100)
+    assert not remote_ids & set(jupyter_server.kernel_ids())
+
+    # The token is in this site's storage only.
+    token = jupyter_server.token
+    assert token not in page.url
+    assert token not in stored_file(page, "batch/notebook-02.ipynb")
+    assert not [line for line in page.console_lines if token in line]  # type: ignore[attr-defined]
+    found = subprocess.run(["grep", "-rl", token, str(SITE)], capture_output=True, text=True)
+    assert found.stdout == ""
+    settings = page.evaluate(
+        "async () => JSON.stringify((await window.inkrider._plugin.composite))"
+    )
+    assert token not in settings and json.loads(settings)["runtime"] == "remote"
