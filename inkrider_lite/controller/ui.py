@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 STATUS_ID = "inkrider-lite:status"
 GUIDE_COMMAND = "inkrider:open-runtime-guide"
 GUIDE_PATH = "inkrider/docs/jupyterlite-runtime.html"
+SERVER_GUIDE_COMMAND = "inkrider:open-server-guide"
 
 _items: dict[int, Any] = {}
 
@@ -76,25 +77,38 @@ async def install(controller: Controller) -> None:
         item.node.style.fontSize = "var(--jp-ui-font-size1)"
         app.shell.add(item, "top", compat.to_js({"rank": 1000}))
 
-    guide_url = f"{controller.site_url}{GUIDE_PATH}"
-    open_guide = compat.create_proxy(lambda *_: handles.openWindow(guide_url))
-    controller._proxies.append(open_guide)
-    app.commands.addCommand(
-        GUIDE_COMMAND,
-        compat.to_js(
-            {
-                "label": "JupyterLite Runtime guide (InkRider)",
-                "caption": "What runs where, what works offline, and how to fix common problems",
-                "execute": open_guide,
-            }
+    for command, path, label, caption in (
+        (
+            GUIDE_COMMAND,
+            GUIDE_PATH,
+            "JupyterLite Runtime guide (InkRider)",
+            "What runs where, what works offline, and how to fix common problems",
         ),
-    )
-    if handles.mainMenu is not None:
-        handles.mainMenu.helpMenu.addGroup(compat.to_js([{"command": GUIDE_COMMAND}]), 1)
-    if handles.palette is not None:
-        handles.palette.addItem(compat.to_js({"command": GUIDE_COMMAND, "category": "Help"}))
+        (
+            SERVER_GUIDE_COMMAND,
+            runtime_form.GUIDE_PATH,
+            "External Jupyter Server guide (InkRider)",
+            "Run notebooks on your own Jupyter Server: start, connect, troubleshoot",
+        ),
+    ):
+        _guide_command(controller, command, f"{controller.site_url}{path}", label, caption)
     explorer.install(controller, widgets)
     runtime_form.install(controller, widgets)
+
+
+def _guide_command(
+    controller: Controller, command: str, url: str, label: str, caption: str
+) -> None:
+    handles = controller._handles
+    open_guide = compat.create_proxy(lambda *_: handles.openWindow(url))
+    controller._proxies.append(open_guide)
+    handles.app.commands.addCommand(
+        command, compat.to_js({"label": label, "caption": caption, "execute": open_guide})
+    )
+    if handles.mainMenu is not None:
+        handles.mainMenu.helpMenu.addGroup(compat.to_js([{"command": command}]), 1)
+    if handles.palette is not None:
+        handles.palette.addItem(compat.to_js({"command": command, "category": "Help"}))
 
 
 def _on_activate(controller: Controller, node: Any, opener: Any) -> None:
