@@ -107,7 +107,7 @@ class RuntimeForm:
 
         proxies = [
             compat.create_proxy(lambda event: self._on_submit(event)),
-            compat.create_proxy(lambda *_: controller.spawn(self.run_test())),
+            compat.create_proxy(lambda *_: self.start_test()),
             compat.create_proxy(lambda *_: controller.spawn(self.run_save())),
             compat.create_proxy(lambda *_: self.forget_token()),
             compat.create_proxy(lambda *_: self._update_enabled()),
@@ -160,9 +160,15 @@ class RuntimeForm:
             option.selected = name == selected
             self.kernel.appendChild(option)
 
-    async def run_test(self) -> Diagnosis:
+    def start_test(self) -> None:
+        """At once, so that no earlier verdict can be read as this one's."""
         self.test.disabled = True
         self.result.removeAttribute("data-verdict")
+        self.result.textContent = "Testing…"
+        self._controller.spawn(self.run_test())
+
+    async def run_test(self) -> Diagnosis:
+        self.test.disabled = True
         self.result.textContent = "Testing…"
         try:
             diagnosis = await check_connection(

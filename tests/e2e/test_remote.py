@@ -183,3 +183,48 @@ def test_remote_runs_stdin_interrupt_and_switching_keep_local_sessions(
         "async () => JSON.stringify((await window.inkrider._plugin.composite))"
     )
     assert token not in settings and json.loads(settings)["runtime"] == "remote"
+
+
+def test_a_dead_server_ends_the_running_cell_and_local_sessions_keep_working(
+    page: Page, site_url: str
+) -> None:
+    server = JupyterServer().start()  # its own: this test kills it
+    try:
+        open_notebook(page, site_url, "batch/notebook-03.ipynb")
+        assert "emscripten" in run_in_new_cell(page, "import sys; b = 2; print(sys.platform)")
+        choose_remote(page, server)
+        back_to_notebook(page, "batch/notebook-04.ipynb")
+        assert "linux" in run_in_new_cell(page, "import sys; print(sys.platform)", 30_000)
+
+        cell = submit_in_new_cell(page, "import time; time.sleep(60)")
+        expect(cell.locator(".jp-InputPrompt")).to_have_text("[*]:")
+        page.wait_for_timeout(500)
+        server.kill()
+        output = cell.locator(".jp-OutputArea")
+        # The bound is 5 s; the margin is for a loaded CI machine, not a measurement.
+        expect(output).to_contain_text("ServerConnectionLost", timeout=10_000)
+        expect(output).to_contain_text("Local sessions are not affected")
+
+        page.evaluate("window.inkrider.app.commands.execute('inkrider:open-session-explorer')")
+        row = page.locator(".inkrider-session-row", has_text="batch/notebook-04.ipynb")
+        expect(row.locator(".inkrider-session-state")).to_have_text(
+            "dead: the server is not answering"
+        )
+        expect(row.get_by_role("button", name="Reconnect")).to_be_visible()
+        expect(row.locator("button[data-action='close']")).to_have_text("Start fresh")
+
+        # The local session of notebook 03 is untouched.
+        back_to_notebook(page, "batch/notebook-03.ipynb")
+        assert "2" in run_in_new_cell(page, "print(b)")
+
+        # Start fresh; the next run cannot reach the server and says what to do.
+        row.locator("button[data-action='close']").click()
+        back_to_notebook(page, "batch/notebook-04.ipynb")
+        cell = submit_in_new_cell(page, "print('again')")
+        expect(cell.locator(".jp-OutputArea")).to_contain_text("SessionStartError", timeout=10_000)
+        expect(cell.locator(".jp-OutputArea")).to_contain_text("Settings → Runtime")
+        token = server.token
+        leaked = [line for line in page.console_lines if token in line]  # type: ignore[attr-defined]
+        assert not leaked, leaked[:3]
+    finally:
+        server.stop()

@@ -134,8 +134,11 @@
         method: request.method, headers, body, credentials: 'omit', cache: 'no-store',
       });
     };
+    // After a drop, reconnects go without the token until Python has seen the server answer
+    // (resume): Chromium logs a failed WebSocket's whole URL in the console.
+    let held = false;
     class TokenWebSocket extends WebSocket {
-      constructor(url, protocols) { super(withToken(url), protocols); }
+      constructor(url, protocols) { super(held ? url : withToken(url), protocols); }
     }
     const serverSettings = services.ServerConnection.makeSettings({
       baseUrl: options.baseUrl, wsUrl: options.wsUrl, token: '', appendToken: false,
@@ -166,7 +169,10 @@
       if (type === 'status' || type === 'execute_reply') tell('message', msg);
       if (send) send(msg);
     });
-    connection.connectionStatusChanged.connect((_, status) => tell('connection', status));
+    connection.connectionStatusChanged.connect((_, status) => {
+      if (status === 'connecting') held = true;
+      tell('connection', status);
+    });
     const relay = {
       kernelId: options.kernelId,
       handleMessage: (msg) => {
@@ -178,7 +184,8 @@
       },
       attach: (fn) => { send = fn || null; },
       listen: (fn) => { listener = fn; },
-      reconnect: () => connection.reconnect(),
+      resume: () => { held = false; },
+      reconnect: () => { held = false; return connection.reconnect(); },
       dispose: () => { listener = null; send = null; connection.dispose(); },
     };
     await new Promise((resolve, reject) => {

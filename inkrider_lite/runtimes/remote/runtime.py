@@ -80,6 +80,18 @@ class RemoteSession:
         await self.client.restart(self.id)
 
     def reconnect(self) -> None:
+        """Reconnect, once the server answers for the kernel (else the cell's message stands)."""
+        self._runtime.spawn(self._reconnect())
+
+    async def _reconnect(self) -> None:
+        try:
+            model = await asyncio.wait_for(self.client.get_kernel(self.id), PROBE_TIMEOUT)
+        except (ServerError, TimeoutError) as error:
+            compat.log_error(f"cannot reconnect: {self.server} does not answer ({error})")
+            return
+        if model is None:
+            compat.log_error(f"cannot reconnect: the kernel is gone from {self.server}")
+            return
         self.real.reconnect()
 
     def _on_event(self, kind: str, value: Any = None) -> None:
@@ -108,6 +120,7 @@ class RemoteSession:
         else:
             why = KERNEL_GONE.format(where=where)
         if model is not None and model.execution_state != "dead":
+            self.real.resume()  # a passing drop: KernelConnection's own reconnect may go on
             return
         if owner is None or owner is not self._owner:
             return
