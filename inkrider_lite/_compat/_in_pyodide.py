@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 import traceback
 from collections.abc import Callable
@@ -18,27 +17,6 @@ from pyodide.ffi import (  # type: ignore[import-not-found]
 
 from ..protocol.server_api import Answer, Request
 from .compatibility_layer import CompatibilityLayer, WebSocketLike
-
-
-class _BrowserWebSocket:
-    """A page WebSocket read through an asyncio queue."""
-
-    def __init__(self, socket: Any, queue: asyncio.Queue[Any], proxies: list[Any]) -> None:
-        self._socket = socket
-        self._queue = queue
-        self._proxies = proxies
-
-    async def send(self, frame: str) -> None:
-        self._socket.send(frame)
-
-    async def receive(self) -> str | bytes | None:
-        return await self._queue.get()
-
-    def close(self) -> None:
-        self._socket.close()
-        for proxy in self._proxies:
-            proxy.destroy()
-        self._proxies = []
 
 
 def _js() -> Any:
@@ -163,38 +141,9 @@ class CompatibilityInPyodide(CompatibilityLayer):
 
     @staticmethod
     async def open_websocket(url: str, timeout: float) -> WebSocketLike:
-        js = _js()
-        queue: asyncio.Queue[Any] = asyncio.Queue()
-        opened: asyncio.Future[bool] = asyncio.get_event_loop().create_future()
-
-        def on_open(_event: Any) -> None:
-            if not opened.done():
-                opened.set_result(True)
-
-        def on_close(_event: Any) -> None:
-            if not opened.done():
-                opened.set_result(False)
-            queue.put_nowait(None)
-
-        def on_message(event: Any) -> None:
-            data = event.data
-            queue.put_nowait(data if isinstance(data, str) else bytes(data.to_py()))
-
-        socket = js.WebSocket.new(url)
-        socket.binaryType = "arraybuffer"
-        proxies = [create_proxy(f) for f in (on_open, on_close, on_message)]
-        socket.onopen, socket.onclose, socket.onmessage = proxies
-        socket.onerror = proxies[1]
-        try:
-            ok = await asyncio.wait_for(opened, timeout)
-        except TimeoutError:
-            ok = False
-        if not ok:
-            socket.close()
-            for proxy in proxies:
-                proxy.destroy()
-            raise OSError("the WebSocket did not open")
-        return _BrowserWebSocket(socket, queue, proxies)
+        # In the page a kernel's channels never pass through Python: the loader's relay
+        # (remoteKernel) speaks to them with JupyterLab's KernelConnection.
+        raise NotImplementedError("the page relays kernel channels in the loader")
 
     @staticmethod
     def storage_get(key: str) -> str | None:

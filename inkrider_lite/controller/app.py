@@ -81,6 +81,7 @@ class Controller:
             handles,
             self.site_url,
             self.remote_configuration,
+            self.spawn,
             lambda kernel_id: self.notebook_paths().get(str(kernel_id), ""),
         )
         self.line_notices = LineNotices(self)
@@ -292,12 +293,16 @@ class Controller:
     def reconnect_session(self, kernel_id: str) -> bool:
         """Reconnect a remote session whose link was lost: its kernel, if the server still has
         it, keeps its variables."""
-        kernel = self.sessions.get(kernel_id)
-        session = kernel.session if kernel is not None else None
-        if not isinstance(session, RemoteSession):
+        session = self._remote_session(kernel_id)
+        if session is None:
             return False
         session.reconnect()
         return True
+
+    def _remote_session(self, kernel_id: str) -> RemoteSession | None:
+        kernel = self.sessions.get(kernel_id)
+        session = kernel.session if kernel is not None else None
+        return session if isinstance(session, RemoteSession) else None
 
     def interrupt_session(self, kernel_id: str) -> str:
         """The explorer's Interrupt: the same as JupyterLab's stop button, which also cancels
@@ -311,9 +316,8 @@ class Controller:
     async def on_restart(self, kernel_id: str) -> bool:
         """JupyterLab's Restart: a remote session restarts on its server and stays bound (True);
         anything else is left to JupyterLite, which starts the kernel anew (False)."""
-        kernel = self.sessions.get(kernel_id)
-        session = kernel.session if kernel is not None else None
-        if not isinstance(session, RemoteSession):
+        session = self._remote_session(kernel_id)
+        if session is None:
             return False
         try:
             await session.restart()

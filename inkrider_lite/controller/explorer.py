@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._compat import compat
 from ..sessions.explorer_rows import EMPTY_TEXT, UNKNOWN, SessionRow, rows_for
+from .dom import child, element
 
 if TYPE_CHECKING:
     from .app import Controller
@@ -90,24 +91,24 @@ class _RowView:
 
     def __init__(self, document: Any, kernel_id: str) -> None:
         self.row: SessionRow | None = None
-        el = self.element = _element(document, "div", "inkrider-session-row")
+        el = self.element = element(document, "div", "inkrider-session-row")
         el.setAttribute("data-kernel-id", kernel_id)
         el.setAttribute("role", "listitem")
 
         # The path on a line of its own, whole: in a narrow side panel, cut paths look alike.
-        self.path = _child(document, el, "div", "inkrider-session-path")
-        status = _child(document, el, "div", "inkrider-session-line")
-        self.state = _child(document, status, "span", "inkrider-session-state")
+        self.path = child(document, el, "div", "inkrider-session-path")
+        status = child(document, el, "div", "inkrider-session-line")
+        self.state = child(document, status, "span", "inkrider-session-state")
         self.interrupt = _button(document, status, "interrupt", "Interrupt")
         self.reconnect = _button(document, status, "reconnect", "Reconnect")
         self.close = _button(document, status, "close", "Close")
 
-        meta = _child(document, el, "div", "inkrider-session-line inkrider-session-meta")
+        meta = child(document, el, "div", "inkrider-session-line inkrider-session-meta")
         self.runtime = _labelled(document, meta, "Runtime", "inkrider-session-runtime")
         self.started = _labelled(document, meta, "Started", "inkrider-session-started")
         self.memory = _labelled(document, meta, "Memory", "inkrider-session-memory")
 
-        self.packages_line = _child(document, el, "div", "inkrider-session-packages-line")
+        self.packages_line = child(document, el, "div", "inkrider-session-packages-line")
         self.packages = _labelled(
             document, self.packages_line, "Packages", "inkrider-session-packages"
         )
@@ -160,16 +161,16 @@ class SessionExplorer:
         style.textContent = CSS
         node.appendChild(style)
 
-        header = _child(document, node, "div", "inkrider-explorer-header")
-        title = _child(document, header, "span", "inkrider-explorer-title")
+        header = child(document, node, "div", "inkrider-explorer-header")
+        title = child(document, header, "span", "inkrider-explorer-title")
         title.textContent = "Sessions"
-        self._count = _child(document, header, "span", "inkrider-explorer-count")
+        self._count = child(document, header, "span", "inkrider-explorer-count")
         self._close_all = _button(document, header, "close-all", "Close all")
         self._close_all.title = "End every session; the notebooks stay open"
 
-        self._empty = _child(document, node, "div", "inkrider-session-empty")
+        self._empty = child(document, node, "div", "inkrider-session-empty")
         self._empty.textContent = EMPTY_TEXT
-        self._list = _child(document, node, "div", "inkrider-session-list")
+        self._list = child(document, node, "div", "inkrider-session-list")
         self._list.setAttribute("role", "list")
         self._views: dict[str, _RowView] = {}
         self._order: list[str] = []
@@ -326,20 +327,8 @@ def _act(what: str, action: Callable[[], object]) -> None:
 # -- building nodes, as text only ------------------------------------------------------------
 
 
-def _element(document: Any, tag: str, classes: str) -> Any:
-    element = document.createElement(tag)
-    element.className = classes
-    return element
-
-
-def _child(document: Any, parent: Any, tag: str, classes: str) -> Any:
-    element = _element(document, tag, classes)
-    parent.appendChild(element)
-    return element
-
-
 def _button(document: Any, parent: Any, action: str, text: str) -> Any:
-    button = _child(document, parent, "button", BUTTON_CLASS[action])
+    button = child(document, parent, "button", BUTTON_CLASS[action])
     button.type = "button"
     button.setAttribute("data-action", action)
     button.textContent = text
@@ -348,9 +337,9 @@ def _button(document: Any, parent: Any, action: str, text: str) -> Any:
 
 def _labelled(document: Any, parent: Any, label: str, classes: str) -> Any:
     """A muted label, then the value's own span, e.g. "Started" 14:03:22."""
-    pair = _child(document, parent, "span", "inkrider-session-field")
-    _child(document, pair, "span", "inkrider-session-label").textContent = f"{label} "
-    return _child(document, pair, "span", classes)
+    pair = child(document, parent, "span", "inkrider-session-field")
+    child(document, pair, "span", "inkrider-session-label").textContent = f"{label} "
+    return child(document, pair, "span", classes)
 
 
 def _set_text(node: Any, text: str, old: str | None) -> None:

@@ -247,8 +247,8 @@ class RoutingKernel:
             self._inflight = None
 
     def connection_changed(self, state: str) -> None:
-        """The link to a remote kernel: "lost" ends the running cell with `why` (see
-        runtimes/remote/runtime.py), and the session waits for Reconnect or Start fresh."""
+        """The link to a remote kernel changed: "lost" (the session waits for Reconnect or Start
+        fresh; see runtimes/remote/runtime.py), or "connected" again."""
         if self.session is None or state == self.link:
             return
         self.link = state
@@ -257,13 +257,17 @@ class RoutingKernel:
         self._on_change(self)
 
     def end_running_cell(self, ename: str, evalue: str) -> None:
+        """The session can no longer answer the running cell: it ends with this error."""
+        self._fail_running_cell(ename, evalue)
+        if self.state is SessionState.BUSY:
+            self._set_state(SessionState.IDLE)
+
+    def _fail_running_cell(self, ename: str, evalue: str) -> None:
         """The cell that was running gets an answer, so the notebook does not wait forever."""
         inflight, self._inflight = self._inflight, None
         if inflight is not None:
             for reply in messages.execute_failure(inflight, ename, evalue):
                 self._send(compat.to_js(reply))
-        if self.state is SessionState.BUSY:
-            self._set_state(SessionState.IDLE)
 
     # -- ending -----------------------------------------------------------------------------
 
@@ -281,13 +285,7 @@ class RoutingKernel:
             self._fast_path.unbind()
         if self.runtime is not None:
             self.runtime.release(session)
-        inflight, self._inflight = self._inflight, None
-        if inflight is not None:
-            # The cell that was running gets an answer, so the notebook does not wait forever.
-            for reply in messages.execute_failure(
-                inflight, "SessionClosed", "The session was closed; its variables are gone."
-            ):
-                self._send(compat.to_js(reply))
+        self._fail_running_cell("SessionClosed", "The session was closed; its variables are gone.")
         # A terminated worker never settles its requests; settle them so the queue moves on.
         pending, self._pending = self._pending, []
         for future in pending:

@@ -15,6 +15,7 @@ from ..runtimes.remote import kernels_store
 from ..runtimes.remote.address import AddressError, parse_base_url
 from ..runtimes.remote.connection_check import check_connection
 from ..runtimes.remote.diagnosis import Diagnosis
+from .dom import child
 
 if TYPE_CHECKING:
     from .app import Controller
@@ -61,48 +62,48 @@ class RuntimeForm:
         style = doc.createElement("style")
         style.textContent = CSS
         node.appendChild(style)
-        form = _add(doc, node, "form")
+        form = child(doc, node, "form")
         form.setAttribute("aria-label", "Runtime")
-        heading = _add(doc, form, "h2")
+        heading = child(doc, form, "h2")
         heading.textContent = "Runtime"
-        intro = _add(doc, form, "p", "inkrider-note")
+        intro = child(doc, form, "p", "inkrider-note")
         intro.textContent = (
             "Where new cell runs start a session. Switching never changes notebooks or cells: "
             "open sessions stay on their runtime until closed in the Session Explorer."
         )
 
-        choice = _add(doc, form, "fieldset")
-        legend = _add(doc, choice, "legend")
+        choice = child(doc, form, "fieldset")
+        legend = child(doc, choice, "legend")
         legend.textContent = "Run new sessions on"
         self.local = _radio(doc, choice, "inkrider-runtime-local", LOCAL_LABEL, "local")
         self.remote = _radio(doc, choice, "inkrider-runtime-remote", REMOTE_LABEL, "remote")
-        self.plan_note = _add(doc, choice, "div", "inkrider-note")
+        self.plan_note = child(doc, choice, "div", "inkrider-note")
         self.plan_note.textContent = PLAN_REASON
         self.plan_note.hidden = controller.remote_enabled
         self.remote.disabled = not controller.remote_enabled
 
-        server = _add(doc, form, "fieldset")
-        _add(doc, server, "legend").textContent = "Jupyter Server"
+        server = child(doc, form, "fieldset")
+        child(doc, server, "legend").textContent = "Jupyter Server"
         self.base_url = _input(doc, server, "inkrider-base-url", "Base URL", "text")
         self.base_url.placeholder = "http://localhost:8888"
         self.token = _input(doc, server, "inkrider-token", "Token", "password")
         self.token.autocomplete = "off"
-        actions = _add(doc, server, "div", "inkrider-actions")
+        actions = child(doc, server, "div", "inkrider-actions")
         self.test = _button(doc, actions, "Test connection")
-        self.result = _add(doc, server, "div", "inkrider-result")
+        self.result = child(doc, server, "div", "inkrider-result")
         self.result.setAttribute("role", "status")
         self.result.setAttribute("aria-live", "polite")
-        self.kernel = _select(doc, server, "inkrider-kernel", "Kernel")
+        self.kernel = _field(doc, server, "inkrider-kernel", "Kernel", "select")
 
-        buttons = _add(doc, form, "div", "inkrider-actions")
+        buttons = child(doc, form, "div", "inkrider-actions")
         self.save = _button(doc, buttons, "Save", "jp-mod-accept")
         self.forget = _button(doc, buttons, "Forget token", "jp-mod-warn")
-        guide = _add(doc, buttons, "a")
+        guide = child(doc, buttons, "a")
         guide.textContent = "External Jupyter Server guide"
         guide.href = f"{controller.site_url}{GUIDE_PATH}"
         guide.target = "_blank"
         guide.rel = "noopener"
-        self.saved = _add(doc, form, "div", "inkrider-result inkrider-saved")
+        self.saved = child(doc, form, "div", "inkrider-result inkrider-saved")
         self.saved.setAttribute("role", "status")
 
         proxies = [
@@ -110,15 +111,16 @@ class RuntimeForm:
             compat.create_proxy(lambda *_: self.start_test()),
             compat.create_proxy(lambda *_: controller.spawn(self.run_save())),
             compat.create_proxy(lambda *_: self.forget_token()),
-            compat.create_proxy(lambda *_: self._update_enabled()),
         ]
         controller._proxies.extend(proxies)
         form.addEventListener("submit", proxies[0])
         self.test.addEventListener("click", proxies[1])
         self.save.addEventListener("click", proxies[2])
         self.forget.addEventListener("click", proxies[3])
-        self.local.addEventListener("change", proxies[4])
-        self.remote.addEventListener("change", proxies[4])
+        # A site without the remote runtime (the plan gate) offers none of its controls; else
+        # they stay usable whatever is selected, so a server can be tested before switching.
+        for control in (self.base_url, self.token, self.test, self.kernel, self.forget):
+            control.disabled = not controller.remote_enabled
         self.load()
 
     def _on_submit(self, event: Any) -> None:
@@ -139,14 +141,6 @@ class RuntimeForm:
         if address is not None:
             self.token.value = kernels_store.load_token(address.base_url)
         self._set_kernels([], settings.remote_kernel)
-        self._update_enabled()
-
-    def _update_enabled(self) -> None:
-        """A site without the remote runtime (the plan gate) offers none of its controls; else
-        they stay usable whatever is selected, so a server can be tested before switching."""
-        enabled = self._controller.remote_enabled
-        for control in (self.base_url, self.token, self.test, self.kernel, self.forget):
-            control.disabled = not enabled
 
     def _set_kernels(self, names: list[tuple[str, str]], selected: str) -> None:
         self.kernel.replaceChildren()
@@ -167,9 +161,7 @@ class RuntimeForm:
         self.result.textContent = "Testing…"
         self._controller.spawn(self.run_test())
 
-    async def run_test(self) -> Diagnosis:
-        self.test.disabled = True
-        self.result.textContent = "Testing…"
+    async def run_test(self) -> None:
         try:
             diagnosis = await check_connection(
                 str(self.base_url.value), str(self.token.value), self._controller.site_url
@@ -177,7 +169,6 @@ class RuntimeForm:
         finally:
             self.test.disabled = False
         self._show(diagnosis)
-        return diagnosis
 
     def _show(self, diagnosis: Diagnosis) -> None:
         self.result.setAttribute("data-verdict", str(diagnosis.verdict))
@@ -186,7 +177,7 @@ class RuntimeForm:
             return
         if not str(self.token.value):
             self.token.value = parse_base_url(str(self.base_url.value)).token_in_url
-        chosen = str(self.kernel.value) or ""
+        chosen = str(self.kernel.value)
         names = [(k.name, f"{k.display_name} ({k.name})") for k in diagnosis.kernelspecs]
         self._set_kernels(names, chosen if chosen in [n for n, _ in names] else "")
         default = self.kernel.querySelector("option[value='']")
@@ -271,58 +262,42 @@ def show(controller: Controller) -> None:
     shell.activateById(FORM_ID)
 
 
-def current(controller: Controller) -> RuntimeForm | None:
-    return _forms.get(id(controller))
-
-
 # -- building nodes, as text only ------------------------------------------------------------
 
 
-def _add(doc: Any, parent: Any, tag: str, classes: str = "") -> Any:
-    element = doc.createElement(tag)
-    if classes:
-        element.className = classes
-    parent.appendChild(element)
-    return element
-
-
 def _radio(doc: Any, parent: Any, element_id: str, label: str, value: str) -> Any:
-    row = _add(doc, parent, "div")
-    radio = _add(doc, row, "input")
+    row = child(doc, parent, "div")
+    radio = child(doc, row, "input")
     radio.type = "radio"
     radio.name = "inkrider-runtime"
     radio.id = element_id
     radio.value = value
-    text = _add(doc, row, "label")
+    text = child(doc, row, "label")
     text.htmlFor = element_id
     text.textContent = f" {label}"
     return radio
 
 
-def _input(doc: Any, parent: Any, element_id: str, label: str, kind: str) -> Any:
-    field = _add(doc, parent, "div", "inkrider-field")
-    text = _add(doc, field, "label")
+def _field(doc: Any, parent: Any, element_id: str, label: str, tag: str) -> Any:
+    """A control under its <label>, which gives it its accessible name."""
+    field = child(doc, parent, "div", "inkrider-field")
+    text = child(doc, field, "label")
     text.htmlFor = element_id
     text.textContent = label
-    control = _add(doc, field, "input")
-    control.type = kind
+    control = child(doc, field, tag)
     control.id = element_id
+    return control
+
+
+def _input(doc: Any, parent: Any, element_id: str, label: str, kind: str) -> Any:
+    control = _field(doc, parent, element_id, label, "input")
+    control.type = kind
     control.spellcheck = False
     return control
 
 
-def _select(doc: Any, parent: Any, element_id: str, label: str) -> Any:
-    field = _add(doc, parent, "div", "inkrider-field")
-    text = _add(doc, field, "label")
-    text.htmlFor = element_id
-    text.textContent = label
-    control = _add(doc, field, "select")
-    control.id = element_id
-    return control
-
-
 def _button(doc: Any, parent: Any, text: str, mod: str = "") -> Any:
-    button = _add(doc, parent, "button", f"jp-Button jp-mod-styled {mod}".strip())
+    button = child(doc, parent, "button", f"jp-Button jp-mod-styled {mod}".strip())
     button.type = "button"
     button.textContent = text
     return button

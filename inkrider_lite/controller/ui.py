@@ -16,27 +16,29 @@ GUIDE_COMMAND = "inkrider:open-runtime-guide"
 GUIDE_PATH = "inkrider/docs/jupyterlite-runtime.html"
 SERVER_GUIDE_COMMAND = "inkrider:open-server-guide"
 
-_items: dict[int, Any] = {}
+#: Each controller's two status spans: where runs start, and the sessions.
+_items: dict[int, list[Any]] = {}
 
 
-def status_text(controller: Controller) -> str:
-    """Where new runs start, then the sessions: "InkRider: local · 1/3 sessions", or
-    "InkRider: remote 127.0.0.1:8888 · 1 local session · 2 remote"."""
+def status_parts(controller: Controller) -> tuple[str, str]:
+    """Where new runs start, then the sessions: ("InkRider: local", "1/3 sessions"), or
+    ("InkRider: remote 127.0.0.1:8888", "1 local session · 2 remote")."""
     budget = controller.workers.budget
     waiting = controller.workers.limiter.waiting
     remote = sum(1 for k in controller.sessions.values() if k.runtime_label.startswith("remote"))
     if controller.selected_runtime().kind == "remote":
         address, _token, _kernel = controller.remote_configuration()
-        where = address.display if address is not None else "(no server set)"
+        where = f"remote {address.display if address is not None else '(no server set)'}"
         local = "1 local session" if budget.bound == 1 else f"{budget.bound} local sessions"
-        text = f"InkRider: remote {where} · {local}"
+        sessions = [local, f"{remote} remote"] if remote else [local]
     else:
-        text = f"InkRider: local · {budget.bound}/{budget.cap} sessions"
-    if remote and controller.selected_runtime().kind == "remote":
-        text += f" · {remote} remote"
-    elif remote:
-        text += f" · {remote} remote session{'s' if remote > 1 else ''}"
-    return f"{text} · {waiting} waiting" if waiting else text
+        where = "local"
+        sessions = [f"{budget.bound}/{budget.cap} sessions"]
+        if remote:
+            sessions.append(f"{remote} remote session{'s' if remote > 1 else ''}")
+    if waiting:
+        sessions.append(f"{waiting} waiting")
+    return f"InkRider: {where}", " · ".join(sessions)
 
 
 async def install(controller: Controller) -> None:
@@ -66,7 +68,7 @@ async def install(controller: Controller) -> None:
         _on_activate(controller, span, opener)
         item.node.appendChild(span)
         parts.append(span)
-    _items[id(controller)] = (item, parts)
+    _items[id(controller)] = parts
     refresh(controller)
     if handles.statusBar is not None:
         handles.statusBar.registerStatusItem(
@@ -125,10 +127,10 @@ def _on_activate(controller: Controller, node: Any, opener: Any) -> None:
 
 
 def refresh(controller: Controller) -> None:
-    entry = _items.get(id(controller))
-    if entry is not None:
-        _item, (runtime, sessions) = entry
-        where, _sep, rest = status_text(controller).partition(" · ")
+    parts = _items.get(id(controller))
+    if parts is not None:
+        runtime, sessions = parts
+        where, rest = status_parts(controller)
         runtime.textContent = where
-        sessions.textContent = f" · {rest}" if rest else ""
+        sessions.textContent = f" · {rest}"
     explorer.refresh(controller)

@@ -24,10 +24,6 @@ class Request:
     url: str
     body: str | None = None
 
-    def redacted(self, token: str) -> str:
-        """The request as it may appear in a log or an error: never with the token."""
-        return f"{self.method} {self.url.replace(token, '…') if token else self.url}"
-
 
 @dataclass(frozen=True)
 class Answer:
@@ -73,10 +69,6 @@ def get_kernelspecs(base_url: str, token: str) -> Request:
     return Request("GET", endpoint(base_url, "api/kernelspecs", token))
 
 
-def list_kernels(base_url: str, token: str) -> Request:
-    return Request("GET", endpoint(base_url, "api/kernels", token))
-
-
 def get_kernel(base_url: str, token: str, kernel_id: str) -> Request:
     return Request("GET", endpoint(base_url, kernel_path(kernel_id), token))
 
@@ -120,17 +112,6 @@ def kernel_model(answer: Answer) -> KernelModel | None:
         name=str(body.get("name") or ""),
         execution_state=str(body.get("execution_state") or ""),
     )
-
-
-def kernel_models(answer: Answer) -> list[KernelModel] | None:
-    body = answer.json() if answer.ok else None
-    if not isinstance(body, list):
-        return None
-    return [
-        KernelModel(m["id"], str(m.get("name") or ""), str(m.get("execution_state") or ""))
-        for m in body
-        if isinstance(m, dict) and isinstance(m.get("id"), str)
-    ]
 
 
 def error_text(answer: Answer) -> str:

@@ -174,7 +174,6 @@
       tell('connection', status);
     });
     const relay = {
-      kernelId: options.kernelId,
       handleMessage: (msg) => {
         lastClient = msg.header.session;
         if (msg.channel === 'control') connection.sendControlMessage(msg, false, true);

@@ -13,7 +13,7 @@ from ..._compat import compat
 from ...protocol import server_api as api
 from ...protocol.server_api import Answer, KernelModel, Request
 from .address import ServerAddress
-from .diagnosis import Diagnosis, Verdict, classify
+from .diagnosis import Diagnosis, classify
 
 #: Seconds any one call may take: every outcome within 5 s, as Test connection promises.
 CALL_TIMEOUT = 5.0
@@ -28,14 +28,6 @@ class ServerError(Exception):
     def __init__(self, message: str, diagnosis: Diagnosis | None = None) -> None:
         super().__init__(message)
         self.diagnosis = diagnosis
-
-    @property
-    def unreachable(self) -> bool:
-        return self.diagnosis is not None and self.diagnosis.verdict in (
-            Verdict.UNREACHABLE,
-            Verdict.NO_ANSWER,
-            Verdict.HIDDEN,
-        )
 
 
 class JupyterServerClient:
@@ -52,6 +44,10 @@ class JupyterServerClient:
         self._site_url = site_url
         self._http = http or compat.http
         self._timeout = timeout
+
+    @property
+    def token(self) -> str:
+        return self._token
 
     @property
     def base_url(self) -> str:
@@ -87,13 +83,6 @@ class JupyterServerClient:
         if model is None:
             raise self._failure("Could not read the kernel's state", answer)
         return model
-
-    async def list_kernels(self) -> list[KernelModel]:
-        answer = await self._call(api.list_kernels(self.base_url, self._token))
-        models = api.kernel_models(answer)
-        if models is None:
-            raise self._failure("Could not list the server's kernels", answer)
-        return models
 
     async def interrupt(self, kernel_id: str) -> None:
         answer = await self._call(api.interrupt_kernel(self.base_url, self._token, kernel_id))

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from ..._compat import compat
 from ...protocol import server_api as api
 from .address import AddressError, mixed_content, parse_base_url
 from .client import CALL_TIMEOUT, Http
-from .diagnosis import Diagnosis, Verdict, classify, malformed, mixed, with_version
+from .diagnosis import Diagnosis, classify, malformed, mixed, with_version
 
 #: The version request is a nicety: it may not hold up the verdict for long.
 VERSION_TIMEOUT = 1.0
@@ -36,13 +34,5 @@ async def check_connection(
     diagnosis = classify(address, site_url, specs, reachable)
     if not diagnosis.ok:
         return diagnosis
-    try:
-        version = await asyncio.wait_for(
-            http(api.get_api(address.base_url, token), VERSION_TIMEOUT), VERSION_TIMEOUT + 0.5
-        )
-    except TimeoutError:
-        version = None
+    version = await http(api.get_api(address.base_url, token), VERSION_TIMEOUT)
     return with_version(diagnosis, version)
-
-
-__all__ = ["Diagnosis", "Verdict", "check_connection"]

@@ -192,10 +192,10 @@ def classify(
     )
 
 
-def with_version(diagnosis: Diagnosis, api: Answer | None) -> Diagnosis:
+def with_version(diagnosis: Diagnosis, api: Answer) -> Diagnosis:
     """The OK verdict, completed with the version that `GET api` reports (if it does)."""
     version = ""
-    body = api.json() if api is not None and api.status == 200 else None
+    body = api.json() if api.status == 200 else None
     if isinstance(body, dict) and isinstance(body.get("version"), str):
         version = body["version"]
     specs = len(diagnosis.kernelspecs)

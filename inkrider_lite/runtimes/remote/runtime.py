@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Coroutine, Hashable
 from typing import Any
 
 from ..._compat import compat
@@ -33,7 +33,6 @@ KERNEL_GONE = (
     "The kernel on {where} is gone (the server restarted or shut it down); its variables are "
     "lost. Start fresh in Tools → Session Explorer, or run the cell again."
 )
-PACKAGES_NOTE = "on the server: install with pip or conda there (requirements.txt is not used)"
 
 
 class RemoteSession:
@@ -133,12 +132,12 @@ class RemoteSession:
         except ServerError as error:
             compat.log_error(f"{what} {self.id} on {self.server} failed: {error}")
 
-    def dispose(self, shutdown: bool = True) -> None:
+    def dispose(self) -> None:
+        """Stop relaying, and shut the kernel down on the server."""
         self.real.dispose()
         compat.destroy_proxy(self._proxy)
-        if shutdown:
-            self._runtime.spawn(self._call("shutting down", self.client.delete(self.id)))
-            kernels_store.forget(self.id)
+        self._runtime.spawn(self._call("shutting down", self.client.delete(self.id)))
+        kernels_store.forget(self.id)
 
 
 class RemoteRuntime:
@@ -152,22 +151,16 @@ class RemoteRuntime:
         handles: Any,
         site_url: str,
         configuration: Callable[[], tuple[ServerAddress | None, str, str]],
+        spawn: Callable[[Coroutine[Any, Any, Any]], None],
         notebook_path: Callable[[Hashable], str] = lambda _ticket: "",
     ) -> None:
-        """`configuration` gives the server, its token and the kernelspec name, as set now."""
+        """`configuration` gives the server, its token and the kernelspec name, as set now;
+        `spawn` runs the calls nobody waits for (interrupt, shutdown, the link check)."""
         self._handles = handles
         self._site_url = site_url
         self._configuration = configuration
+        self.spawn = spawn
         self._notebook_path = notebook_path
-        self._tasks: set[asyncio.Future[Any]] = set()
-
-    def spawn(self, coroutine: Any) -> None:
-        task = asyncio.ensure_future(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    def client(self, address: ServerAddress, token: str) -> JupyterServerClient:
-        return JupyterServerClient(address, token, self._site_url)
 
     async def acquire(self, ticket: Hashable, watch: Watch | None = None) -> RemoteSession:
         address, token, kernel_name = self._configuration()
@@ -175,7 +168,7 @@ class RemoteRuntime:
             raise ServerError(
                 "No Jupyter Server is set: enter its Base URL and Token in Settings → Runtime…"
             )
-        client = self.client(address, token)
+        client = JupyterServerClient(address, token, self._site_url)
         try:
             model = await client.create_kernel(kernel_name)
         except ServerError as error:
@@ -206,7 +199,7 @@ class RemoteRuntime:
                     "timeoutMs": int(CONNECT_TIMEOUT * 1000),
                 }
             ),
-            client._token,
+            client.token,
         )
         return RemoteSession(self, client, kernel_id, kernel_name, relay)
 
@@ -224,4 +217,3 @@ class RemoteRuntime:
 
     def waiting_text(self, position: int) -> str:
         return ""
-
