@@ -23,6 +23,7 @@ from ..runtimes.settings import Settings, SettingsError
 from ..sessions.capacity import warm_worker_wanted
 from ..sessions.lifecycle import SessionState
 from . import early_install, explorer, interrupt_notice, ui
+from .detached_kernels import OPEN_TIMEOUT, DetachedKernels
 from .line_notice import LineNotices
 from .requirements_step import install_folder_requirements
 from .routing_kernel import KernelHandle, RoutingKernel
@@ -30,6 +31,8 @@ from .routing_kernel import KernelHandle, RoutingKernel
 PLUGIN_ID = "inkrider-lite:plugin"
 #: Seconds between memory readings while the Session Explorer is open.
 MEMORY_PERIOD = 3.0
+#: Milliseconds a passing notice stays.
+NOTICE_MS = 12_000
 
 
 def site_index(site_url: str) -> str:
@@ -83,6 +86,15 @@ class Controller:
             self.remote_configuration,
             self.spawn,
             lambda kernel_id: self.notebook_paths().get(str(kernel_id), ""),
+            str(getattr(handles, "tabId", "") or ""),
+        )
+        self.detached_kernels = DetachedKernels(
+            self.remote,
+            self.site_url,
+            self._live_tabs,
+            self._notebook_kernel,
+            self.notify,
+            lambda: ui.refresh(self),
         )
         self.line_notices = LineNotices(self)
         self._proxies: list[Any] = []
@@ -98,6 +110,8 @@ class Controller:
     async def start(self) -> None:
         await self._load_settings()
         await ui.install(self)
+        if self.remote_enabled:
+            self.spawn(self.detached_kernels.refresh())
         if await self._original_factory() is not None:
             self.workers.ensure_warm()
         self.spawn(self._measure_memory())
@@ -194,6 +208,45 @@ class Controller:
                 paths[str(kernel.id)] = str(model.path)
         return paths
 
+    async def _live_tabs(self) -> list[str] | None:
+        """The pages of this site open now in this browser (see the loader's tab lock)."""
+        held = getattr(self._handles, "heldTabs", None)
+        if held is None:
+            return None
+        names = await held()
+        return None if compat.is_null(names) else [str(name) for name in names]
+
+    async def _notebook_kernel(self, path: str) -> RoutingKernel | None:
+        """The routing kernel of the notebook at `path`, opening the notebook if it is not
+        open; with no path, the notebook in front."""
+        commands = self.app.commands
+        if path:
+            try:
+                await self.contents.get(path, compat.to_js({"content": False}))
+            except Exception:
+                return None
+            widget = await commands.execute("docmanager:open", compat.to_js({"path": path}))
+        else:
+            widget = self.app.shell.currentWidget
+        context = None if compat.is_null(widget) else getattr(widget, "sessionContext", None)
+        if context is None:
+            return None
+        await context.ready
+        for _ in range(int(OPEN_TIMEOUT / 0.1)):
+            session = context.session
+            kernel = None if compat.is_null(session) else session.kernel
+            if not compat.is_null(kernel) and str(kernel.id) in self.sessions:
+                return self.sessions[str(kernel.id)]
+            await asyncio.sleep(0.1)
+        return None
+
+    def notify(self, message: str, kind: str) -> None:
+        """A passing notice: in JupyterLab's notifications where there are any, else the console."""
+        if self.notification is None:
+            compat.log_error(message)
+            return
+        self.notification.emit(message, kind, compat.to_js({"autoClose": NOTICE_MS}))
+
     # -- settings ---------------------------------------------------------------------------
 
     async def _load_settings(self) -> None:
@@ -279,6 +332,15 @@ class Controller:
                 "runtime": self.selected_runtime().kind,
                 "remote_enabled": self.remote_enabled,
             }
+        )
+
+    def detached_json(self) -> str:
+        """The remote kernels the explorer lists as detached."""
+        return json.dumps(
+            [
+                {"kernel_id": row.kernel_id, "path": row.path, "state": row.state_text}
+                for row in self.detached_kernels.rows()
+            ]
         )
 
     def close_session(self, kernel_id: str) -> bool:

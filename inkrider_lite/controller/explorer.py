@@ -86,6 +86,14 @@ BUTTON_CLASS = {
 }
 
 
+CLOSE_TITLES = {
+    "Close": "End this session: its variables are lost; the notebook stays open",
+    # A session whose server died is closed by starting afresh: the next run binds anew.
+    "Start fresh": "Let this session go: the next run starts a new one",
+    "Forget": "Take it off this list: the server does not answer, so nothing can be shut down",
+}
+
+
 class _RowView:
     """The nodes of one row, kept so that a refresh only touches what changed."""
 
@@ -135,13 +143,18 @@ class _RowView:
         self.interrupt.disabled = not row.can_interrupt
         self.close.disabled = not row.can_close
         self.reconnect.hidden = not row.can_reconnect
-        self.interrupt.hidden = row.can_reconnect
-        # A session whose server died is closed by starting afresh: the next run binds anew.
-        self.close.textContent = "Start fresh" if row.can_reconnect else "Close"
+        self.interrupt.hidden = row.can_reconnect or row.detached
+        self.close.textContent = row.close_text
+        self.element.setAttribute("data-detached", "true" if row.detached else "false")
         self.interrupt.title = (
             "Stop the running cell" if row.can_interrupt else "Nothing is running"
         )
-        self.close.title = "End this session: its variables are lost; the notebook stays open"
+        self.close.title = CLOSE_TITLES.get(row.close_text, CLOSE_TITLES["Close"])
+        self.reconnect.title = (
+            f"Connect {row.path} to this kernel again; its variables are kept"
+            if row.detached
+            else "Connect again, if the server kept the kernel"
+        )
 
 
 class SessionExplorer:
@@ -195,7 +208,9 @@ class SessionExplorer:
             self.render()
 
     def render(self) -> None:
-        rows = rows_for(self._controller.sessions.values(), paths=self._controller.notebook_paths())
+        controller = self._controller
+        rows = rows_for(controller.sessions.values(), paths=controller.notebook_paths())
+        rows += controller.detached_kernels.rows()
         wanted = [row.kernel_id for row in rows]
         for kernel_id in set(self._views) - set(wanted):
             self._list.removeChild(self._views.pop(kernel_id).element)
@@ -209,9 +224,14 @@ class SessionExplorer:
             for kernel_id in wanted:
                 self._list.appendChild(self._views[kernel_id].element)
             self._order = wanted
-        count = len(rows)
-        self._count.textContent = f"{count} live" if count else ""
-        self._empty.hidden = count > 0
+        live = sum(not row.detached for row in rows)
+        detached = len(rows) - live
+        self._count.textContent = " · ".join(
+            part
+            for part in (f"{live} live" if live else "", f"{detached} detached" if detached else "")
+            if part
+        )
+        self._empty.hidden = bool(rows)
         self._close_all.disabled = not any(row.can_close for row in rows)
 
     def _on_click(self, event: Any) -> None:
@@ -222,12 +242,19 @@ class SessionExplorer:
         action = button.getAttribute("data-action")
         if action == "close-all":
             _act("closing every session", controller.close_all_sessions)
+            controller.spawn(controller.detached_kernels.close_all())
             return
         row = button.closest(".inkrider-session-row")
         kernel_id = None if compat.is_null(row) else row.getAttribute("data-kernel-id")
         if compat.is_null(kernel_id):
             return
-        if action == "close":
+        if row.getAttribute("data-detached") == "true":
+            detached = controller.detached_kernels
+            if action == "close":
+                controller.spawn(detached.close(kernel_id))
+            elif action == "reconnect":
+                controller.spawn(detached.reconnect(kernel_id))
+        elif action == "close":
             _act(f"closing session {kernel_id}", lambda: controller.close_session(kernel_id))
         elif action == "reconnect":
             _act(
@@ -303,6 +330,8 @@ def show(controller: Controller) -> None:
         # Jupyter Notebook's shell; older ones do not find right-area widgets by id.
         shell.expandRight(EXPLORER_ID)
     explorer.render()
+    if controller.remote_enabled:  # another tab may have closed since: its kernels show now
+        controller.spawn(controller.detached_kernels.refresh())
 
 
 def is_visible(controller: Controller) -> bool:

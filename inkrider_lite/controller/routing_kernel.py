@@ -153,6 +153,20 @@ class RoutingKernel:
         if self.state is SessionState.DEAD:  # the notebook went away meanwhile
             runtime.release(session)
             return False
+        self._take(session)
+        return True
+
+    def adopt(self, runtime: Runtime, session: BoundSession) -> bool:
+        """Bind to a session that already runs (a remote kernel left detached by a reload), as
+        if a run had started it: its variables stay. Only an unbound kernel can adopt one."""
+        if self.state is not SessionState.UNBOUND:
+            return False
+        self.runtime = runtime
+        self._set_state(SessionState.STARTING)
+        self._take(session)
+        return True
+
+    def _take(self, session: BoundSession) -> None:
         self.error = None
         self.link = "connected"
         self.session = session
@@ -161,7 +175,6 @@ class RoutingKernel:
         self._set_state(SessionState.IDLE)
         if self._fast_path is not None:
             self._fast_path.bind(session.real)
-        return True
 
     def _start_failed(self, header: dict[str, Any], error: Exception) -> None:
         """A start that failed leaves the kernel unbound, and the run that asked gets the error;

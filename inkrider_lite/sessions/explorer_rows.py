@@ -41,8 +41,13 @@ class SessionRow:
     state: str = ""
     #: A longer account of the requirements install (file, lines not installed and why).
     packages_detail: str = ""
-    #: A remote session whose server stopped answering: Reconnect, or Start fresh.
+    #: A remote session whose server stopped answering, or a detached kernel: Reconnect.
     can_reconnect: bool = False
+    #: What the Close button says: "Start fresh" for a lost link, "Forget" for a detached
+    #: kernel whose server does not answer (there is nothing to shut down that we can reach).
+    close_text: str = "Close"
+    #: A remote kernel that no open page relays (see runtimes/remote/kernels_store.detached).
+    detached: bool = False
 
 
 def state_name(state: Any) -> str:
@@ -156,6 +161,43 @@ def row_for(
         state="dead" if lost else state,
         packages_detail=REMOTE_PACKAGES_DETAIL if remote else packages_detail(requirements),
         can_reconnect=lost,
+        close_text="Start fresh" if lost else "Close",
+    )
+
+
+DETACHED_TEXT = {
+    None: "detached: checking the server…",
+    True: "detached: no notebook is connected",
+    False: "detached: the server is not answering",
+}
+
+
+def detached_row(
+    kernel_id: str,
+    path: str,
+    server: str,
+    started_at: float | None,
+    answering: bool | None,
+    localtime: LocalTime = time.localtime,
+) -> SessionRow:
+    """A kernel started from this site that no open page relays (after a reload, say): it may
+    still run on the server, so it is listed with Reconnect and Close. `answering` is whether
+    the server answered for it (None: not asked yet)."""
+    return SessionRow(
+        kernel_id=kernel_id,
+        path=path or UNTITLED,
+        runtime=f"remote {server}",
+        state_text=DETACHED_TEXT[answering],
+        started_text=started_text(started_at, localtime),
+        memory_text="on the server",
+        packages_text=REMOTE_PACKAGES,
+        can_interrupt=False,
+        can_close=True,
+        state="detached",
+        packages_detail=REMOTE_PACKAGES_DETAIL,
+        can_reconnect=answering is not False,
+        close_text="Forget" if answering is False else "Close",
+        detached=True,
     )
 
 

@@ -7,10 +7,12 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.servers import JupyterServer, free_port
 
@@ -22,6 +24,7 @@ from .notebook import (
     status,
     stored_file,
     submit_in_new_cell,
+    wait_for_controller,
 )
 
 pytestmark = pytest.mark.e2e
@@ -228,3 +231,84 @@ def test_a_dead_server_ends_the_running_cell_and_local_sessions_keep_working(
         assert not leaked, leaked[:3]
     finally:
         server.stop()
+
+
+def server_kernel_ids(server: JupyterServer) -> set[str]:
+    with urllib.request.urlopen(f"{server.base_url}api/kernels?token={server.token}") as answer:
+        return {kernel["id"] for kernel in json.load(answer)}
+
+
+def test_after_a_reload_detached_kernels_can_be_reconnected_or_closed(
+    page: Page, site_url: str, jupyter_server: JupyterServer
+) -> None:
+    open_notebook(page, site_url, "batch/notebook-05.ipynb")
+    choose_remote(page, jupyter_server)
+    back_to_notebook(page, "batch/notebook-05.ipynb")
+    pid = run_in_new_cell(page, "import os; kept = 1234; print(os.getpid())", 30_000).strip()
+    back_to_notebook(page, "batch/notebook-06.ipynb")
+    assert "six" in run_in_new_cell(page, "print('six')", 30_000)
+    started = server_kernel_ids(jupyter_server)
+    assert len(started) >= 2
+
+    page.reload()
+    wait_for_controller(page)
+    page.evaluate("window.inkrider.app.commands.execute('inkrider:open-session-explorer')")
+    five = page.locator(".inkrider-session-row", has_text="batch/notebook-05.ipynb")
+    six = page.locator(".inkrider-session-row", has_text="batch/notebook-06.ipynb")
+    for row in (five, six):
+        expect(row).to_have_attribute("data-detached", "true")
+        expect(row.locator(".inkrider-session-state")).to_have_text(
+            "detached: no notebook is connected"
+        )
+    six_id = six.get_attribute("data-kernel-id")
+    five_id = five.get_attribute("data-kernel-id")
+    assert {five_id, six_id} <= started
+
+    # Close shuts the kernel down on the server.
+    six.get_by_role("button", name="Close").click()
+    expect(six).to_have_count(0)
+    assert six_id not in server_kernel_ids(jupyter_server)
+
+    # Reconnect binds the notebook to the same kernel: its variables are there.
+    five.get_by_role("button", name="Reconnect").click()
+    expect(five).to_have_attribute("data-detached", "false", timeout=20_000)
+    expect(five.locator(".inkrider-session-state")).to_have_text("idle")
+    back_to_notebook(page, "batch/notebook-05.ipynb")
+    assert run_in_new_cell(page, "print(kept, os.getpid())", 30_000).split() == ["1234", pid]
+    assert json.loads(page.evaluate("window.inkrider.detached_json()")) == []
+
+    five.locator("button[data-action='close']").click()
+    page.wait_for_function(
+        "(id) => !JSON.parse(window.inkrider.sessions_json()).some((s) => s.worker === id)",
+        arg=five_id,
+    )
+    deadline = time.monotonic() + 10
+    while five_id in server_kernel_ids(jupyter_server) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert five_id not in server_kernel_ids(jupyter_server)
+
+
+def test_a_kernel_of_another_open_tab_is_not_detached_until_that_tab_closes(
+    context: BrowserContext, page: Page, site_url: str, jupyter_server: JupyterServer
+) -> None:
+    open_notebook(page, site_url, "batch/notebook-07.ipynb")
+    choose_remote(page, jupyter_server)
+    back_to_notebook(page, "batch/notebook-07.ipynb")
+    assert "seven" in run_in_new_cell(page, "print('seven')", 30_000)
+    kernel_id = next(s["worker"] for s in sessions(page) if s["worker"])
+
+    other = context.new_page()
+    open_notebook(other, site_url, "batch/notebook-08.ipynb")
+    detached = other.evaluate(
+        "async () => { await window.inkrider.detached_kernels.refresh();"
+        "  return window.inkrider.detached_json(); }"
+    )
+    assert kernel_id not in detached
+
+    page.close()  # the tab goes, and its lock with it; its kernel runs on, on the server
+    other.evaluate("window.inkrider.app.commands.execute('inkrider:open-session-explorer')")
+    row = other.locator(f".inkrider-session-row[data-kernel-id='{kernel_id}']")
+    expect(row).to_have_attribute("data-detached", "true")
+    row.get_by_role("button", name="Close").click()
+    expect(row).to_have_count(0)
+    assert kernel_id not in server_kernel_ids(jupyter_server)

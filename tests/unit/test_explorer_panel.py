@@ -5,12 +5,14 @@ The fake elements have no innerHTML at all: the panel must build everything from
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from inkrider_lite.controller import explorer
+from inkrider_lite.sessions.explorer_rows import SessionRow, detached_row
 from inkrider_lite.sessions.lifecycle import SessionState
 
 # -- a fake DOM -------------------------------------------------------------------------------
@@ -236,7 +238,34 @@ class Session:
     runtime_label: str = "local"
 
 
+class DetachedKernels:
+    """The controller's detached remote kernels: rows to show, and what was asked of them."""
+
+    def __init__(self, calls: list[tuple[str, str | None]]) -> None:
+        self.listed: list[SessionRow] = []
+        self.calls = calls
+
+    def rows(self) -> list[SessionRow]:
+        return self.listed
+
+    async def refresh(self) -> None:
+        self.calls.append(("refresh-detached", None))
+
+    async def reconnect(self, kernel_id: str) -> bool:
+        self.calls.append(("reconnect-detached", kernel_id))
+        return True
+
+    async def close(self, kernel_id: str) -> bool:
+        self.calls.append(("close-detached", kernel_id))
+        return True
+
+    async def close_all(self) -> None:
+        self.calls.append(("close-all-detached", None))
+
+
 class Controller:
+    remote_enabled = False
+
     def __init__(self, main_menu: MainMenu | None = None, palette: Any = None) -> None:
         self.notebooks = SessionManager()
         service_manager = type("ServiceManager", (), {"sessions": self.notebooks})()
@@ -249,6 +278,12 @@ class Controller:
         self._proxies: list[Any] = []
         self.sessions: dict[str, Session] = {}
         self.calls: list[tuple[str, str | None]] = []
+        self.detached_kernels = DetachedKernels(self.calls)
+
+    def spawn(self, coroutine: Any) -> None:
+        """Run at once: the fakes' coroutines never wait."""
+        with contextlib.suppress(StopIteration):
+            coroutine.send(None)
 
     def close_session(self, kernel_id: str) -> bool:
         self.calls.append(("close", kernel_id))
@@ -437,7 +472,7 @@ def test_buttons_call_the_controller(document: Document) -> None:
     button(row, "close").click()
     assert controller.calls == [("interrupt", "k"), ("close", "k")]
     button(widget.node, "close-all").click()
-    assert controller.calls[-1] == ("close-all", None)
+    assert controller.calls[-2:] == [("close-all", None), ("close-all-detached", None)]
 
 
 def test_a_disabled_button_does_nothing(document: Document) -> None:
@@ -459,3 +494,24 @@ def test_a_failing_main_menu_does_not_stop_the_rest(document: Document) -> None:
     controller = installed(document, main_menu=Broken(), palette=palette)
     assert explorer.OPEN_COMMAND in controller.app.commands.commands
     assert palette.items
+
+
+def test_a_detached_kernel_is_listed_with_reconnect_and_close(document: Document) -> None:
+    controller = installed(document)
+    controller.remote_enabled = True
+    controller.detached_kernels.listed = [
+        detached_row("server-k", "batch/a.ipynb", "127.0.0.1:8888", None, True)
+    ]
+    widget = opened(controller)
+    assert ("refresh-detached", None) in controller.calls
+    row = widget.node.find(".inkrider-session-row")
+    assert row.getAttribute("data-detached") == "true"
+    assert row.find(".inkrider-session-state").textContent == "detached: no notebook is connected"
+    assert widget.node.find(".inkrider-explorer-count").textContent == "1 detached"
+    assert button(row, "interrupt").hidden and not button(row, "reconnect").hidden
+    button(row, "reconnect").click()
+    button(row, "close").click()
+    assert controller.calls[-2:] == [
+        ("reconnect-detached", "server-k"),
+        ("close-detached", "server-k"),
+    ]

@@ -250,6 +250,18 @@
     return shell;
   }
 
+  // Each page holds a Web Lock for as long as it lives; the browser lets it go when the page
+  // closes, reloads or crashes. Remote kernels are recorded with their page's id, so another
+  // page can tell which of them nobody relays any more (controller/detached_kernels.py).
+  const TAB_LOCK = 'inkrider-tab:';
+  const tabId = self.crypto && crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
+  if (navigator.locks) navigator.locks.request(TAB_LOCK + tabId, () => new Promise(() => {}));
+  async function heldTabs() {
+    if (!navigator.locks) return null;
+    const { held } = await navigator.locks.query();
+    return held.filter((l) => l.name.startsWith(TAB_LOCK)).map((l) => l.name.slice(TAB_LOCK.length));
+  }
+
   const plugin = {
     id: PLUGIN_ID,
     description: 'InkRider Lite controller',
@@ -284,7 +296,7 @@
         const { pyodide, fromSnapshot } = await bootPython(coreutils);
         const handles = {
           app, kernelspecs, originals, requireShared, fromSnapshot, startWorkerKernel, workerMemory,
-          remoteKernel, siteSettings: liteSettings(coreutils, PLUGIN_ID),
+          remoteKernel, siteSettings: liteSettings(coreutils, PLUGIN_ID), tabId, heldTabs,
           isolated: window.crossOriginIsolated === true,
           siteUrl: new URL('../../../', scriptUrl).href,
           openWindow: (url) => window.open(url, '_blank', 'noopener'),

@@ -5,6 +5,7 @@ the boundary's storage; the token is stored on its own (token_key), never in thi
 from __future__ import annotations
 
 import json
+from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass
 
 from ..._compat import compat
@@ -35,6 +36,8 @@ class KernelRecord:
     base_url: str
     started_at: float
     path: str = ""
+    #: The page (tab) that holds the kernel's relay; its Web Lock lives as long as it does.
+    tab: str = ""
 
 
 def load() -> list[KernelRecord]:
@@ -61,3 +64,16 @@ def remember(record: KernelRecord) -> None:
 
 def forget(kernel_id: str) -> None:
     _save([r for r in load() if r.id != kernel_id])
+
+
+def detached(
+    records: Iterable[KernelRecord], live_tabs: Collection[str] | None, this_tab: str
+) -> list[KernelRecord]:
+    """The kernels no open page relays: those of pages that have gone (a reload, a closed tab,
+    a crash). `live_tabs` is None where the browser cannot say which pages live (no Web Locks):
+    then every other page's kernel is listed, as listing one too many beats hiding one."""
+    return [
+        r
+        for r in records
+        if r.tab != this_tab and (live_tabs is None or r.tab not in live_tabs)
+    ]

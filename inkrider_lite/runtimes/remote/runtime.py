@@ -132,10 +132,14 @@ class RemoteSession:
         except ServerError as error:
             compat.log_error(f"{what} {self.id} on {self.server} failed: {error}")
 
-    def dispose(self) -> None:
-        """Stop relaying, and shut the kernel down on the server."""
+    def let_go(self) -> None:
+        """Stop relaying; the kernel runs on, on the server."""
         self.real.dispose()
         compat.destroy_proxy(self._proxy)
+
+    def dispose(self) -> None:
+        """Stop relaying, and shut the kernel down on the server."""
+        self.let_go()
         self._runtime.spawn(self._call("shutting down", self.client.delete(self.id)))
         kernels_store.forget(self.id)
 
@@ -153,14 +157,17 @@ class RemoteRuntime:
         configuration: Callable[[], tuple[ServerAddress | None, str, str]],
         spawn: Callable[[Coroutine[Any, Any, Any]], None],
         notebook_path: Callable[[Hashable], str] = lambda _ticket: "",
+        tab_id: str = "",
     ) -> None:
         """`configuration` gives the server, its token and the kernelspec name, as set now;
-        `spawn` runs the calls nobody waits for (interrupt, shutdown, the link check)."""
+        `spawn` runs the calls nobody waits for (interrupt, shutdown, the link check);
+        `tab_id` names this page in the kernels' records (see kernels_store.detached)."""
         self._handles = handles
         self._site_url = site_url
         self._configuration = configuration
         self.spawn = spawn
         self._notebook_path = notebook_path
+        self.tab_id = tab_id
 
     async def acquire(self, ticket: Hashable, watch: Watch | None = None) -> RemoteSession:
         address, token, kernel_name = self._configuration()
@@ -175,7 +182,12 @@ class RemoteRuntime:
             raise ServerError(f"{error} See Settings → Runtime… (Test connection).") from None
         kernels_store.remember(
             kernels_store.KernelRecord(
-                model.id, model.name, address.base_url, time.time(), self._notebook_path(ticket)
+                model.id,
+                model.name,
+                address.base_url,
+                time.time(),
+                self._notebook_path(ticket),
+                self.tab_id,
             )
         )
         try:

@@ -1,0 +1,214 @@
+"""Remote kernels that no open page relays: after a reload, a closed tab or a crash, a kernel this
+site started may still run on the user's server. The Session Explorer lists each one as
+detached, with Reconnect (bind its notebook to it again, variables intact) and Close (shut it
+down on the server), so that nothing runs there unseen.
+
+Which pages are alive comes from the browser's Web Locks (the loader holds one per page, which
+the browser itself lets go when the page goes); which kernels exist comes from the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass
+from typing import Any
+
+from ..runtimes.remote import kernels_store
+from ..runtimes.remote.address import AddressError, ServerAddress, parse_base_url
+from ..runtimes.remote.client import JupyterServerClient, ServerError
+from ..runtimes.remote.runtime import PROBE_TIMEOUT, RemoteRuntime
+from ..sessions.explorer_rows import SessionRow, detached_row
+
+#: Seconds a notebook opened for Reconnect may take to get its kernel.
+OPEN_TIMEOUT = 15.0
+
+NO_TOKEN = (
+    "Cannot reconnect to the kernel on {where}: this browser no longer has the server's token. "
+    "Enter it in Settings → Runtime…, then Reconnect."
+)
+GONE = "The kernel on {where} is gone (the server restarted or shut it down); nothing to reconnect."
+BUSY_NOTEBOOK = (
+    "{path} already has a session. Close it in the Session Explorer first (its variables are "
+    "lost), then Reconnect to keep the detached kernel's variables."
+)
+NO_NOTEBOOK = (
+    "Cannot reconnect: the notebook {path} is not in this site any more. Open the notebook that "
+    "should use this kernel, then press Reconnect again."
+)
+UNREACHABLE = (
+    "The Jupyter Server at {where} does not answer, so its kernel cannot be {what}. Start the "
+    "server again, then press {action} again."
+)
+
+
+@dataclass
+class DetachedKernel:
+    record: kernels_store.KernelRecord
+    address: ServerAddress
+    #: Whether the server answered for the kernel when last asked; None: not asked yet.
+    answering: bool | None = None
+
+
+class DetachedKernels:
+    def __init__(
+        self,
+        runtime: RemoteRuntime,
+        site_url: str,
+        live_tabs: Callable[[], Awaitable[Collection[str] | None]],
+        notebook_kernel: Callable[[str], Awaitable[Any]],
+        notify: Callable[[str, str], None],
+        on_change: Callable[[], None],
+    ) -> None:
+        """`live_tabs` names the pages alive now (None where the browser cannot tell);
+        `notebook_kernel` opens a notebook and gives its routing kernel (None if it cannot)."""
+        self._runtime = runtime
+        self._site_url = site_url
+        self._live_tabs = live_tabs
+        self._notebook_kernel = notebook_kernel
+        self._notify = notify
+        self._on_change = on_change
+        self._kernels: dict[str, DetachedKernel] = {}
+        self._busy: set[str] = set()
+
+    def rows(self) -> list[SessionRow]:
+        return [
+            detached_row(
+                k.record.id,
+                k.record.path,
+                k.address.display,
+                k.record.started_at,
+                k.answering,
+            )
+            for k in self._kernels.values()
+        ]
+
+    async def refresh(self) -> None:
+        """Find the kernels no page relays, and ask their servers whether they still run;
+        those the servers no longer have are forgotten (nothing runs there)."""
+        found = {}
+        live = await self._live_tabs()
+        for record in kernels_store.detached(kernels_store.load(), live, self._runtime.tab_id):
+            try:
+                address = parse_base_url(record.base_url)
+            except AddressError:
+                kernels_store.forget(record.id)
+                continue
+            known = self._kernels.get(record.id)
+            found[record.id] = known or DetachedKernel(record, address)
+        self._kernels = found
+        self._on_change()
+        await asyncio.gather(*(self._check(k) for k in list(found.values())))
+        self._on_change()
+
+    async def _check(self, kernel: DetachedKernel) -> None:
+        try:
+            model = await asyncio.wait_for(
+                self._client(kernel).get_kernel(kernel.record.id), PROBE_TIMEOUT
+            )
+        except (ServerError, TimeoutError):
+            kernel.answering = False
+            return
+        if model is None:
+            self._drop(kernel.record.id)
+        else:
+            kernel.answering = True
+
+    def _client(self, kernel: DetachedKernel) -> JupyterServerClient:
+        address = kernel.address
+        token = kernels_store.load_token(address.base_url) or address.token_in_url
+        return JupyterServerClient(address, token, self._site_url)
+
+    def _drop(self, kernel_id: str) -> None:
+        self._kernels.pop(kernel_id, None)
+        kernels_store.forget(kernel_id)
+
+    async def reconnect(self, kernel_id: str) -> bool:
+        """Bind the kernel's notebook to it again (opening the notebook if needed)."""
+        kernel = self._kernels.get(kernel_id)
+        if kernel is None or kernel_id in self._busy:
+            return False
+        self._busy.add(kernel_id)
+        try:
+            return await self._reconnect(kernel)
+        finally:
+            self._busy.discard(kernel_id)
+            self._on_change()
+
+    async def _reconnect(self, kernel: DetachedKernel) -> bool:
+        record, where = kernel.record, kernel.address.display
+        client = self._client(kernel)
+        if not client.token:
+            self._notify(NO_TOKEN.format(where=where), "warning")
+            return False
+        try:
+            model = await asyncio.wait_for(client.get_kernel(record.id), PROBE_TIMEOUT)
+        except (ServerError, TimeoutError) as error:
+            kernel.answering = False
+            self._notify(_failure(error, where, "reconnected", "Reconnect"), "error")
+            return False
+        if model is None:
+            self._drop(record.id)
+            self._notify(GONE.format(where=where), "info")
+            return False
+        notebook = await self._notebook_kernel(record.path)
+        path = record.path or "the notebook"
+        if notebook is None:
+            self._notify(NO_NOTEBOOK.format(path=path), "warning")
+            return False
+        if str(notebook.state) != "unbound":
+            self._notify(BUSY_NOTEBOOK.format(path=path), "warning")
+            return False
+        session = await self._runtime.connect(client, record.id, model.name)
+        if not notebook.adopt(self._runtime, session):  # it started a session meanwhile
+            session.let_go()
+            self._notify(BUSY_NOTEBOOK.format(path=path), "warning")
+            return False
+        self._kernels.pop(record.id, None)
+        kernels_store.remember(
+            kernels_store.KernelRecord(
+                record.id,
+                model.name,
+                record.base_url,
+                record.started_at,
+                record.path,
+                self._runtime.tab_id,
+            )
+        )
+        return True
+
+    async def close(self, kernel_id: str) -> bool:
+        """Shut the kernel down on its server; a server that does not answer gets it forgotten
+        only on the second press (Forget), once the row has said so."""
+        kernel = self._kernels.get(kernel_id)
+        if kernel is None or kernel_id in self._busy:
+            return False
+        if kernel.answering is False:
+            self._drop(kernel_id)
+            self._on_change()
+            return True
+        self._busy.add(kernel_id)
+        try:
+            await asyncio.wait_for(self._client(kernel).delete(kernel_id), PROBE_TIMEOUT)
+        except (ServerError, TimeoutError) as error:
+            kernel.answering = False
+            where = kernel.address.display
+            self._notify(_failure(error, where, "shut down", "Close (or Forget)"), "error")
+            return False
+        finally:
+            self._busy.discard(kernel_id)
+            self._on_change()
+        self._drop(kernel_id)
+        self._on_change()
+        return True
+
+    async def close_all(self) -> None:
+        await asyncio.gather(*(self.close(kernel_id) for kernel_id in list(self._kernels)))
+
+
+def _failure(error: Exception, where: str, what: str, action: str) -> str:
+    """The server's own account where it gave one (a refused token, say), else that it did not
+    answer in time."""
+    if isinstance(error, ServerError):
+        return f"{error} Then press {action} again."
+    return UNREACHABLE.format(where=where, what=what, action=action)
