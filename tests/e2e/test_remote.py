@@ -312,3 +312,43 @@ def test_a_kernel_of_another_open_tab_is_not_detached_until_that_tab_closes(
     row.get_by_role("button", name="Close").click()
     expect(row).to_have_count(0)
     assert kernel_id not in server_kernel_ids(jupyter_server)
+
+
+def test_a_site_built_without_the_remote_runtime_offers_and_binds_only_local(
+    page: Page, site_url: str, jupyter_server: JupyterServer
+) -> None:
+    """The plan gate off, as a deployment without the Professional plan builds it (the same
+    site, with its build setting flipped on the way to the page)."""
+
+    def gate_off(route) -> None:
+        config = json.loads(route.fetch().text())
+        plugins = config["jupyter-config-data"].get("litePluginSettings", {})
+        if "inkrider-lite:plugin" in plugins:  # the site's top file; the app's own has none
+            plugin = plugins["inkrider-lite:plugin"]
+            assert plugin["remoteRuntime"] is True  # this repository's own site has it on
+            plugin["remoteRuntime"] = False
+            flipped.append(route.request.url)
+        route.fulfill(json=config)
+
+    flipped: list[str] = []
+
+    page.context.route("**/jupyter-lite.json", gate_off)
+    open_notebook(page, site_url, "batch/notebook-09.ipynb")
+    open_runtime_form(page)
+    form = page.locator(FORM)
+    expect(form.get_by_label("Jupyter Server (remote)")).to_be_disabled()
+    expect(form.get_by_label("Base URL")).to_be_disabled()
+    expect(form).to_contain_text("the remote runtime is a Professional plan feature")
+
+    # A remote choice stored earlier (or typed into the Settings Editor) binds nothing remotely.
+    assert flipped
+    page.evaluate(
+        "async (url) => { const plugin = window.inkrider._plugin;"
+        "  await plugin.set('remoteBaseUrl', url); await plugin.set('runtime', 'remote'); }",
+        jupyter_server.base_url,
+    )
+    assert status(page)["runtime"] == "local" and not status(page)["remote_enabled"]
+    back_to_notebook(page, "batch/notebook-09.ipynb")
+    before = server_kernel_ids(jupyter_server)
+    assert "emscripten" in run_in_new_cell(page, "import sys; print(sys.platform)")
+    assert server_kernel_ids(jupyter_server) <= before
