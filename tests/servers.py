@@ -6,6 +6,7 @@ answering real HTTP and WebSocket requests, never a mock.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -14,6 +15,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -101,3 +103,60 @@ class JupyterServer:
             except subprocess.TimeoutExpired:
                 self.kill()
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+class TcpProxy:
+    """A loopback TCP relay in front of a server, whose connections a test can cut at once: a
+    real network drop (HTTP and WebSocket alike) while the server itself stays up."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self._open: set[socket.socket] = set()
+        self._lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return  # closed
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._open |= {client, upstream}
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            self._close(source, sink)
+
+    def _close(self, *ends: socket.socket) -> None:
+        for end in ends:
+            with self._lock:
+                self._open.discard(end)
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+            end.close()
+
+    def drop(self) -> int:
+        """Cut every connection open now (how many ends were cut); new ones are relayed."""
+        with self._lock:
+            ends = list(self._open)
+        self._close(*ends)
+        return len(ends)
+
+    def stop(self) -> None:
+        self._listener.close()
+        self.drop()

@@ -25,6 +25,10 @@ from .signal import Signal
 _display_ids = itertools.count(1)
 
 STOPPED_AT_START = "Interrupted while the session was starting; the cell did not run."
+SESSION_REPLACED = (
+    "The previous session's kernel is gone (its server restarted or stopped), so this run "
+    "starts a new session: variables from before are lost.\n"
+)
 
 
 class RoutingKernel:
@@ -82,6 +86,8 @@ class RoutingKernel:
     def handle_message(self, message: Any) -> Any:
         """Once bound, hand back the real kernel's own future: no coroutine per message."""
         session = self.session
+        if session is not None and self.link == "lost":
+            return asyncio.ensure_future(self._handle_lost(message))
         if session is not None and self.state in (SessionState.IDLE, SessionState.BUSY):
             pending = session.real.handleMessage(message)
             self._pending = [f for f in self._pending if not f.done()]
@@ -116,6 +122,38 @@ class RoutingKernel:
             return
         if self.session is not None:
             await self.handle_message(message)
+
+    async def _handle_lost(self, message: Any) -> None:
+        """A request while the link to the session is lost (its server stopped answering, or
+        lost the kernel): a run first tries to connect again, variables intact; if the session
+        is gone, it lets it go and starts a new one, and says so in the cell. Requests the
+        notebook sends by itself are answered as while unbound."""
+        session = self.session
+        msg_type = compat.header_field(message, "header", "msg_type")
+        if session is None:
+            await self.handle_message(message)
+            return
+        if msg_type in messages.UNBOUND_REPLIES:
+            header = compat.message_part(message, "header")
+            content = compat.message_part(message, "content")
+            for reply in messages.unbound_exchange(header, content):
+                self._send(compat.to_js(reply))
+            return
+        if msg_type not in messages.BINDING_REQUESTS:
+            return  # e.g. an input_reply for the cell that was ended
+        if await session.revive():
+            if self.session is session:
+                self.connection_changed("connected")
+                await self.handle_message(message)
+            return
+        if self.session is not session:  # closed meanwhile: a plain first run now
+            await self.handle_message(message)
+            return
+        self.close()
+        header = compat.message_part(message, "header")
+        if msg_type == "execute_request":
+            self._send(compat.to_js(messages.stream("stderr", SESSION_REPLACED, header)))
+        await self._handle_unbound(message)
 
     # -- binding ----------------------------------------------------------------------------
 
@@ -265,6 +303,12 @@ class RoutingKernel:
         if self.session is None or state == self.link:
             return
         self.link = state
+        if self._fast_path is not None:
+            # While lost, requests come through Python (see _handle_lost).
+            if state == "lost":
+                self._fast_path.unbind()
+            else:
+                self._fast_path.bind(self.session.real)
         if state == "connected" and self.state is SessionState.BUSY and self._inflight is None:
             self._set_state(SessionState.IDLE)
         self._on_change(self)

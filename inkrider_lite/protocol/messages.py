@@ -176,6 +176,10 @@ def display_text(
     return message(msg_type, content, channel="iopub", parent=request_header)
 
 
+def stream(name: str, text: str, request_header: Mapping[str, Any]) -> Message:
+    return message("stream", {"name": name, "text": text}, channel="iopub", parent=request_header)
+
+
 def clear_output(request_header: Mapping[str, Any]) -> Message:
     return message("clear_output", {"wait": False}, channel="iopub", parent=request_header)
 

@@ -56,6 +56,10 @@ class BoundSession(Protocol):
     def interrupt(self) -> bool:
         """Stop the running cell; False if this session cannot."""
 
+    async def revive(self) -> bool:
+        """After its link was lost: connect again if what it ran on is still there (the
+        variables with it); False if it is gone, and the next run must start a new session."""
+
 
 class Runtime(Protocol):
     #: "local" or "remote".

@@ -556,3 +556,53 @@ def test_interrupt_with_nothing_running_is_idle() -> None:
         assert client.kernel.interrupt() == "idle"
 
     asyncio.run(main())
+
+
+def lost_client(revives: bool) -> tuple[Pool, Client, FastPath, list[str]]:
+    """A bound kernel whose link was lost; its session's revive answers `revives`."""
+    pool = Pool(NO_WARM)
+    client = Client(pool)
+    fast = client.kernel._fast_path = FastPath()
+    asked: list[str] = []
+
+    async def revive() -> bool:
+        asked.append("revive")
+        return revives
+
+    async def lose() -> None:
+        await client.request(execute("a = 1"))
+        session = client.kernel.session
+        assert session is not None
+        session.revive = revive  # type: ignore[method-assign]
+        client.kernel.connection_changed("lost")
+
+    asyncio.run(lose())
+    return pool, client, fast, asked
+
+
+def test_a_run_after_a_lost_link_reconnects_when_the_session_is_still_there() -> None:
+    pool, client, fast, asked = lost_client(revives=True)
+    worker = client.kernel.session
+    assert fast.calls[-1] == ("unbind", None)  # requests come through Python while lost
+
+    sent = asyncio.run(client.request(execute("a + 1")))
+    assert asked == ["revive"] and client.kernel.session is worker
+    assert client.kernel.link == "connected" and fast.calls[-1][0] == "bind"
+    assert "execute_reply" in types(sent) and len(pool.starts) == 1
+
+
+def test_a_run_after_a_lost_link_starts_a_new_session_when_the_old_one_is_gone() -> None:
+    pool, client, _fast, asked = lost_client(revives=False)
+    old = client.kernel.session
+    sent = asyncio.run(client.request(execute("print(2)")))
+    assert asked == ["revive"] and client.kernel.session is not old
+    assert len(pool.starts) == 2 and client.kernel.link == "connected"
+    streams = [m["content"]["text"] for m in sent if m["header"]["msg_type"] == "stream"]
+    assert streams[0].startswith("The previous session's kernel is gone")
+    assert streams[-1] == "ran print(2)\n"
+
+
+def test_while_lost_the_notebooks_own_requests_are_answered_without_reconnecting() -> None:
+    _pool, client, _fast, asked = lost_client(revives=True)
+    sent = asyncio.run(client.request(client_request("kernel_info_request")))
+    assert asked == [] and "kernel_info_reply" in types(sent)

@@ -110,6 +110,10 @@ class Worker:
         self.real.inkriderInterrupt()
         return True
 
+    async def revive(self) -> bool:
+        """A worker in this page has no link to lose."""
+        return self.real is not None
+
     def dispose(self) -> None:
         self.owner = None
         if self.real is not None:

@@ -80,18 +80,24 @@ class RemoteSession:
 
     def reconnect(self) -> None:
         """Reconnect, once the server answers for the kernel (else the cell's message stands)."""
-        self._runtime.spawn(self._reconnect())
+        self._runtime.spawn(self.revive())
 
-    async def _reconnect(self) -> None:
+    async def revive(self) -> bool:
+        """Connect again if the server still has the kernel: True once connected."""
         try:
             model = await asyncio.wait_for(self.client.get_kernel(self.id), PROBE_TIMEOUT)
         except (ServerError, TimeoutError) as error:
             compat.log_error(f"cannot reconnect: {self.server} does not answer ({error})")
-            return
-        if model is None:
+            return False
+        if model is None or model.execution_state == "dead":
             compat.log_error(f"cannot reconnect: the kernel is gone from {self.server}")
-            return
-        self.real.reconnect()
+            return False
+        try:
+            await asyncio.wait_for(self.real.reconnect(), CONNECT_TIMEOUT)
+        except Exception as error:
+            compat.log_error(f"cannot reconnect to the kernel on {self.server}", error)
+            return False
+        return True
 
     def _on_event(self, kind: str, value: Any = None) -> None:
         owner = self._owner
