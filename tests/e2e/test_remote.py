@@ -142,6 +142,16 @@ def test_remote_runs_stdin_interrupt_and_switching_keep_local_sessions(
     expect(cell.locator(".jp-OutputArea")).to_contain_text("KeyboardInterrupt", timeout=10_000)
     assert "still here" in run_in_new_cell(page, "print('still', 'here')")
 
+    # Restart restarts the kernel on the server: the same kernel, a new process, no variables.
+    on_server = set(jupyter_server.kernel_ids())
+    # Not awaited: the command's promise settles only once its dialog is answered.
+    page.evaluate("() => { window.inkrider.app.commands.execute('notebook:restart-kernel'); }")
+    page.locator(".jp-Dialog").get_by_role("button", name="Confirm Kernel Restart").click()
+    out = run_in_new_cell(page, "import os; print(os.getpid(), 'name' in globals())", 30_000)
+    new_pid, kept = out.split()
+    assert new_pid != pid and kept == "False"
+    assert set(jupyter_server.kernel_ids()) == on_server
+
     # The explorer lists both kinds side by side.
     rows = {s["location"] + s["runtime"]: s for s in sessions(page)}
     runtimes = sorted(s["runtime"] for s in sessions(page) if s["worker"])
