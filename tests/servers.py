@@ -119,6 +119,19 @@ class ServerProcess:
         self.stop()
         raise RuntimeError(f"{self.label} did not start:\n{self.log.read_text()[-3000:]}")
 
+    def has_kernel(self, kernel_id: str) -> bool:
+        """Whether the server still has the kernel (jupyverse answers `null` for none)."""
+        query = f"?token={self.token}" if self.token else ""
+        try:
+            with urllib.request.urlopen(
+                f"{self.base_url}api/kernels/{kernel_id}{query}", timeout=5
+            ) as response:
+                return json.loads(response.read()) is not None
+        except urllib.error.HTTPError as error:
+            if error.code == 404:
+                return False
+            raise
+
     def kill(self) -> None:
         """As a crash would end it: at once, with its kernels."""
         if self.process is not None and self.process.poll() is None:
