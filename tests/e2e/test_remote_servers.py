@@ -1,7 +1,8 @@
 """The remote runtime in the real browser against the other kernels-API servers: Kernel Gateway 3,
 Enterprise Gateway 3.3 and jupyverse, each a real process started by the tests with this site's
 exact origin allowed. Through Settings → Runtime…: Test connection (right and wrong token), then a
-notebook cell runs in a kernel of that server, and closing the session shuts the kernel down."""
+notebook cell runs in a kernel of that server, Interrupt stops a cell, and closing the session
+shuts the kernel down."""
 
 from __future__ import annotations
 
@@ -53,7 +54,13 @@ def test_a_cell_runs_on_the_server(
     assert prefix == str(getattr(server, "venv", Path(sys.prefix)))
     command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     assert "ipykernel" in command
-    assert "6 x 7 = 42" in run_in_new_cell(page, "print('6 x 7 =', 6 * 7)", 30_000)
+    # Interrupt goes through the server's endpoint and stops the running cell.
+    cell = submit_in_new_cell(page, "import time; x = 6; time.sleep(60)")
+    expect(cell.locator(".jp-InputPrompt")).to_have_text("[*]:")
+    page.wait_for_timeout(500)
+    page.locator(".jp-NotebookPanel:visible [data-command='notebook:interrupt-kernel']").click()
+    expect(cell.locator(".jp-OutputArea")).to_contain_text("KeyboardInterrupt", timeout=10_000)
+    assert "6 x 7 = 42" in run_in_new_cell(page, "print(x, 'x 7 =', x * 7)", 30_000)
 
     # Closing the session shuts the kernel down on the server (a preflighted DELETE).
     (kernel_id,) = {s["worker"] for s in sessions(page) if s["worker"]}
