@@ -1,12 +1,17 @@
-"""Real Jupyter servers for the tests: started on a free loopback port, stopped at the end.
+"""Real kernels-API servers for the tests: started on a free loopback port, stopped at the end.
 
-Each runs from this checkout's own venv, as the user would run it from theirs: a real process
-answering real HTTP and WebSocket requests, never a mock.
+jupyter_server and Kernel Gateway run from this checkout's own venv, as the user would run them
+from theirs. Enterprise Gateway (which pins jupyter_server 1.x) and jupyverse (FastAPI, its own
+plugin set) run from venvs of their own, made on first use under build/cache/venvs/ and kept.
+Each is a real process answering real HTTP and WebSocket requests, never a mock.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import hashlib
+import json
 import os
 import secrets
 import shutil
@@ -17,10 +22,18 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Self
 
 BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parents[1]
+VENVS = ROOT / "build" / "cache" / "venvs"
+
+#: What each server's own venv holds; a change of these names a new venv.
+ENTERPRISE_GATEWAY = ("jupyter_enterprise_gateway==3.3.0", "ipykernel>=6")
+JUPYVERSE = ("jupyverse[auth]==0.14.18", "ipykernel>=6")
 
 
 def free_port() -> int:
@@ -29,16 +42,41 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-class JupyterServer:
-    """`jupyter server --no-browser` with a token, as the user manual starts it (plus
-    `--allow-root`, which it needs as root, and a port and folder of its own)."""
+def tool_venv(name: str, requirements: tuple[str, ...]) -> Path:
+    """A venv holding `requirements`, made once and reused by later runs (and other workers)."""
+    key = "\n".join((sys.version, *requirements)).encode()
+    venv = VENVS / f"{name}-{hashlib.sha256(key).hexdigest()[:12]}"
+    done = venv / ".installed"
+    if done.exists():
+        return venv
+    VENVS.mkdir(parents=True, exist_ok=True)
+    with (VENVS / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if done.exists():
+            return venv
+        shutil.rmtree(venv, ignore_errors=True)
+        quiet = ["--quiet", "--disable-pip-version-check"]
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", *quiet]
+        subprocess.run([*pip, "--upgrade", "pip"], check=True, capture_output=True)
+        installed = subprocess.run([*pip, *requirements], capture_output=True, text=True)
+        if installed.returncode != 0:
+            raise RuntimeError(f"pip install {' '.join(requirements)} failed:\n{installed.stderr}")
+        done.touch()
+    return venv
 
-    def __init__(self, base_path: str = "/", extra: tuple[str, ...] = ()) -> None:
+
+class ServerProcess:
+    """One server on 127.0.0.1, a free port and a folder of its own, with a fresh token."""
+
+    #: What the start-up error says.
+    label = "server"
+
+    def __init__(self) -> None:
         self.port = free_port()
         self.token = secrets.token_hex(16)
-        self.base_path = base_path
-        self.root = Path(tempfile.mkdtemp(prefix="inkrider-server-"))
-        self.extra = extra
+        self.base_path = "/"
+        self.root = Path(tempfile.mkdtemp(prefix=f"inkrider-{self.label.replace(' ', '-')}-"))
         self.process: subprocess.Popen[bytes] | None = None
         self.log = self.root / "server.log"
 
@@ -46,48 +84,55 @@ class JupyterServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}{self.base_path}"
 
-    def start(self) -> JupyterServer:
-        command = [
-            str(BIN / "jupyter"),
-            "server",
-            "--no-browser",
-            "--allow-root",
-            "--ip=127.0.0.1",
-            f"--port={self.port}",
-            "--port-retries=0",
-            f"--IdentityProvider.token={self.token}",
-            f"--ServerApp.root_dir={self.root}",
-            f"--ServerApp.base_url={self.base_path}",
-            *self.extra,
-        ]
-        env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(self.root / "runtime")}
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def environment(self) -> dict[str, str]:
+        return {**os.environ, "JUPYTER_RUNTIME_DIR": str(self.root / "runtime")}
+
+    def ready_url(self) -> str:
+        """A URL that answers 200 once the server takes requests."""
+        return f"{self.base_url}api/kernelspecs?token={self.token}"
+
+    def start(self, timeout: float = 60) -> Self:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+                self.command(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=self.environment(),
+                cwd=self.root,
+                start_new_session=True,
             )
-        self.wait_ready()
+        self.wait_ready(timeout)
         return self
 
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
-        url = f"{self.base_url}api/status?token={self.token}"
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"jupyter server exited:\n{self.log.read_text()[-3000:]}")
+                raise RuntimeError(f"{self.label} exited:\n{self.log.read_text()[-3000:]}")
             try:
-                with urllib.request.urlopen(url, timeout=2) as response:
+                with urllib.request.urlopen(self.ready_url(), timeout=2) as response:
                     if response.status == 200:
                         return
-            except OSError:
+            except (OSError, urllib.error.HTTPError):
                 time.sleep(0.2)
-        raise RuntimeError(f"jupyter server did not start:\n{self.log.read_text()[-3000:]}")
+        self.stop()
+        raise RuntimeError(f"{self.label} did not start:\n{self.log.read_text()[-3000:]}")
 
-    def kernel_ids(self) -> list[str]:
-        import json
-
-        url = f"{self.base_url}api/kernels?token={self.token}"
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return [k["id"] for k in json.loads(response.read())]
+    def has_kernel(self, kernel_id: str) -> bool:
+        """Whether the server still has the kernel (jupyverse answers `null` for none)."""
+        query = f"?token={self.token}" if self.token else ""
+        try:
+            with urllib.request.urlopen(
+                f"{self.base_url}api/kernels/{kernel_id}{query}", timeout=5
+            ) as response:
+                return json.loads(response.read()) is not None
+        except urllib.error.HTTPError as error:
+            if error.code == 404:
+                return False
+            raise
 
     def kill(self) -> None:
         """As a crash would end it: at once, with its kernels."""
@@ -160,3 +205,129 @@ class TcpProxy:
     def stop(self) -> None:
         self._listener.close()
         self.drop()
+
+
+class JupyterServer(ServerProcess):
+    """`jupyter server --no-browser` with a token, as the user manual starts it (plus
+    `--allow-root`, which it needs as root, and a port and folder of its own)."""
+
+    label = "jupyter server"
+
+    def __init__(self, base_path: str = "/", extra: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        self.base_path = base_path
+        self.extra = extra
+
+    def command(self) -> list[str]:
+        return [
+            str(BIN / "jupyter"),
+            "server",
+            "--no-browser",
+            "--allow-root",
+            "--ip=127.0.0.1",
+            f"--port={self.port}",
+            "--port-retries=0",
+            f"--IdentityProvider.token={self.token}",
+            f"--ServerApp.root_dir={self.root}",
+            f"--ServerApp.base_url={self.base_path}",
+            *self.extra,
+        ]
+
+    def ready_url(self) -> str:
+        return f"{self.base_url}api/status?token={self.token}"
+
+    def kernel_ids(self) -> list[str]:
+        url = f"{self.base_url}api/kernels?token={self.token}"
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return [k["id"] for k in json.loads(response.read())]
+
+
+class KernelGateway(ServerProcess):
+    """Jupyter Kernel Gateway 3.x (`jupyter kernelgateway`, on jupyter_server 2.x), from this
+    venv. The page's DELETE is preflighted, and Kernel Gateway allows no method cross-origin
+    until told: `allow_methods` is part of what the user guide says to start it with."""
+
+    label = "kernel gateway"
+
+    def __init__(self, origin: str) -> None:
+        super().__init__()
+        self.origin = origin
+
+    def command(self) -> list[str]:
+        return [
+            str(BIN / "jupyter"),
+            "kernelgateway",
+            "--ip=127.0.0.1",
+            f"--port={self.port}",
+            "--port_retries=0",
+            f"--KernelGatewayApp.auth_token={self.token}",
+            f"--KernelGatewayApp.allow_origin={self.origin}",
+            "--KernelGatewayApp.allow_methods=GET,POST,DELETE",
+        ]
+
+
+class EnterpriseGateway(ServerProcess):
+    """Jupyter Enterprise Gateway 3.3 (on jupyter_server 1.24), from a venv of its own. Its
+    kernels run through the default local process proxy, in that venv's Python."""
+
+    label = "enterprise gateway"
+
+    def __init__(self, origin: str) -> None:
+        super().__init__()
+        self.origin = origin
+        self.venv = tool_venv("enterprise-gateway", ENTERPRISE_GATEWAY)
+
+    def command(self) -> list[str]:
+        return [
+            str(self.venv / "bin" / "jupyter"),
+            "enterprisegateway",
+            "--ip=127.0.0.1",
+            f"--port={self.port}",
+            "--port_retries=0",
+            f"--EnterpriseGatewayApp.auth_token={self.token}",
+            f"--EnterpriseGatewayApp.allow_origin={self.origin}",
+            "--EnterpriseGatewayApp.allow_methods=GET,POST,DELETE",
+        ]
+
+
+class Jupyverse(ServerProcess):
+    """jupyverse with fps-auth, in one of its modes: `token` (the default: the token works on
+    HTTP calls only, the channels WebSocket wants a cookie) or `noauth`. Without a frontend
+    plugin installed, its lab and page_config modules cannot start and are disabled."""
+
+    label = "jupyverse"
+
+    def __init__(self, origin: str, mode: str = "noauth") -> None:
+        super().__init__()
+        self.origin = origin
+        self.mode = mode
+        self.venv = tool_venv("jupyverse", JUPYVERSE)
+        if mode == "noauth":
+            self.token = ""
+
+    def command(self) -> list[str]:
+        auth = [f"--set=auth.mode={self.mode}", f"--set=auth.directory={self.root / 'auth'}"]
+        if self.token:
+            auth.append(f"--set=auth.token={self.token}")
+        return [
+            str(self.venv / "bin" / "jupyverse"),
+            "--host=127.0.0.1",
+            f"--port={self.port}",
+            f"--allow-origin={self.origin}",
+            "--disable=lab",
+            "--disable=page_config",
+            "--disable=terminals",
+            # Each module has 1 s to get ready by default: too short for auth on a busy machine.
+            "--timeout=30",
+            *auth,
+        ]
+
+    def environment(self) -> dict[str, str]:
+        # Its kernelspec runs `python`: the one of the venv it was installed in, as when the
+        # user starts it with that venv activated.
+        path = f"{self.venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
+        return {**super().environment(), "PATH": path, "VIRTUAL_ENV": str(self.venv)}
+
+    def ready_url(self) -> str:
+        query = f"?token={self.token}" if self.token else ""
+        return f"{self.base_url}api/kernelspecs{query}"

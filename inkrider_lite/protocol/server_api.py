@@ -80,6 +80,18 @@ def create_kernel(base_url: str, token: str, name: str) -> Request:
     return Request("POST", endpoint(base_url, "api/kernels", token), json.dumps(body))
 
 
+def create_session(base_url: str, token: str, name: str, path: str) -> Request:
+    """A kernel started with a session, for servers that start kernels no other way (jupyverse
+    answers 405 to `POST api/kernels`). `name` is required there: no server default."""
+    body = {
+        "kernel": {"name": name},
+        "name": path.rsplit("/", 1)[-1],
+        "path": path,
+        "type": "notebook",
+    }
+    return Request("POST", endpoint(base_url, "api/sessions", token), json.dumps(body))
+
+
 def interrupt_kernel(base_url: str, token: str, kernel_id: str) -> Request:
     return Request("POST", endpoint(base_url, kernel_path(kernel_id, "interrupt"), token), "")
 
@@ -104,7 +116,16 @@ class KernelModel:
 
 
 def kernel_model(answer: Answer) -> KernelModel | None:
+    return _kernel(answer.json() if answer.ok else None)
+
+
+def session_kernel_model(answer: Answer) -> KernelModel | None:
+    """The kernel of a session that `create_session` started."""
     body = answer.json() if answer.ok else None
+    return _kernel(body.get("kernel")) if isinstance(body, dict) else None
+
+
+def _kernel(body: Any) -> KernelModel | None:
     if not isinstance(body, dict) or not isinstance(body.get("id"), str):
         return None
     return KernelModel(
@@ -112,6 +133,16 @@ def kernel_model(answer: Answer) -> KernelModel | None:
         name=str(body.get("name") or ""),
         execution_state=str(body.get("execution_state") or ""),
     )
+
+
+def kernel_gone(answer: Answer) -> bool:
+    """The server has no such kernel: a 404, or jupyverse's 200 with a `null` body."""
+    return answer.status == 404 or (answer.ok and answer.body.strip() == "null")
+
+
+def starts_kernels_only_in_sessions(answer: Answer) -> bool:
+    """`POST api/kernels` is not served (405): the server starts kernels with sessions."""
+    return answer.status == 405
 
 
 def error_text(answer: Answer) -> str:

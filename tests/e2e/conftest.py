@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -15,7 +16,6 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from inkrider_lite.site.chromium import CHROMIUM, CHROMIUM_ARGS
-from inkrider_lite.site.serve import make_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "build" / "site"
@@ -30,11 +30,14 @@ def site_requests() -> list[tuple[str, str, int]]:
 
 
 @pytest.fixture(scope="session")
-def site_url(site_requests: list[tuple[str, str, int]]) -> Iterator[str]:
+def site_url(
+    site_server: ThreadingHTTPServer, site_requests: list[tuple[str, str, int]]
+) -> Iterator[str]:
     if not (SITE / "jupyter-lite.json").exists():
         pytest.fail(f"{SITE} is missing: run scripts/test, which builds the site first")
     # list.append is atomic, so the server's threads can share the list.
-    server = make_server(SITE, 0, on_request=lambda *response: site_requests.append(response))
+    server = site_server
+    server.on_request = lambda *response: site_requests.append(response)  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"

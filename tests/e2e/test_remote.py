@@ -16,7 +16,6 @@ from playwright.sync_api import BrowserContext, Page, expect
 from tests.servers import JupyterServer, TcpProxy, free_port
 
 from .notebook import (
-    cells,
     open_notebook,
     run_in_new_cell,
     sessions,
@@ -25,48 +24,11 @@ from .notebook import (
     submit_in_new_cell,
     wait_for_controller,
 )
+from .remote_form import FORM, back_to_notebook, choose_remote, open_runtime_form, test_connection
 
 pytestmark = pytest.mark.e2e
 
 SITE = Path(__file__).resolve().parents[2] / "build" / "site"
-FORM = "#inkrider-runtime-form"
-
-
-def open_runtime_form(page: Page) -> None:
-    """From the Settings menu, as a person would."""
-    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Settings$")).click()
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Runtime…$")).click()
-    expect(page.locator(FORM)).to_be_visible()
-
-
-def test_connection(page: Page, base_url: str, token: str) -> str:
-    form = page.locator(FORM)
-    form.get_by_label("Base URL").fill(base_url)
-    form.get_by_label("Token").fill(token)
-    form.get_by_role("button", name="Test connection").click()
-    result = form.get_by_role("status").first
-    expect(result).not_to_have_text(re.compile(r"^(Testing…)?$"), timeout=8_000)
-    return result.inner_text()
-
-
-test_connection.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
-
-
-def choose_remote(page: Page, server: JupyterServer) -> None:
-    open_runtime_form(page)
-    form = page.locator(FORM)
-    form.get_by_label("Jupyter Server (remote)").check()
-    assert "Connected to Jupyter Server" in test_connection(page, server.base_url, server.token)
-    form.get_by_role("button", name="Save").click()
-    expect(form.locator(".inkrider-saved")).to_contain_text("Saved. New sessions start on")
-    page.wait_for_function("JSON.parse(window.inkrider.status_json()).runtime === 'remote'")
-
-
-def back_to_notebook(page: Page, path: str) -> None:
-    page.evaluate(
-        "(path) => window.inkrider.app.commands.execute('docmanager:open', { path })", path
-    )
-    cells(page).first.wait_for()
 
 
 def test_test_connection_explains_each_outcome(
@@ -108,7 +70,7 @@ def test_remote_runs_stdin_interrupt_and_switching_keep_local_sessions(
     open_notebook(page, site_url, "batch/notebook-01.ipynb")
     assert "emscripten" in run_in_new_cell(page, "import sys; a = 'kept'; print(sys.platform)")
 
-    choose_remote(page, jupyter_server)
+    choose_remote(page, jupyter_server.base_url, jupyter_server.token)
     expect(page.locator(".inkrider-status")).to_have_text(
         re.compile(rf"InkRider: remote 127\.0\.0\.1:{jupyter_server.port} · 1 local session")
     )
@@ -204,7 +166,7 @@ def test_a_dead_server_ends_the_running_cell_and_local_sessions_keep_working(
     try:
         open_notebook(page, site_url, "batch/notebook-03.ipynb")
         assert "emscripten" in run_in_new_cell(page, "import sys; b = 2; print(sys.platform)")
-        choose_remote(page, server)
+        choose_remote(page, server.base_url, server.token)
         back_to_notebook(page, "batch/notebook-04.ipynb")
         assert "linux" in run_in_new_cell(page, "import sys; print(sys.platform)", 30_000)
 

@@ -8,7 +8,13 @@ import pytest
 
 from inkrider_lite.protocol.server_api import Answer
 from inkrider_lite.runtimes.remote.address import parse_base_url
-from inkrider_lite.runtimes.remote.diagnosis import Verdict, classify, start_command, with_version
+from inkrider_lite.runtimes.remote.diagnosis import (
+    Verdict,
+    classify,
+    default_kernel,
+    start_command,
+    with_version,
+)
 
 SITE = "http://127.0.0.1:8000/"
 ADDRESS = parse_base_url("http://127.0.0.1:8888")
@@ -89,3 +95,40 @@ def test_a_server_without_a_version_or_default_still_connects() -> None:
     done = with_version(ok, Answer(status=404))
     assert done.ok and done.default_kernel == "python3"
     assert "a Jupyter kernels server" in done.summary
+
+
+@pytest.mark.parametrize(
+    ("api", "named", "version"),
+    [
+        # jupyter_server, and Kernel Gateway (which reports the jupyter_server it runs on)
+        (Answer(status=200, body='{"version": "2.21.1"}'), "Jupyter Server 2.21.1", "2.21.1"),
+        (
+            Answer(status=200, body='{"version": "1.24.0", "gateway_version": "3.3.0"}'),
+            "Jupyter Enterprise Gateway 3.3.0",
+            "3.3.0",
+        ),
+        # jupyverse has no `GET api`
+        (Answer(status=404, body='{"detail":"Not Found"}'), "a Jupyter kernels server", ""),
+        (Answer(status=200, body="{}"), "a Jupyter kernels server", ""),
+    ],
+)
+def test_ok_names_the_server_by_what_it_reports(api: Answer, named: str, version: str) -> None:
+    ok = classify(ADDRESS, SITE, Answer(status=200, body=SPECS, seconds=0.001), None)
+    done = with_version(ok, api)
+    assert done.summary.startswith(f"Connected to {named}: 2 kernels (python3 by default)")
+    assert done.version == version
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (json.loads(SPECS), "python3"),
+        ({"default": "gone", "kernelspecs": {"b": {}, "a": {}}}, "a"),
+        ({"default": "python3", "kernelspecs": {}}, "python3"),
+        ({"kernelspecs": {}}, ""),
+        (None, ""),
+        ([], ""),
+    ],
+)
+def test_the_default_kernel_is_the_servers_or_its_first(body: object, expected: str) -> None:
+    assert default_kernel(body) == expected

@@ -152,6 +152,13 @@
     let send = null;
     let listener = null;
     let lastClient = null;
+    // The notebook's requests go out in the relay's session, the WebSocket's `session_id`:
+    // jupyverse sends a shell, control or stdin reply only to the WebSocket whose session_id is
+    // the request's header.session. Answers get the notebook's session back, by request id,
+    // until both the reply and the idle status have come (in either order: two channels).
+    // Requests without a reply (comm messages) leave when MAX_PENDING newer ones are waiting.
+    const clients = new Map();
+    const MAX_PENDING = 1000;
     const tell = (kind, value) => {
       if (listener) {
         try { listener(kind, value); } catch (error) { console.error('InkRider: relay listener failed', error); }
@@ -159,12 +166,20 @@
     };
     connection.anyMessage.connect((_, { msg, direction }) => {
       if (direction !== 'recv') return;
-      const parent = msg.parent_header || {};
-      if (parent.session === connection.clientId) return; // the relay's own kernel_info
+      let parent = msg.parent_header || {};
+      const request = clients.get(parent.msg_id);
+      if (!request && parent.session === connection.clientId) return; // the relay's kernel_info
+      if (request) {
+        parent = { ...parent, session: request.client };
+        const kind = msg.header.msg_type;
+        if (kind.endsWith('_reply')) request.replied = true;
+        if (kind === 'status' && msg.content.execution_state === 'idle') request.idle = true;
+        if (request.replied && request.idle) clients.delete(parent.msg_id);
+      }
       // JupyterLite finds a message's client by its header's session (even for iopub, which
       // it then sends to every client); a server's kernel puts its own session there.
       const client = parent.session || lastClient;
-      if (client) msg = { ...msg, header: { ...msg.header, session: client } };
+      if (client) msg = { ...msg, header: { ...msg.header, session: client }, parent_header: parent };
       const type = msg.header.msg_type;
       if (type === 'status' || type === 'execute_reply') tell('message', msg);
       if (send) send(msg);
@@ -176,8 +191,14 @@
     const relay = {
       handleMessage: (msg) => {
         lastClient = msg.header.session;
+        if (msg.channel === 'stdin') {
+          connection.sendInputReply(msg.content, msg.parent_header);
+          return Promise.resolve();
+        }
+        if (clients.size >= MAX_PENDING) clients.delete(clients.keys().next().value);
+        clients.set(msg.header.msg_id, { client: lastClient, replied: false, idle: false });
+        msg = { ...msg, header: { ...msg.header, session: connection.clientId } };
         if (msg.channel === 'control') connection.sendControlMessage(msg, false, true);
-        else if (msg.channel === 'stdin') connection.sendInputReply(msg.content, msg.parent_header);
         else connection.sendShellMessage(msg, false, true);
         return Promise.resolve();
       },

@@ -13,10 +13,12 @@ from ..._compat import compat
 from ...protocol import server_api as api
 from ...protocol.server_api import Answer, KernelModel, Request
 from .address import ServerAddress
-from .diagnosis import Diagnosis, classify
+from .diagnosis import Diagnosis, classify, default_kernel
 
 #: Seconds any one call may take: every outcome within 5 s, as Test connection promises.
 CALL_TIMEOUT = 5.0
+#: The session path named for a kernel started with a session, when no notebook is named.
+SESSION_PATH = "inkrider.ipynb"
 
 Http = Callable[[Request, float], Awaitable[Answer]]
 
@@ -65,19 +67,33 @@ class JupyterServerClient:
             return ServerError(f"{what}: {api.error_text(answer)}. {diagnosis.summary}", diagnosis)
         return ServerError(f"{what}: {api.error_text(answer)}")
 
-    async def create_kernel(self, name: str = "") -> KernelModel:
+    async def create_kernel(self, name: str = "", path: str = "") -> KernelModel:
+        """A new kernel of kernelspec `name` (empty: the server's default). `path` is the
+        notebook's, for a server that starts kernels only with a session (jupyverse)."""
         answer = await self._call(api.create_kernel(self.base_url, self._token, name))
-        model = api.kernel_model(answer)
+        if api.starts_kernels_only_in_sessions(answer):
+            model, answer = await self._create_in_session(name, path or SESSION_PATH)
+        else:
+            model = api.kernel_model(answer)
         if model is None:
             raise self._failure(
                 f"Could not start a {name or 'default'} kernel at {self.address.display}", answer
             )
         return model
 
+    async def _create_in_session(self, name: str, path: str) -> tuple[KernelModel | None, Answer]:
+        if not name:
+            specs = await self._call(api.get_kernelspecs(self.base_url, self._token))
+            if not specs.ok:
+                return None, specs
+            name = default_kernel(specs.json())
+        answer = await self._call(api.create_session(self.base_url, self._token, name, path))
+        return api.session_kernel_model(answer), answer
+
     async def get_kernel(self, kernel_id: str) -> KernelModel | None:
         """The kernel's model; None when the server no longer has it."""
         answer = await self._call(api.get_kernel(self.base_url, self._token, kernel_id))
-        if answer.status == 404:
+        if api.kernel_gone(answer):
             return None
         model = api.kernel_model(answer)
         if model is None:

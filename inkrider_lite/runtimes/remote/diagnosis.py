@@ -179,28 +179,20 @@ def classify(
                 "`http://127.0.0.1:8888/tree?token=…` means http://127.0.0.1:8888.",
             ),
         )
-    kernelspecs = parse_kernelspecs(body)
-    default = body.get("default") if isinstance(body.get("default"), str) else ""
-    if kernelspecs and default not in {k.name for k in kernelspecs}:
-        default = kernelspecs[0].name
     return Diagnosis(
         Verdict.OK,
         "",
-        kernelspecs=kernelspecs,
-        default_kernel=default,
+        kernelspecs=parse_kernelspecs(body),
+        default_kernel=default_kernel(body),
         round_trip_ms=specs.seconds * 1000,
     )
 
 
 def with_version(diagnosis: Diagnosis, api: Answer) -> Diagnosis:
     """The OK verdict, completed with the version that `GET api` reports (if it does)."""
-    version = ""
-    body = api.json() if api.status == 200 else None
-    if isinstance(body, dict) and isinstance(body.get("version"), str):
-        version = body["version"]
+    server, version = server_name(api)
     specs = len(diagnosis.kernelspecs)
     kernels = "1 kernel" if specs == 1 else f"{specs} kernels"
-    server = f"Jupyter Server {version}" if version else "a Jupyter kernels server"
     rtt = diagnosis.round_trip_ms or 0.0
     summary = (
         f"Connected to {server}: {kernels} ({diagnosis.default_kernel} by default), {rtt:.0f} ms."
@@ -213,6 +205,33 @@ def with_version(diagnosis: Diagnosis, api: Answer) -> Diagnosis:
         default_kernel=diagnosis.default_kernel,
         round_trip_ms=diagnosis.round_trip_ms,
     )
+
+
+def server_name(api: Answer) -> tuple[str, str]:
+    """The server's name and version from `GET api`. jupyter_server and Kernel Gateway (which
+    reports the jupyter_server it runs on) answer {"version"}; Enterprise Gateway adds its own
+    "gateway_version"; jupyverse has no `GET api`."""
+    body = api.json() if api.status == 200 else None
+    if not isinstance(body, dict):
+        return "a Jupyter kernels server", ""
+    gateway = body.get("gateway_version")
+    if isinstance(gateway, str) and gateway:
+        return f"Jupyter Enterprise Gateway {gateway}", gateway
+    version = body.get("version")
+    if isinstance(version, str) and version:
+        return f"Jupyter Server {version}", version
+    return "a Jupyter kernels server", ""
+
+
+def default_kernel(body: Any) -> str:
+    """The kernelspec a server starts when none is named: its `default`, else the first."""
+    if not isinstance(body, dict) or not isinstance(body.get("kernelspecs"), dict):
+        return ""
+    names = [k.name for k in parse_kernelspecs(body)]
+    default = body.get("default")
+    if isinstance(default, str) and (default in names or not names):
+        return default
+    return next(iter(names), "")
 
 
 def parse_kernelspecs(body: dict[str, Any]) -> tuple[KernelSpec, ...]:

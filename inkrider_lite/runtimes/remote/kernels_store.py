@@ -73,7 +73,5 @@ def detached(
     a crash). `live_tabs` is None where the browser cannot say which pages live (no Web Locks):
     then every other page's kernel is listed, as listing one too many beats hiding one."""
     return [
-        r
-        for r in records
-        if r.tab != this_tab and (live_tabs is None or r.tab not in live_tabs)
+        r for r in records if r.tab != this_tab and (live_tabs is None or r.tab not in live_tabs)
     ]

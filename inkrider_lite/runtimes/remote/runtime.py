@@ -183,7 +183,7 @@ class RemoteRuntime:
             )
         client = JupyterServerClient(address, token, self._site_url)
         try:
-            model = await client.create_kernel(kernel_name)
+            model = await client.create_kernel(kernel_name, self._notebook_path(ticket))
         except ServerError as error:
             raise ServerError(f"{error} See Settings → Runtime… (Test connection).") from None
         kernels_store.remember(
