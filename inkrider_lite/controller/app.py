@@ -138,11 +138,14 @@ class Controller:
         return await self._handles.startWorkerKernel(original, options)
 
     async def _measure_memory(self) -> None:
-        """Each session's wasm heap, for the Session Explorer, while it is open."""
+        """Each session's wasm heap, for the Session Explorer, while it is open; and the
+        kernels that a page closed meanwhile left detached."""
         while True:
             await asyncio.sleep(MEMORY_PERIOD)
             if not explorer.is_visible(self):
                 continue
+            if self.remote_enabled:
+                self.spawn(self.detached_kernels.refresh(recheck=False))
             changed = False
             for kernel in list(self.sessions.values()):
                 worker = kernel.session

@@ -83,9 +83,10 @@ class DetachedKernels:
             for k in self._kernels.values()
         ]
 
-    async def refresh(self) -> None:
+    async def refresh(self, recheck: bool = True) -> None:
         """Find the kernels no page relays, and ask their servers whether they still run;
-        those the servers no longer have are forgotten (nothing runs there)."""
+        those the servers no longer have are forgotten (nothing runs there). Without
+        `recheck`, only kernels not listed before are asked about."""
         found = {}
         live = await self._live_tabs()
         for record in kernels_store.detached(kernels_store.load(), live, self._runtime.tab_id):
@@ -96,10 +97,14 @@ class DetachedKernels:
                 continue
             known = self._kernels.get(record.id)
             found[record.id] = known or DetachedKernel(record, address)
+        new = [k for k in found.values() if recheck or k.answering is None]
+        changed = found.keys() != self._kernels.keys()
         self._kernels = found
-        self._on_change()
-        await asyncio.gather(*(self._check(k) for k in list(found.values())))
-        self._on_change()
+        if changed:
+            self._on_change()
+        if new:
+            await asyncio.gather(*(self._check(k) for k in new))
+            self._on_change()
 
     async def _check(self, kernel: DetachedKernel) -> None:
         try:
