@@ -28,10 +28,6 @@ class WorkerBudget:
     def workers(self) -> int:
         return self.bound + self.warm
 
-    def can_bind(self) -> bool:
-        """Whether a session can get a worker now: a warm one, or room to boot one."""
-        return self.warm > 0 or self.workers < self.cap
-
     def should_warm(self, enabled: bool) -> bool:
         """One warm worker at most, and only in room that no session needs."""
         return enabled and self.warm == 0 and self.workers < self.cap

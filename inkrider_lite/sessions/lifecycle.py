@@ -49,12 +49,3 @@ def advance(current: SessionState, target: SessionState) -> SessionState:
     if target is current or target in _ALLOWED[current]:
         return target
     raise InvalidTransition(f"a session cannot go from {current} to {target}")
-
-
-def is_bound(state: SessionState) -> bool:
-    return state in (
-        SessionState.STARTING,
-        SessionState.INSTALLING,
-        SessionState.IDLE,
-        SessionState.BUSY,
-    )

@@ -8,7 +8,7 @@ slot that frees up goes to the head of the line, never to a new warm worker.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable
 from enum import Enum
 
 from .capacity import WorkerBudget
@@ -85,6 +85,3 @@ class SlotLimiter:
     @property
     def waiting(self) -> int:
         return len(self._line)
-
-    def __iter__(self) -> Iterator[Hashable]:
-        return iter(tuple(self._line))

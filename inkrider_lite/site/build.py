@@ -56,9 +56,34 @@ class SitePaths:
 SITE_SECTION = "InkRiderLite"
 PLUGIN_ID = "inkrider-lite:plugin"
 
+#: Subpackages that run only on the host (the site builder, the benchmarks): the page and every
+#: worker load the wheel, so these stay out of it.
+HOST_ONLY = ("site", "bench")
+
+
+def browser_sources(root: Path, stage: Path) -> Path:
+    """A copy of the project without the host-only subpackages, to build the wheel from."""
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir(parents=True)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(root / name, stage / name)
+    shutil.copytree(
+        root / "inkrider_lite",
+        stage / "inkrider_lite",
+        ignore=lambda folder, names: [
+            n
+            for n in names
+            if n == "__pycache__" or (Path(folder).name == "inkrider_lite" and n in HOST_ONLY)
+        ],
+    )
+    return stage
+
+
 def inkrider_wheel(root: Path, dest: Path) -> Path:
-    """Build the `inkrider_lite` wheel with standard tooling (pip wheel, setuptools)."""
+    """Build the browser's `inkrider_lite` wheel with standard tooling (pip wheel, setuptools),
+    from its sources only (see HOST_ONLY)."""
     shutil.rmtree(dest, ignore_errors=True)
+    sources = browser_sources(root, dest.with_name(dest.name + "-sources"))
     subprocess.run(
         [
             sys.executable,
@@ -71,7 +96,7 @@ def inkrider_wheel(root: Path, dest: Path) -> Path:
             "--disable-pip-version-check",
             "--wheel-dir",
             str(dest),
-            str(root),
+            str(sources),
         ],
         check=True,
     )

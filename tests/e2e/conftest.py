@@ -22,6 +22,14 @@ SITE = ROOT / "build" / "site"
 LOOPBACK = {"127.0.0.1"}
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test here drives the built site in Chromium: `-m "not e2e"` leaves them all out."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.e2e)
+
+
 @pytest.fixture(scope="session")
 def site_requests() -> list[tuple[str, str, int]]:
     """Every response of the site's server in this session, in order: (method, path, status).

@@ -18,8 +18,6 @@ from .notebook import (
     wait_for_kernel_connection,
 )
 
-pytestmark = pytest.mark.e2e
-
 APPS = ["lab", "notebooks"]
 
 

@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pytest
 from playwright.sync_api import Page
 
 from .notebook import (
@@ -22,8 +21,6 @@ from .notebook import (
     wait_for_controller,
     wait_for_kernel_connection,
 )
-
-pytestmark = pytest.mark.e2e
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 #: What the packages folder's requirements.txt installs, as wheel file names begin.

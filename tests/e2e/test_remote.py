@@ -10,7 +10,6 @@ import subprocess
 import time
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.servers import JupyterServer, TcpProxy, free_port
@@ -25,8 +24,6 @@ from .notebook import (
     wait_for_controller,
 )
 from .remote_form import FORM, back_to_notebook, choose_remote, open_runtime_form, test_connection
-
-pytestmark = pytest.mark.e2e
 
 SITE = Path(__file__).resolve().parents[2] / "build" / "site"
 

@@ -18,8 +18,6 @@ from tests.servers import ServerProcess
 from .notebook import open_notebook, run_in_new_cell, sessions, submit_in_new_cell
 from .remote_form import back_to_notebook, choose_remote, open_runtime_form, test_connection
 
-pytestmark = pytest.mark.e2e
-
 #: (fixture, how Test connection names it, what it says for a wrong token)
 SERVERS = [
     # Kernel Gateway's 401 carries no CORS header: the page cannot read it.

@@ -25,7 +25,6 @@ def test_never_more_than_cap_bound_workers() -> None:
     budget = WorkerBudget(cap=2)
     budget.add_bound()
     budget.add_bound()
-    assert not budget.can_bind()
     with pytest.raises(RuntimeError, match="all 2 local sessions"):
         budget.add_bound()
     assert budget.workers == 2
@@ -54,10 +53,10 @@ def test_take_warm_moves_it_to_bound() -> None:
     budget = WorkerBudget(cap=1)
     budget.add_warm()
     # The warm worker fills the only slot, yet a session can still bind: it takes that worker.
-    assert budget.can_bind()
     budget.take_warm()
     assert (budget.bound, budget.warm) == (1, 0)
-    assert not budget.can_bind()
+    with pytest.raises(RuntimeError, match="all 1 local sessions"):
+        budget.add_bound()
     with pytest.raises(RuntimeError, match="no warm worker"):
         budget.take_warm()
 
@@ -66,7 +65,7 @@ def test_release_frees_a_slot_and_never_goes_negative() -> None:
     budget = WorkerBudget(cap=1)
     budget.add_bound()
     budget.release_bound()
-    assert budget.can_bind()
+    assert budget.workers == 0
     budget.release_bound()
     budget.release_warm()
     assert (budget.bound, budget.warm) == (0, 0)
@@ -84,7 +83,6 @@ def test_random_operations_keep_the_invariants(seed: int) -> None:
     bound = warm = 0
     for _ in range(200):
         operation = rng.choice(OPERATIONS)
-        assert budget.can_bind() == (warm > 0 or bound + warm < cap)
         if operation == "add_bound":
             allowed = bound + warm < cap
             bound += allowed

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from inkrider_lite.sessions.lifecycle import InvalidTransition, SessionState, advance, is_bound
+from inkrider_lite.sessions.lifecycle import InvalidTransition, SessionState, advance
 
 S = SessionState
 
@@ -43,32 +43,3 @@ def test_dead_is_final() -> None:
         if target is not S.DEAD:
             with pytest.raises(InvalidTransition):
                 advance(S.DEAD, target)
-
-
-@pytest.mark.parametrize(
-    ("state", "bound"),
-    [
-        (S.UNBOUND, False),
-        (S.STARTING, True),
-        (S.WAITING, False),
-        (S.INSTALLING, True),
-        (S.IDLE, True),
-        (S.BUSY, True),
-        (S.DEAD, False),
-    ],
-)
-def test_is_bound(state: SessionState, bound: bool) -> None:
-    assert is_bound(state) is bound
-
-
-def test_states_are_their_string_values() -> None:
-    assert [str(s) for s in SessionState] == [
-        "unbound",
-        "starting",
-        "waiting",
-        "installing",
-        "idle",
-        "busy",
-        "dead",
-    ]
-    assert SessionState("idle") is S.IDLE

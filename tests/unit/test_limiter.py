@@ -107,6 +107,11 @@ def test_cap_changes() -> None:
         slots.set_cap(0)
 
 
+def line(slots: SlotLimiter, asked: list[str]) -> list[str]:
+    """Who waits, in their order, as the explorer learns it (position, 1 = next)."""
+    return sorted((t for t in asked if slots.position(t) is not None), key=slots.position)
+
+
 def test_never_more_workers_than_the_cap_under_random_traffic() -> None:
     rng = random.Random(7)
     slots = limiter(cap=3)
@@ -123,13 +128,15 @@ def test_never_more_workers_than_the_cap_under_random_traffic() -> None:
                 served.append(name)
         elif action < 0.8 and bound:
             bound.remove(rng.choice(bound))
-            head = list(slots)[:1]
+            head = line(slots, asked)[:1]
             granted = slots.release()
             assert granted == head  # the slot goes to whoever waited longest
             bound.extend(granted)
             served.extend(granted)
         elif slots.waiting:
-            slots.cancel(rng.choice(list(slots)))
+            slots.cancel(rng.choice(line(slots, asked)))
         assert slots.budget.workers == len(bound) <= 3
-        assert list(slots) == sorted(slots, key=asked.index)  # the line keeps arrival order
+        waiting = line(slots, asked)
+        assert waiting == sorted(waiting, key=asked.index)  # the line keeps arrival order
+        assert len(waiting) == slots.waiting
     assert len(served) > 100

@@ -6,7 +6,6 @@ where the module docstring says it departs on purpose.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 
 import pytest
@@ -718,16 +717,6 @@ def test_bad_constraints() -> None:
 
 
 # --- data model ----------------------------------------------------------------------------------
-
-
-def test_dataclasses_are_frozen() -> None:
-    parsed = parse("six\nfoo==\n")
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        parsed.requirements[0].name = "x"  # type: ignore[misc]
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        parsed.problems[0].reason = "x"  # type: ignore[misc]
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        parsed.flags = frozenset()  # type: ignore[misc]
 
 
 def test_problem_text() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 
 import pytest
@@ -251,11 +250,6 @@ def test_wheel_paths_can_be_served_over_http() -> None:
 def test_problems_of_the_file_come_first() -> None:
     result = plan("-e .\nsix==2\n", {"six": "1.0"})
     assert [p.line for p in result.problems] == [1, 2]
-
-
-def test_plan_is_frozen() -> None:
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        plan("six\n").pre = True  # type: ignore[misc]
 
 
 @pytest.mark.parametrize(

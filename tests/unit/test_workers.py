@@ -82,7 +82,6 @@ def test_release_disposes_and_frees_the_slot() -> None:
         assert worker.owner is None
         assert pool.workers.live == {}
         assert pool.workers.budget.workers == 0
-        assert pool.workers.budget.can_bind()
 
     asyncio.run(main())
 
@@ -155,7 +154,7 @@ def test_no_warm_worker_takes_a_slot_somebody_waits_for() -> None:
         pool.workers.release(first)
         pool.workers.ensure_warm()
         await waiting
-        assert pool.workers.warm_worker_count == 0
+        assert pool.workers.budget.warm == 0
         assert pool.workers.budget.workers == 1
 
     asyncio.run(main())
@@ -216,7 +215,7 @@ def test_ensure_warm_makes_exactly_one_and_acquire_takes_it() -> None:
         await settle()
         pool.workers.ensure_warm()
         assert len(pool.starts) == 1
-        assert pool.workers.warm_worker_count == 1
+        assert pool.workers.budget.warm == 1
         (warm_id,) = pool.workers.live
         worker = await pool.workers.acquire()
         assert worker.id == warm_id
@@ -291,7 +290,7 @@ def test_apply_settings_changes_the_cap_and_can_enable_warm() -> None:
         pool.workers.apply_settings(Settings(warm_worker=True, max_local_sessions=5))
         assert pool.workers.budget.cap == 5
         await settle()
-        assert pool.workers.warm_worker_count == 1
+        assert pool.workers.budget.warm == 1
         assert len(pool.starts) == 1
 
     asyncio.run(main())
@@ -337,7 +336,7 @@ def test_a_new_warm_worker_follows_a_bind(monkeypatch: pytest.MonkeyPatch) -> No
         pool = Pool(Settings(warm_worker=True, max_local_sessions=2))
         await pool.workers.acquire()
         await settle()
-        assert pool.workers.warm_worker_count == 1
+        assert pool.workers.budget.warm == 1
         assert len(pool.starts) == 2
         await pool.workers.acquire()
         await settle()

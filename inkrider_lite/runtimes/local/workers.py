@@ -223,10 +223,6 @@ class LocalWorkers:
             return None
         return warm.result()
 
-    @property
-    def warm_worker_count(self) -> int:
-        return self.budget.warm
-
     # -- the line -------------------------------------------------------------------------
 
     def position(self, ticket: Hashable) -> int | None:
