@@ -204,6 +204,8 @@ def build(root: Path, *, vanilla: bool = False) -> Path:
 
     _configure(output, vanilla=vanilla, site=config.get(SITE_SECTION, {}))
     if not vanilla:
+        _link_favicon(output)
+    if not vanilla:
         docs.render(root / "docs", output / "inkrider" / "docs")
         snapshot.make(output, static_pyodide)
     # Last, so that what notebook authors must fix is not lost among other output.
@@ -227,3 +229,18 @@ def _configure(output: Path, *, vanilla: bool, site: dict[str, object]) -> None:
     if not vanilla:
         settings.setdefault(PLUGIN_ID, {})["remoteRuntime"] = bool(site.get("remote_runtime"))
     config_path.write_text(json.dumps(config, indent=2))
+
+
+#: JupyterLite's app pages name no icon, so the browser asks the origin's /favicon.ico and logs
+#: a 404 on every load; JupyterLab's own favicon ships in static/favicons.
+FAVICON_LINK = (
+    '<link rel="icon" type="image/x-icon" href="../static/favicons/favicon.ico" '
+    'class="idle favicon">'
+)
+
+
+def _link_favicon(output: Path) -> None:
+    for page in sorted(output.glob("*/index.html")):
+        html = page.read_text()
+        if 'rel="icon"' not in html and "</head>" in html:
+            page.write_text(html.replace("</head>", f"  {FAVICON_LINK}\n  </head>", 1))
