@@ -1,7 +1,8 @@
 """InkRider Lite: JupyterLite with lazily bound sessions, in Python.
 
-The package runs in three places (see DESIGN.md): the controller in the page's main thread, the
-kernel side inside each local Pyodide kernel, and ordinary CPython for the tools and the tests.
+The package runs in three places (see docs/architecture.md): the controller in the page's main
+thread, the kernel side inside each local Pyodide kernel, and ordinary CPython for the tools and
+the tests.
 Nothing at this level imports a browser module.
 """
 

@@ -1,4 +1,5 @@
-// InkRider Lite loader: the only JavaScript of the product (see DESIGN.md).
+// InkRider Lite loader: the JavaScript the page runs for InkRider (see docs/architecture.md for
+// the other two places that hold JavaScript, and how the pieces fit).
 //
 // It is a hand-written federated extension: JupyterLite injects this script, calls
 // init(sharedScope), then get('./extension'). The plugin boots Pyodide on the page's main
