@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from ..requirements.diagnose import reason_for
+from ..requirements.diagnose import NOT_FOUND, reason_for, unreachable_indexes
 
 #: Marks the progress lines the controller reads; nothing else in a session prints it.
 EVENT_PREFIX = "\x1einkrider-event "
@@ -61,11 +61,18 @@ async def install(plan_json: str) -> dict[str, Any]:
     except Exception:
         # Something failed: find which lines, installing what can be installed.
         failed = []
+        down: list[dict[str, Any]] | None = None  # the file's indexes that do not answer
         for done, item in enumerate(items, 1):
             try:
                 await micropip.install(item["target"], **options)
             except Exception as error:
-                failed.append({**item["where"], "reason": reason_for(error)})
+                reason = reason_for(error)
+                if reason == NOT_FOUND and plan.get("index_sources"):
+                    if down is None:
+                        down = [i for i in plan["index_sources"] if not await _answers(i["url"])]
+                    if down:
+                        reason = unreachable_indexes(down)
+                failed.append({**item["where"], "reason": reason})
             _emit("progress", done=done, count=len(items))
     problems.extend(failed)
     after = {name: pkg.version for name, pkg in micropip.list().items()}
@@ -81,6 +88,17 @@ async def install(plan_json: str) -> dict[str, Any]:
     )
     _emit("done", **_summary)
     return session_requirements()
+
+
+async def _answers(url: str) -> bool:
+    """Whether an index answers this page at all (any HTTP status will do)."""
+    from pyodide.http import pyfetch  # only in the browser
+
+    try:
+        await pyfetch(url.rstrip("/") + "/", method="GET")
+    except Exception:
+        return False
+    return True
 
 
 def uninstall(names_json: str) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 NOT_FOUND = "not found in any index"
 NO_BROWSER_WHEEL = (
@@ -11,11 +13,18 @@ NO_BROWSER_WHEEL = (
 )
 
 
+#: micropip's words for a wheel URL it could not download. It blames CORS, but a page cannot
+#: tell a host that refuses it CORS from one that does not resolve or does not answer.
+_WHEEL_FETCH = re.compile(r"Can't fetch wheel from '([^']+)'")
+
+
 def reason_for(error: BaseException | str) -> str:
     """A short reason for a failed install of one requirement."""
     text = str(error)
     if "Can't fetch metadata" in text or "PyPI fallback is disabled" in text:
         return NOT_FOUND
+    if fetched := _WHEEL_FETCH.search(text):
+        return unreachable_wheel(fetched.group(1))
     if "Can't find a pure Python 3 wheel" in text:
         return NO_BROWSER_WHEEL
     if "is already installed" in text:
@@ -49,3 +58,20 @@ def refine_with_build_report(
             problem = {**problem, "reason": NATIVE_ONLY}
         refined.append(problem)
     return sorted(refined, key=lambda p: (p["file"], p["line"]))
+
+
+def unreachable_wheel(url: str) -> str:
+    host = urlsplit(url).hostname or url
+    return (
+        f"could not download {url}: the host {host} could not be reached. Check the URL; a "
+        "host that is up but does not let this site download from it (CORS) looks the same "
+        "to the browser"
+    )
+
+
+def unreachable_indexes(indexes: Sequence[Mapping[str, Any]]) -> str:
+    """Why a package was not found when the file's own index options name indexes that did not
+    answer: those indexes, with the lines that set them."""
+    named = "; ".join(f"{i['url']} (line {i['line']})" for i in indexes)
+    noun = "index" if len(indexes) == 1 else "indexes"
+    return f"not found: the {noun} {named} could not be reached"

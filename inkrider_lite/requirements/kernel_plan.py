@@ -15,6 +15,8 @@ from urllib.parse import quote
 from .parser import ParsedRequirements
 from .plan import install_plan
 
+INDEX_OPTIONS = ("--index-url", "--extra-index-url")
+
 #: PyPI's simple API, as micropip asks it (micropip's own default index).
 PYPI_INDEX = "https://pypi.org/simple"
 
@@ -71,6 +73,12 @@ def kernel_plan(
         ],
         "problems": [{**where(p.file, p.line, p.text), "reason": p.reason} for p in plan.problems],
         "index_urls": list(index_urls if plan.index_urls is None else plan.index_urls),
+        # The file's own indexes and their lines: a package not found may be an index down.
+        "index_sources": [
+            {**where(o.file, o.line, o.text), "url": o.value}
+            for o in parsed.options
+            if o.name in INDEX_OPTIONS and plan.index_urls and o.value in plan.index_urls
+        ],
         "constraints": list(plan.constraints),
         "pre": plan.pre,
         "deps": plan.deps,

@@ -73,7 +73,10 @@ def browser() -> Iterator[Browser]:
 def watch_requests(context: BrowserContext, foreign: list[str]) -> None:
     def record(request) -> None:
         parts = urlsplit(request.url)
-        if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname not in LOOPBACK:
+        host = parts.hostname or ""
+        # .invalid never resolves (RFC 2606): tests use it for a host that cannot be reached.
+        web = parts.scheme in ("http", "https", "ws", "wss")
+        if web and host not in LOOPBACK and not host.endswith(".invalid"):
             foreign.append(request.url)
 
     context.on("request", record)

@@ -137,6 +137,29 @@ def test_a_broken_requirements_file_reports_each_bad_line(page: Page, site_url: 
     assert stored_file(page, "broken/broken.ipynb") == before
 
 
+def test_an_index_or_a_wheel_host_that_cannot_be_reached_is_named_with_its_line(
+    page: Page, site_url: str
+) -> None:
+    open_notebook(page, site_url, "examples/scratch.ipynb")
+    save_text_file(
+        page,
+        "examples/requirements.txt",
+        "--index-url http://127.0.0.1:9/simple\n"
+        "attrs\n"
+        "http://no-such-host.invalid/pkg-1.0-py3-none-any.whl\n",
+    )
+    assert run_in_new_cell(page, "print('ran')", 120_000).strip() == "ran"
+    reasons = {p["line"]: p["reason"] for p in summary_in_session(page)["problems"]}
+    assert reasons[2] == (
+        "not found: the index http://127.0.0.1:9/simple (line 1) could not be reached"
+    )
+    assert reasons[3].startswith(
+        "could not download http://no-such-host.invalid/pkg-1.0-py3-none-any.whl: "
+        "the host no-such-host.invalid could not be reached."
+    )
+    assert "CORS" in reasons[3]  # as what looks the same, not as the cause
+
+
 def test_a_wheel_beside_the_notebook_installs_by_relative_path(page: Page, site_url: str) -> None:
     open_notebook(page, site_url, "local-wheel/local-wheel.ipynb")
     assert run_existing_cell(page).strip() == "hello from a wheel beside the notebook"

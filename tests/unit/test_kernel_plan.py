@@ -109,3 +109,15 @@ def test_every_worker_boots_with_the_site_index_only(
     exec(boot, {})
     assert micropip.index_urls == [SITE_INDEX]
     assert piplite._PIPLITE_DISABLE_PYPI is True
+
+
+def test_the_files_own_indexes_are_named_with_their_lines() -> None:
+    plan = plan_for(
+        "--index-url http://127.0.0.1:9/simple\nattrs\n--extra-index-url http://b.example/s\n",
+        pypi_fallback=False,
+    )
+    assert [(i["url"], i["line"]) for i in plan["index_sources"]] == [
+        ("http://127.0.0.1:9/simple", 1),
+        ("http://b.example/s", 3),
+    ]
+    assert plan_for("attrs\n", pypi_fallback=True)["index_sources"] == []
