@@ -16,7 +16,7 @@ from typing import Any
 from playwright.sync_api import sync_playwright
 
 from ..site.chromium import CHROMIUM
-from . import memory, report
+from . import memory, remote, remote_report, report
 from .measures import FloorRun, PackagesRun, SiteRun, run_floor, run_packages, run_site
 from .sessions import SessionsRun, run_sessions
 from .sessions import report_lines as sessions_report
@@ -50,10 +50,11 @@ def _arguments() -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=["startup", "packages", "sessions"],
+        choices=["startup", "packages", "sessions", "remote"],
         help="measure only rows 1–6 (startup, memory, floor), only rows 7 (the packages "
-        "folder: auto-install against %%pip install -r), or only the session figures (Close, "
-        "memory released, interrupt latency); all by default",
+        "folder: auto-install against %%pip install -r), only the session figures (Close, "
+        "memory released, interrupt latency), or only the remote runtime against JupyterLab "
+        "on one `jupyter lab` server (rows R1–R3); all by default",
     )
     args = parser.parse_args()
     if args.runs < 1 or args.trips < 1:
@@ -101,6 +102,7 @@ def main() -> None:
     floor: list[FloorRun] = []
     packages: list[PackagesRun] = []
     session_runs: list[SessionsRun] = []
+    remote_runs: list[remote.RemoteRun] = []
     started = time.monotonic()
     with ExitStack() as stack:
         floor_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="inkrider-floor-")))
@@ -112,6 +114,13 @@ def main() -> None:
             "floor": stack.enter_context(served(write_floor_site(floor_dir, pyodide_dir))),
         }
         playwright = stack.enter_context(sync_playwright())
+        servers: dict[str, remote.JupyterLabServer] = {}
+        if args.only in (None, "remote"):
+            for variant in remote.VARIANTS:
+                # The first one makes JupyterLab's venv (a pip install, once).
+                server = remote.JupyterLabServer(variant)
+                stack.callback(server.stop)
+                servers[variant] = server.start()
         for n in range(1, args.runs + 1):
             # Alternate which site goes first, so a drift in machine load hits both alike.
             order = (vanilla, inkrider) if n % 2 else (inkrider, vanilla)
@@ -164,6 +173,26 @@ def main() -> None:
             if args.only in (None, "sessions"):
                 session_runs.append(run_sessions(playwright, urls[inkrider.name], n))
                 print(f"bench: sessions run {n}: {session_runs[-1]}", file=sys.stderr)
+            variants = remote.VARIANTS if n % 2 else remote.VARIANTS[::-1]
+            for variant in variants if servers else ():
+                remote_runs.append(
+                    remote.run_remote(
+                        playwright,
+                        servers[variant],
+                        urls[inkrider.name],
+                        inkrider.directory,
+                        n,
+                        trips=args.trips,
+                    )
+                )
+                elapsed = time.monotonic() - started
+                print(
+                    f"bench: remote {variant} run {n}: "
+                    f"{remote_runs[-1].error or 'done'} ({elapsed:.0f} s)",
+                    file=sys.stderr,
+                )
+        # Read before the servers stop: their folders go with them.
+        lean_log = servers["lean"].log.read_text() if "lean" in servers else None
 
     environment["duration_s"] = round(time.monotonic() - started, 1)
     print(
@@ -180,7 +209,12 @@ def main() -> None:
         print(report.packages_markdown(packages))
     if args.only in (None, "sessions"):
         print("\n".join(sessions_report(session_runs)))
-    if problems := report.warnings(runs, floor) + report.packages_warnings(packages):
+    remote_warnings = remote_report.warnings(remote_runs, lean_log) if remote_runs else []
+    if args.only in (None, "remote"):
+        print("\nThe remote runtime against JupyterLab, one `jupyter lab` server (issue 10):\n")
+        print(remote_report.markdown(remote_runs))
+    problems = report.warnings(runs, floor) + report.packages_warnings(packages) + remote_warnings
+    if problems:
         print("\nWarnings:")
         print("\n".join(f"- {p}" for p in problems))
     if environment["other_chromium_processes_at_start"]:
@@ -189,7 +223,9 @@ def main() -> None:
             "processes were running when the bench started."
         )
     if args.json:
-        args.json.write_text(json.dumps(report.raw(runs, floor, environment, packages), indent=2))
+        numbers = report.raw(runs, floor, environment, packages)
+        numbers["remote"] = remote_report.raw(remote_runs, remote_warnings)
+        args.json.write_text(json.dumps(numbers, indent=2))
         print(f"\nraw numbers: {args.json}")
 
 
