@@ -181,9 +181,10 @@
       // it then sends to every client); a server's kernel puts its own session there.
       const client = parent.session || lastClient;
       if (client) msg = { ...msg, header: { ...msg.header, session: client }, parent_header: parent };
+      // The notebook first: Python's bookkeeping (state, status item) is off the reply's path.
+      if (send) send(msg);
       const type = msg.header.msg_type;
       if (type === 'status' || type === 'execute_reply') tell('message', msg);
-      if (send) send(msg);
     });
     connection.connectionStatusChanged.connect((_, status) => {
       if (status === 'connecting') held = true;
