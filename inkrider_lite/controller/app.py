@@ -25,14 +25,13 @@ from ..sessions.lifecycle import SessionState
 from . import early_install, explorer, interrupt_notice, ui
 from .detached_kernels import OPEN_TIMEOUT, DetachedKernels
 from .line_notice import LineNotices
+from .notifier import Notifier
 from .requirements_step import install_folder_requirements
 from .routing_kernel import KernelHandle, RoutingKernel
 
 PLUGIN_ID = "inkrider-lite:plugin"
 #: Seconds between memory readings while the Session Explorer is open.
 MEMORY_PERIOD = 3.0
-#: Milliseconds a passing notice stays.
-NOTICE_MS = 12_000
 
 
 def site_index(site_url: str) -> str:
@@ -65,7 +64,7 @@ class Controller:
         self.site_index = site_index(self.site_url)
         self.files_url = f"{self.site_url}files/"
         self.contents = handles.app.serviceManager.contents
-        self.notification: Any = None  # JupyterLab's Notification, once ui.install found it
+        self.notifier = Notifier()  # the console until ui.install attaches JupyterLab's
         self.settings = Settings()
         self.sessions: dict[str, RoutingKernel] = {}
         self.workers = LocalWorkers(
@@ -93,10 +92,15 @@ class Controller:
             self.site_url,
             self._live_tabs,
             self._notebook_kernel,
-            self.notify,
+            self.notifier.notify,
             lambda: ui.refresh(self),
         )
-        self.line_notices = LineNotices(self)
+        self.line_notices = LineNotices(
+            self.notifier,
+            self.app.commands,
+            self.notebook_paths,
+            lambda: self.workers.budget.cap,
+        )
         self._proxies: list[Any] = []
         self._plugin: Any = None  # the settings registry's view of our settings
         self._tasks: set[asyncio.Future[Any]] = set()
@@ -243,12 +247,10 @@ class Controller:
             await asyncio.sleep(0.1)
         return None
 
-    def notify(self, message: str, kind: str) -> None:
-        """A passing notice: in JupyterLab's notifications where there are any, else the console."""
-        if self.notification is None:
-            compat.log_error(message)
-            return
-        self.notification.emit(message, kind, compat.to_js({"autoClose": NOTICE_MS}))
+    @property
+    def notification(self) -> Any:
+        """JupyterLab's Notification (None until ui.install found it), for `window.inkrider`."""
+        return self.notifier.notification
 
     # -- settings ---------------------------------------------------------------------------
 
@@ -397,7 +399,7 @@ class Controller:
             return "idle"
         outcome = kernel.interrupt()
         if outcome == "unsupported":
-            interrupt_notice.cannot_interrupt(self, kernel)
+            interrupt_notice.cannot_interrupt(self.notifier, kernel, self.close_session)
         return outcome
 
     def close_all_sessions(self) -> int:

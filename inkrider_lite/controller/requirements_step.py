@@ -22,6 +22,7 @@ from ..requirements.kernel_plan import (
     session_index_urls,
 )
 from ..requirements.parser import parse_requirements
+from .notifier import Notifier
 
 if TYPE_CHECKING:
     from ..runtimes.local.workers import Worker
@@ -77,17 +78,13 @@ async def read_requirements(controller: Controller, path: str) -> Any:
 class InstallNotice:
     """The notification of one install: progress, then the outcome."""
 
-    def __init__(self, controller: Controller, file: str, count: int) -> None:
-        self._notification = controller.notification
+    def __init__(self, notifier: Notifier, file: str, count: int) -> None:
+        self._notifier = notifier
         self._file = file
         self._count = count
-        self._id: Any = None
-        if self._notification is not None:
-            self._id = self._notification.emit(
-                self._starting_text(),
-                "in-progress",
-                compat.to_js({"autoClose": False, "progress": 0}),
-            )
+        self._id: Any = self._notifier.emit(
+            self._starting_text(), "in-progress", {"autoClose": False, "progress": 0}
+        )
 
     def _starting_text(self) -> str:
         noun = "package" if self._count == 1 else "packages"
@@ -95,14 +92,12 @@ class InstallNotice:
 
     def progress(self, done: int, count: int) -> None:
         if self._id is not None:
-            self._notification.update(
-                compat.to_js(
-                    {
-                        "id": self._id,
-                        "message": self._starting_text(),
-                        "progress": done / max(count, 1),
-                    }
-                )
+            self._notifier.update(
+                {
+                    "id": self._id,
+                    "message": self._starting_text(),
+                    "progress": done / max(count, 1),
+                }
             )
 
     def finish(self, summary: dict[str, Any]) -> None:
@@ -119,16 +114,14 @@ class InstallNotice:
             message = f"{self._file}: {len(problems)} line(s) not installed\n{lines}\n{message}"
         if self._id is None:
             return
-        self._notification.update(
-            compat.to_js(
-                {
-                    "id": self._id,
-                    "message": message,
-                    "type": "warning" if problems else "success",
-                    "autoClose": False if problems else 5000,
-                    "progress": None,
-                }
-            )
+        self._notifier.update(
+            {
+                "id": self._id,
+                "message": message,
+                "type": "warning" if problems else "success",
+                "autoClose": False if problems else 5000,
+                "progress": None,
+            }
         )
 
 
@@ -257,7 +250,7 @@ async def install_folder_requirements(
     if wanted is None:
         return None
     path, plan = wanted
-    notice = InstallNotice(controller, path, len(plan["items"]))
+    notice = InstallNotice(controller.notifier, path, len(plan["items"]))
     if early is not None:
         summary, kernel_has_it = early.summary, True
     else:

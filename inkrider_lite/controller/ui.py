@@ -45,7 +45,7 @@ async def install(controller: Controller) -> None:
     handles = controller._handles
     app = handles.app
     widgets = await handles.requireShared("@lumino/widgets")
-    controller.notification = (await handles.requireShared("@jupyterlab/apputils")).Notification
+    controller.notifier.attach((await handles.requireShared("@jupyterlab/apputils")).Notification)
 
     item = widgets.Widget.new()
     item.id = "inkrider-status"
