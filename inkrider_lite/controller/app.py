@@ -26,16 +26,13 @@ from . import early_install, explorer, interrupt_notice, ui
 from .detached_kernels import OPEN_TIMEOUT, DetachedKernels
 from .line_notice import LineNotices
 from .notifier import Notifier
-from .requirements_step import install_folder_requirements
+from .requirements_step import RequirementsDeps, install_folder_requirements
 from .routing_kernel import KernelHandle, RoutingKernel
+from .site_urls import SiteUrls, site_index
 
 PLUGIN_ID = "inkrider-lite:plugin"
 #: Seconds between memory readings while the Session Explorer is open.
 MEMORY_PERIOD = 3.0
-
-
-def site_index(site_url: str) -> str:
-    return f"{site_url}pypi/simple/{{package_name}}/index.html"
 
 
 def worker_setup_code(site_url: str) -> str:
@@ -60,19 +57,17 @@ class Controller:
         self._handles = handles
         self._original: Any = None
         self.app = handles.app
-        self.site_url: str = handles.siteUrl
-        self.site_index = site_index(self.site_url)
-        self.files_url = f"{self.site_url}files/"
+        self.urls = SiteUrls(str(handles.siteUrl))
         self.contents = handles.app.serviceManager.contents
         self.notifier = Notifier()  # the console until ui.install attaches JupyterLab's
         self.settings = Settings()
         self.sessions: dict[str, RoutingKernel] = {}
         self.workers = LocalWorkers(
             self._start_real,
-            worker_setup_code(self.site_url),
+            worker_setup_code(self.urls.site_url),
             self.settings,
             warm_wanted=lambda: warm_worker_wanted(k.state for k in self.sessions.values()),
-            on_warm_ready=lambda: early_install.start(self),
+            on_warm_ready=self._start_early_install,
             on_line_change=lambda: ui.refresh(self),
             prepare=self._prepare_session,
         )
@@ -81,7 +76,7 @@ class Controller:
         self.remote_enabled = bool(getattr(site_settings, "remoteRuntime", False))
         self.remote = RemoteRuntime(
             handles,
-            self.site_url,
+            self.urls.site_url,
             self.remote_configuration,
             self.spawn,
             lambda kernel_id: self.notebook_paths().get(str(kernel_id), ""),
@@ -89,11 +84,14 @@ class Controller:
         )
         self.detached_kernels = DetachedKernels(
             self.remote,
-            self.site_url,
+            self.urls.site_url,
             self._live_tabs,
             self._notebook_kernel,
             self.notifier.notify,
             lambda: ui.refresh(self),
+        )
+        self.requirements = RequirementsDeps(
+            self.contents, self.urls, lambda: self.settings.pypi_fallback
         )
         self.line_notices = LineNotices(
             self.notifier,
@@ -179,7 +177,7 @@ class Controller:
         )
         self.sessions[kernel.id] = kernel
         self.workers.ensure_warm()  # a notebook just opened: its first run may come soon
-        early_install.start(self)  # and its packages can go into the warm worker now
+        self._start_early_install()  # and its packages can go into the warm worker now
         handle = KernelHandle(kernel)
         handle.disposed.connect(lambda *_: self.sessions.pop(kernel.id, None))
         return handle
@@ -199,8 +197,13 @@ class Controller:
         token = kernels_store.load_token(address.base_url) or address.token_in_url
         return address, token, self.settings.remote_kernel
 
+    def _start_early_install(self) -> None:
+        early_install.start(self.sessions, self.workers, self.requirements)
+
     async def _prepare_session(self, kernel: RoutingKernel, worker: Any) -> object:
-        return await install_folder_requirements(self, kernel.location, worker)
+        return await install_folder_requirements(
+            self.requirements, self.notifier, kernel.location, worker
+        )
 
     def _changed(self, kernel: RoutingKernel) -> None:
         self.line_notices.update(kernel)
@@ -333,7 +336,7 @@ class Controller:
                 "live_workers": len(self.workers.live),
                 "from_snapshot": bool(self._handles.fromSnapshot),
                 "warm_worker_setting": self.settings.warm_worker,
-                "early_install": early_install.describe(self),
+                "early_install": early_install.describe(self.workers),
                 "runtime": self.selected_runtime().kind,
                 "remote_enabled": self.remote_enabled,
             }

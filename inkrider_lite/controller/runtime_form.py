@@ -100,7 +100,7 @@ class RuntimeForm:
         self.forget = _button(doc, buttons, "Forget token", "jp-mod-warn")
         guide = child(doc, buttons, "a")
         guide.textContent = "External Jupyter Server guide"
-        guide.href = f"{controller.site_url}{GUIDE_PATH}"
+        guide.href = f"{controller.urls.site_url}{GUIDE_PATH}"
         guide.target = "_blank"
         guide.rel = "noopener"
         self.saved = child(doc, form, "div", "inkrider-result inkrider-saved")
@@ -164,7 +164,7 @@ class RuntimeForm:
     async def run_test(self) -> None:
         try:
             diagnosis = await check_connection(
-                str(self.base_url.value), str(self.token.value), self._controller.site_url
+                str(self.base_url.value), str(self.token.value), self._controller.urls.site_url
             )
         finally:
             self.test.disabled = False

@@ -93,7 +93,7 @@ async def install(controller: Controller) -> None:
             "Run notebooks on your own Jupyter Server: start, connect, troubleshoot",
         ),
     ):
-        _guide_command(controller, command, f"{controller.site_url}{path}", label, caption)
+        _guide_command(controller, command, f"{controller.urls.site_url}{path}", label, caption)
     explorer.install(controller, widgets)
     runtime_form.install(controller, widgets)
 
