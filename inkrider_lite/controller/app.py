@@ -17,17 +17,17 @@ from ..runtimes.base import Runtime
 from ..runtimes.local.workers import LocalWorkers, Worker
 from ..runtimes.remote import kernels_store
 from ..runtimes.remote.address import AddressError, ServerAddress, parse_base_url
-from ..runtimes.remote.client import ServerError
-from ..runtimes.remote.runtime import RemoteRuntime, RemoteSession
+from ..runtimes.remote.runtime import RemoteRuntime
 from ..runtimes.settings import Settings, SettingsError
 from ..sessions.capacity import warm_worker_wanted
-from ..sessions.lifecycle import SessionState
-from . import early_install, explorer, interrupt_notice, ui
+from . import early_install, explorer, ui
 from .detached_kernels import OPEN_TIMEOUT, DetachedKernels
+from .keepalive import TaskKeeper
 from .line_notice import LineNotices
 from .notifier import Notifier
 from .requirements_step import RequirementsDeps, install_folder_requirements
 from .routing_kernel import KernelHandle, RoutingKernel
+from .session_registry import SessionRegistry
 from .site_urls import SiteUrls, site_index
 
 PLUGIN_ID = "inkrider-lite:plugin"
@@ -61,7 +61,14 @@ class Controller:
         self.contents = handles.app.serviceManager.contents
         self.notifier = Notifier()  # the console until ui.install attaches JupyterLab's
         self.settings = Settings()
-        self.sessions: dict[str, RoutingKernel] = {}
+        self.tasks = TaskKeeper()
+        self.session_registry = SessionRegistry(
+            handles.app.serviceManager.sessions,
+            self.notifier,
+            self.tasks.spawn,
+            getattr(handles, "cancelQueued", None),
+        )
+        self.sessions = self.session_registry.kernels
         self.workers = LocalWorkers(
             self._start_real,
             worker_setup_code(self.urls.site_url),
@@ -78,8 +85,8 @@ class Controller:
             handles,
             self.urls.site_url,
             self.remote_configuration,
-            self.spawn,
-            lambda kernel_id: self.notebook_paths().get(str(kernel_id), ""),
+            self.tasks.spawn,
+            lambda kernel_id: self.session_registry.notebook_paths().get(str(kernel_id), ""),
             str(getattr(handles, "tabId", "") or ""),
         )
         self.detached_kernels = DetachedKernels(
@@ -96,18 +103,14 @@ class Controller:
         self.line_notices = LineNotices(
             self.notifier,
             self.app.commands,
-            self.notebook_paths,
+            self.session_registry.notebook_paths,
             lambda: self.workers.budget.cap,
         )
         self._proxies: list[Any] = []
         self._plugin: Any = None  # the settings registry's view of our settings
-        self._tasks: set[asyncio.Future[Any]] = set()
 
     def spawn(self, coroutine: Any) -> None:
-        task = asyncio.ensure_future(coroutine)
-        self._tasks.add(task)  # kept from the collector until done
-        task.add_done_callback(self._tasks.discard)
-        task.add_done_callback(_log_failure)
+        self.tasks.spawn(coroutine)
 
     async def start(self) -> None:
         await self._load_settings()
@@ -208,15 +211,6 @@ class Controller:
     def _changed(self, kernel: RoutingKernel) -> None:
         self.line_notices.update(kernel)
         ui.refresh(self)
-
-    def notebook_paths(self) -> dict[str, str]:
-        """Kernel id → notebook path, from JupyterLab's sessions (a kernel knows its folder)."""
-        paths = {}
-        for model in self.app.serviceManager.sessions.running():
-            kernel = model.kernel
-            if not compat.is_null(kernel):
-                paths[str(kernel.id)] = str(model.path)
-        return paths
 
     async def _live_tabs(self) -> list[str] | None:
         """The pages of this site open now in this browser (see the loader's tab lock)."""
@@ -351,74 +345,25 @@ class Controller:
             ]
         )
 
+    def notebook_paths(self) -> dict[str, str]:
+        return self.session_registry.notebook_paths()
+
     def close_session(self, kernel_id: str) -> bool:
-        """Close a session: its worker and variables go; the notebook stays as it is. A session
-        waiting for a slot stops waiting, and its run is cancelled."""
-        kernel = self.sessions.get(kernel_id)
-        if kernel is None or kernel.state in (SessionState.UNBOUND, SessionState.DEAD):
-            return False
-        kernel.close()
-        return True
+        return self.session_registry.close(kernel_id)
+
+    def close_all_sessions(self) -> int:
+        return self.session_registry.close_all()
 
     def reconnect_session(self, kernel_id: str) -> bool:
-        """Reconnect a remote session whose link was lost: its kernel, if the server still has
-        it, keeps its variables."""
-        session = self._remote_session(kernel_id)
-        if session is None:
-            return False
-        session.reconnect()
-        return True
-
-    def _remote_session(self, kernel_id: str) -> RemoteSession | None:
-        kernel = self.sessions.get(kernel_id)
-        session = kernel.session if kernel is not None else None
-        return session if isinstance(session, RemoteSession) else None
+        return self.session_registry.reconnect(kernel_id)
 
     def interrupt_session(self, kernel_id: str) -> str:
-        """The explorer's Interrupt: the same as JupyterLab's stop button, which also cancels
-        the runs queued behind the running one."""
-        outcome = self.on_interrupt(kernel_id)
-        cancel_queued = getattr(self._handles, "cancelQueued", None)
-        if cancel_queued is not None:
-            self.spawn(_logged(cancel_queued(kernel_id), "cancelling queued runs"))
-        return outcome
-
-    async def on_restart(self, kernel_id: str) -> bool:
-        """JupyterLab's Restart: a remote session restarts on its server and stays bound (True);
-        anything else is left to JupyterLite, which starts the kernel anew (False)."""
-        session = self._remote_session(kernel_id)
-        if session is None:
-            return False
-        try:
-            await session.restart()
-        except ServerError as error:
-            compat.log_error(f"restarting the remote kernel failed: {error}")
-        return True
+        return self.session_registry.interrupt(kernel_id)
 
     def on_interrupt(self, kernel_id: str) -> str:
         """Called for every interrupt request (the loader wraps JupyterLite's kernel client)."""
-        kernel = self.sessions.get(kernel_id)
-        if kernel is None:
-            return "idle"
-        outcome = kernel.interrupt()
-        if outcome == "unsupported":
-            interrupt_notice.cannot_interrupt(self.notifier, kernel, self.close_session)
-        return outcome
+        return self.session_registry.interrupt_running(kernel_id)
 
-    def close_all_sessions(self) -> int:
-        """Close every session, waiting ones first so that none of them takes a freed slot."""
-        order = sorted(self.sessions.values(), key=lambda k: k.state is not SessionState.WAITING)
-        return sum(self.close_session(k.id) for k in order)
-
-
-async def _logged(awaitable: Any, what: str) -> None:
-    try:
-        await awaitable
-    except Exception as error:
-        compat.log_error(f"{what} failed", error)
-
-
-def _log_failure(task: asyncio.Future[Any]) -> None:
-    """A spawned task's failure goes to the console; asyncio would only say so at collection."""
-    if not task.cancelled() and task.exception() is not None:
-        compat.log_error("a background task failed", task.exception())
+    async def on_restart(self, kernel_id: str) -> bool:
+        """Called for JupyterLab's Restart (the loader wraps JupyterLite's kernel client)."""
+        return await self.session_registry.restart(kernel_id)
