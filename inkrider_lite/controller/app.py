@@ -1,7 +1,9 @@
 """The controller: what the loader hands the JupyterLab app to, in the page's main thread.
 
 It wraps the `python` kernel factory with routing kernels, keeps the local workers, and adds the
-small visible parts (status item, help entry). Test and console access goes through
+small visible parts (status item, help entry). It builds the few collaborators once (the
+notifier, the session registry, the site's URLs, the proxy and task keepers, JupyterLab's
+handles) and gives each feature module only those it uses. Test and console access goes through
 `window.inkrider`, which the loader points at the Controller.
 """
 
@@ -20,9 +22,10 @@ from ..runtimes.remote.address import AddressError, ServerAddress, parse_base_ur
 from ..runtimes.remote.runtime import RemoteRuntime
 from ..runtimes.settings import Settings, SettingsError
 from ..sessions.capacity import warm_worker_wanted
-from . import early_install, explorer, ui
+from . import early_install, explorer, runtime_form, ui
 from .detached_kernels import OPEN_TIMEOUT, DetachedKernels
-from .keepalive import TaskKeeper
+from .keepalive import ProxyKeeper, TaskKeeper
+from .lab_handles import LabHandles
 from .line_notice import LineNotices
 from .notifier import Notifier
 from .requirements_step import RequirementsDeps, install_folder_requirements
@@ -62,6 +65,8 @@ class Controller:
         self.notifier = Notifier()  # the console until ui.install attaches JupyterLab's
         self.settings = Settings()
         self.tasks = TaskKeeper()
+        self.proxies = ProxyKeeper()
+        self.lab = LabHandles.from_handles(handles)
         self.session_registry = SessionRegistry(
             handles.app.serviceManager.sessions,
             self.notifier,
@@ -75,7 +80,7 @@ class Controller:
             self.settings,
             warm_wanted=lambda: warm_worker_wanted(k.state for k in self.sessions.values()),
             on_warm_ready=self._start_early_install,
-            on_line_change=lambda: ui.refresh(self),
+            on_line_change=self._refresh_ui,
             prepare=self._prepare_session,
         )
         site_settings = getattr(handles, "siteSettings", None)
@@ -95,7 +100,7 @@ class Controller:
             self._live_tabs,
             self._notebook_kernel,
             self.notifier.notify,
-            lambda: ui.refresh(self),
+            self._refresh_ui,
         )
         self.requirements = RequirementsDeps(
             self.contents, self.urls, lambda: self.settings.pypi_fallback
@@ -106,15 +111,43 @@ class Controller:
             self.session_registry.notebook_paths,
             lambda: self.workers.budget.cap,
         )
-        self._proxies: list[Any] = []
         self._plugin: Any = None  # the settings registry's view of our settings
+        self._ui = ui.UiDeps(
+            self.lab,
+            self.proxies,
+            self.notifier,
+            self.urls,
+            ui.StatusFacts(
+                self.workers,
+                self.sessions,
+                self.selected_runtime,
+                lambda: self.remote_configuration()[0],
+            ),
+            explorer.ExplorerDeps(
+                self.lab,
+                self.proxies,
+                self.session_registry,
+                self.detached_kernels,
+                self.tasks.spawn,
+                self.remote_enabled,
+            ),
+            runtime_form.RuntimeFormDeps(
+                self.lab,
+                self.proxies,
+                self.urls,
+                self.tasks.spawn,
+                self.remote_enabled,
+                lambda: self.settings,
+                self.save_settings,
+            ),
+        )
 
     def spawn(self, coroutine: Any) -> None:
         self.tasks.spawn(coroutine)
 
     async def start(self) -> None:
         await self._load_settings()
-        await ui.install(self)
+        await ui.install(self._ui)
         if self.remote_enabled:
             self.spawn(self.detached_kernels.refresh())
         if await self._original_factory() is not None:
@@ -147,7 +180,7 @@ class Controller:
         kernels that a page closed meanwhile left detached."""
         while True:
             await asyncio.sleep(MEMORY_PERIOD)
-            if not explorer.is_visible(self):
+            if not explorer.is_visible(self._ui.explorer):
                 continue
             if self.remote_enabled:
                 self.spawn(self.detached_kernels.refresh(recheck=False))
@@ -164,7 +197,7 @@ class Controller:
                     kernel.memory_bytes = int(heap)
                     changed = True
             if changed:
-                ui.refresh(self)
+                self._refresh_ui()
 
     def create_kernel(self, original: Any, options: Any, fast_path: Any = None) -> KernelHandle:
         """The wrapped factory: a routing kernel, unbound, for every session JupyterLab opens."""
@@ -208,9 +241,12 @@ class Controller:
             self.requirements, self.notifier, kernel.location, worker
         )
 
+    def _refresh_ui(self) -> None:
+        ui.refresh(self._ui)
+
     def _changed(self, kernel: RoutingKernel) -> None:
         self.line_notices.update(kernel)
-        ui.refresh(self)
+        self._refresh_ui()
 
     async def _live_tabs(self) -> list[str] | None:
         """The pages of this site open now in this browser (see the loader's tab lock)."""
@@ -262,8 +298,7 @@ class Controller:
             return
         self._plugin = plugin
         self._apply_settings(plugin)
-        proxy = compat.create_proxy(lambda changed, *_: self._apply_settings(changed))
-        self._proxies.append(proxy)
+        proxy = self.proxies.create_proxy(lambda changed, *_: self._apply_settings(changed))
         plugin.changed.connect(proxy)
 
     async def save_settings(self, values: dict[str, Any]) -> None:
@@ -277,7 +312,7 @@ class Controller:
             return
         if self._plugin is None:
             self.settings = settings
-            ui.refresh(self)
+            self._refresh_ui()
             return
         for key, value in values.items():
             await self._plugin.set(key, value)
@@ -294,7 +329,7 @@ class Controller:
             compat.log_error(f"invalid InkRider settings ({error}); keeping the previous ones")
             return
         self.workers.apply_settings(self.settings)
-        ui.refresh(self)
+        self._refresh_ui()
 
     # -- the Python API (window.inkrider) ---------------------------------------------------
 
@@ -344,9 +379,6 @@ class Controller:
                 for row in self.detached_kernels.rows()
             ]
         )
-
-    def notebook_paths(self) -> dict[str, str]:
-        return self.session_registry.notebook_paths()
 
     def close_session(self, kernel_id: str) -> bool:
         return self.session_registry.close(kernel_id)
