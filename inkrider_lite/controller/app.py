@@ -60,19 +60,22 @@ class Controller:
         self._handles = handles
         self._original: Any = None
         self.app = handles.app
-        self.urls = SiteUrls(str(handles.siteUrl))
         self.contents = handles.app.serviceManager.contents
-        self.notifier = Notifier()  # the console until ui.install attaches JupyterLab's
         self.settings = Settings()
+        self._plugin: Any = None  # the settings registry's view of our settings
+        # Built once; each feature module gets only those of them that it uses.
+        self.urls = SiteUrls(str(handles.siteUrl))
+        self.lab = LabHandles.from_handles(handles)
+        self.notifier = Notifier()  # the console until ui.install attaches JupyterLab's
         self.tasks = TaskKeeper()
         self.proxies = ProxyKeeper()
-        self.lab = LabHandles.from_handles(handles)
         self.session_registry = SessionRegistry(
             handles.app.serviceManager.sessions,
             self.notifier,
             self.tasks.spawn,
             getattr(handles, "cancelQueued", None),
         )
+        # The registry's own dict: what create_kernel adds, the explorer and the status show.
         self.sessions = self.session_registry.kernels
         self.workers = LocalWorkers(
             self._start_real,
@@ -103,42 +106,43 @@ class Controller:
             self._refresh_ui,
         )
         self.requirements = RequirementsDeps(
-            self.contents, self.urls, lambda: self.settings.pypi_fallback
+            contents=self.contents,
+            urls=self.urls,
+            pypi_fallback=lambda: self.settings.pypi_fallback,
         )
         self.line_notices = LineNotices(
             self.notifier,
             self.app.commands,
             self.session_registry.notebook_paths,
-            lambda: self.workers.budget.cap,
+            local_cap=lambda: self.workers.budget.cap,
         )
-        self._plugin: Any = None  # the settings registry's view of our settings
         self._ui = ui.UiDeps(
-            self.lab,
-            self.proxies,
-            self.notifier,
-            self.urls,
-            ui.StatusFacts(
-                self.workers,
-                self.sessions,
-                self.selected_runtime,
-                lambda: self.remote_configuration()[0],
+            lab=self.lab,
+            proxies=self.proxies,
+            notifier=self.notifier,
+            urls=self.urls,
+            status=ui.StatusFacts(
+                workers=self.workers,
+                sessions=self.sessions,
+                selected_runtime=self.selected_runtime,
+                remote_address=lambda: self.remote_configuration()[0],
             ),
-            explorer.ExplorerDeps(
-                self.lab,
-                self.proxies,
-                self.session_registry,
-                self.detached_kernels,
-                self.tasks.spawn,
-                self.remote_enabled,
+            explorer=explorer.ExplorerDeps(
+                lab=self.lab,
+                proxies=self.proxies,
+                sessions=self.session_registry,
+                detached=self.detached_kernels,
+                spawn=self.tasks.spawn,
+                remote_enabled=self.remote_enabled,
             ),
-            runtime_form.RuntimeFormDeps(
-                self.lab,
-                self.proxies,
-                self.urls,
-                self.tasks.spawn,
-                self.remote_enabled,
-                lambda: self.settings,
-                self.save_settings,
+            runtime_form=runtime_form.RuntimeFormDeps(
+                lab=self.lab,
+                proxies=self.proxies,
+                urls=self.urls,
+                spawn=self.tasks.spawn,
+                remote_enabled=self.remote_enabled,
+                settings=lambda: self.settings,
+                save_settings=self.save_settings,
             ),
         )
 
