@@ -1,7 +1,9 @@
 """The controller: what the loader hands the JupyterLab app to, in the page's main thread.
 
 It wraps the `python` kernel factory with routing kernels, keeps the local workers, and adds the
-small visible parts (status item, help entry). Test and console access goes through
+small visible parts (status item, help entry). It builds the few collaborators once (the
+notifier, the session registry, the site's URLs, the proxy and task keepers, JupyterLab's
+handles) and gives each feature module only those it uses. Test and console access goes through
 `window.inkrider`, which the loader points at the Controller.
 """
 
@@ -17,26 +19,23 @@ from ..runtimes.base import Runtime
 from ..runtimes.local.workers import LocalWorkers, Worker
 from ..runtimes.remote import kernels_store
 from ..runtimes.remote.address import AddressError, ServerAddress, parse_base_url
-from ..runtimes.remote.client import ServerError
-from ..runtimes.remote.runtime import RemoteRuntime, RemoteSession
+from ..runtimes.remote.runtime import RemoteRuntime
 from ..runtimes.settings import Settings, SettingsError
 from ..sessions.capacity import warm_worker_wanted
-from ..sessions.lifecycle import SessionState
-from . import early_install, explorer, interrupt_notice, ui
+from . import early_install, explorer, runtime_form, ui
 from .detached_kernels import OPEN_TIMEOUT, DetachedKernels
+from .keepalive import ProxyKeeper, TaskKeeper
+from .lab_handles import LabHandles
 from .line_notice import LineNotices
-from .requirements_step import install_folder_requirements
+from .notifier import Notifier
+from .requirements_step import RequirementsDeps, install_folder_requirements
 from .routing_kernel import KernelHandle, RoutingKernel
+from .session_registry import SessionRegistry
+from .site_urls import SiteUrls, site_index
 
 PLUGIN_ID = "inkrider-lite:plugin"
 #: Seconds between memory readings while the Session Explorer is open.
 MEMORY_PERIOD = 3.0
-#: Milliseconds a passing notice stays.
-NOTICE_MS = 12_000
-
-
-def site_index(site_url: str) -> str:
-    return f"{site_url}pypi/simple/{{package_name}}/index.html"
 
 
 def worker_setup_code(site_url: str) -> str:
@@ -61,20 +60,30 @@ class Controller:
         self._handles = handles
         self._original: Any = None
         self.app = handles.app
-        self.site_url: str = handles.siteUrl
-        self.site_index = site_index(self.site_url)
-        self.files_url = f"{self.site_url}files/"
         self.contents = handles.app.serviceManager.contents
-        self.notification: Any = None  # JupyterLab's Notification, once ui.install found it
         self.settings = Settings()
-        self.sessions: dict[str, RoutingKernel] = {}
+        self._plugin: Any = None  # the settings registry's view of our settings
+        # Built once; each feature module gets only those of them that it uses.
+        self.urls = SiteUrls(str(handles.siteUrl))
+        self.lab = LabHandles.from_handles(handles)
+        self.notifier = Notifier()  # the console until ui.install attaches JupyterLab's
+        self.tasks = TaskKeeper()
+        self.proxies = ProxyKeeper()
+        self.session_registry = SessionRegistry(
+            handles.app.serviceManager.sessions,
+            self.notifier,
+            self.tasks.spawn,
+            getattr(handles, "cancelQueued", None),
+        )
+        # The registry's own dict: what create_kernel adds, the explorer and the status show.
+        self.sessions = self.session_registry.kernels
         self.workers = LocalWorkers(
             self._start_real,
-            worker_setup_code(self.site_url),
+            worker_setup_code(self.urls.site_url),
             self.settings,
             warm_wanted=lambda: warm_worker_wanted(k.state for k in self.sessions.values()),
-            on_warm_ready=lambda: early_install.start(self),
-            on_line_change=lambda: ui.refresh(self),
+            on_warm_ready=self._start_early_install,
+            on_line_change=self._refresh_ui,
             prepare=self._prepare_session,
         )
         site_settings = getattr(handles, "siteSettings", None)
@@ -82,34 +91,67 @@ class Controller:
         self.remote_enabled = bool(getattr(site_settings, "remoteRuntime", False))
         self.remote = RemoteRuntime(
             handles,
-            self.site_url,
+            self.urls.site_url,
             self.remote_configuration,
-            self.spawn,
-            lambda kernel_id: self.notebook_paths().get(str(kernel_id), ""),
+            self.tasks.spawn,
+            lambda kernel_id: self.session_registry.notebook_paths().get(str(kernel_id), ""),
             str(getattr(handles, "tabId", "") or ""),
         )
         self.detached_kernels = DetachedKernels(
             self.remote,
-            self.site_url,
+            self.urls.site_url,
             self._live_tabs,
             self._notebook_kernel,
-            self.notify,
-            lambda: ui.refresh(self),
+            self.notifier.notify,
+            self._refresh_ui,
         )
-        self.line_notices = LineNotices(self)
-        self._proxies: list[Any] = []
-        self._plugin: Any = None  # the settings registry's view of our settings
-        self._tasks: set[asyncio.Future[Any]] = set()
+        self.requirements = RequirementsDeps(
+            contents=self.contents,
+            urls=self.urls,
+            pypi_fallback=lambda: self.settings.pypi_fallback,
+        )
+        self.line_notices = LineNotices(
+            self.notifier,
+            self.app.commands,
+            self.session_registry.notebook_paths,
+            local_cap=lambda: self.workers.budget.cap,
+        )
+        self._ui = ui.UiDeps(
+            lab=self.lab,
+            proxies=self.proxies,
+            notifier=self.notifier,
+            urls=self.urls,
+            status=ui.StatusFacts(
+                workers=self.workers,
+                sessions=self.sessions,
+                selected_runtime=self.selected_runtime,
+                remote_address=lambda: self.remote_configuration()[0],
+            ),
+            explorer=explorer.ExplorerDeps(
+                lab=self.lab,
+                proxies=self.proxies,
+                sessions=self.session_registry,
+                detached=self.detached_kernels,
+                spawn=self.tasks.spawn,
+                remote_enabled=self.remote_enabled,
+            ),
+            runtime_form=runtime_form.RuntimeFormDeps(
+                lab=self.lab,
+                proxies=self.proxies,
+                urls=self.urls,
+                spawn=self.tasks.spawn,
+                remote_enabled=self.remote_enabled,
+                settings=lambda: self.settings,
+                save_settings=self.save_settings,
+            ),
+        )
 
     def spawn(self, coroutine: Any) -> None:
-        task = asyncio.ensure_future(coroutine)
-        self._tasks.add(task)  # kept from the collector until done
-        task.add_done_callback(self._tasks.discard)
-        task.add_done_callback(_log_failure)
+        self.tasks.spawn(coroutine)
 
     async def start(self) -> None:
         await self._load_settings()
-        await ui.install(self)
+        await ui.install(self._ui)
         if self.remote_enabled:
             self.spawn(self.detached_kernels.refresh())
         if await self._original_factory() is not None:
@@ -142,7 +184,7 @@ class Controller:
         kernels that a page closed meanwhile left detached."""
         while True:
             await asyncio.sleep(MEMORY_PERIOD)
-            if not explorer.is_visible(self):
+            if not explorer.is_visible(self._ui.explorer):
                 continue
             if self.remote_enabled:
                 self.spawn(self.detached_kernels.refresh(recheck=False))
@@ -159,7 +201,7 @@ class Controller:
                     kernel.memory_bytes = int(heap)
                     changed = True
             if changed:
-                ui.refresh(self)
+                self._refresh_ui()
 
     def create_kernel(self, original: Any, options: Any, fast_path: Any = None) -> KernelHandle:
         """The wrapped factory: a routing kernel, unbound, for every session JupyterLab opens."""
@@ -175,7 +217,7 @@ class Controller:
         )
         self.sessions[kernel.id] = kernel
         self.workers.ensure_warm()  # a notebook just opened: its first run may come soon
-        early_install.start(self)  # and its packages can go into the warm worker now
+        self._start_early_install()  # and its packages can go into the warm worker now
         handle = KernelHandle(kernel)
         handle.disposed.connect(lambda *_: self.sessions.pop(kernel.id, None))
         return handle
@@ -195,21 +237,20 @@ class Controller:
         token = kernels_store.load_token(address.base_url) or address.token_in_url
         return address, token, self.settings.remote_kernel
 
+    def _start_early_install(self) -> None:
+        early_install.start(self.sessions, self.workers, self.requirements)
+
     async def _prepare_session(self, kernel: RoutingKernel, worker: Any) -> object:
-        return await install_folder_requirements(self, kernel.location, worker)
+        return await install_folder_requirements(
+            self.requirements, self.notifier, kernel.location, worker
+        )
+
+    def _refresh_ui(self) -> None:
+        ui.refresh(self._ui)
 
     def _changed(self, kernel: RoutingKernel) -> None:
         self.line_notices.update(kernel)
-        ui.refresh(self)
-
-    def notebook_paths(self) -> dict[str, str]:
-        """Kernel id → notebook path, from JupyterLab's sessions (a kernel knows its folder)."""
-        paths = {}
-        for model in self.app.serviceManager.sessions.running():
-            kernel = model.kernel
-            if not compat.is_null(kernel):
-                paths[str(kernel.id)] = str(model.path)
-        return paths
+        self._refresh_ui()
 
     async def _live_tabs(self) -> list[str] | None:
         """The pages of this site open now in this browser (see the loader's tab lock)."""
@@ -243,12 +284,10 @@ class Controller:
             await asyncio.sleep(0.1)
         return None
 
-    def notify(self, message: str, kind: str) -> None:
-        """A passing notice: in JupyterLab's notifications where there are any, else the console."""
-        if self.notification is None:
-            compat.log_error(message)
-            return
-        self.notification.emit(message, kind, compat.to_js({"autoClose": NOTICE_MS}))
+    @property
+    def notification(self) -> Any:
+        """JupyterLab's Notification (None until ui.install found it), for `window.inkrider`."""
+        return self.notifier.notification
 
     # -- settings ---------------------------------------------------------------------------
 
@@ -263,8 +302,7 @@ class Controller:
             return
         self._plugin = plugin
         self._apply_settings(plugin)
-        proxy = compat.create_proxy(lambda changed, *_: self._apply_settings(changed))
-        self._proxies.append(proxy)
+        proxy = self.proxies.create_proxy(lambda changed, *_: self._apply_settings(changed))
         plugin.changed.connect(proxy)
 
     async def save_settings(self, values: dict[str, Any]) -> None:
@@ -278,7 +316,7 @@ class Controller:
             return
         if self._plugin is None:
             self.settings = settings
-            ui.refresh(self)
+            self._refresh_ui()
             return
         for key, value in values.items():
             await self._plugin.set(key, value)
@@ -295,7 +333,7 @@ class Controller:
             compat.log_error(f"invalid InkRider settings ({error}); keeping the previous ones")
             return
         self.workers.apply_settings(self.settings)
-        ui.refresh(self)
+        self._refresh_ui()
 
     # -- the Python API (window.inkrider) ---------------------------------------------------
 
@@ -331,7 +369,7 @@ class Controller:
                 "live_workers": len(self.workers.live),
                 "from_snapshot": bool(self._handles.fromSnapshot),
                 "warm_worker_setting": self.settings.warm_worker,
-                "early_install": early_install.describe(self),
+                "early_install": early_install.describe(self.workers),
                 "runtime": self.selected_runtime().kind,
                 "remote_enabled": self.remote_enabled,
             }
@@ -347,73 +385,21 @@ class Controller:
         )
 
     def close_session(self, kernel_id: str) -> bool:
-        """Close a session: its worker and variables go; the notebook stays as it is. A session
-        waiting for a slot stops waiting, and its run is cancelled."""
-        kernel = self.sessions.get(kernel_id)
-        if kernel is None or kernel.state in (SessionState.UNBOUND, SessionState.DEAD):
-            return False
-        kernel.close()
-        return True
+        return self.session_registry.close(kernel_id)
+
+    def close_all_sessions(self) -> int:
+        return self.session_registry.close_all()
 
     def reconnect_session(self, kernel_id: str) -> bool:
-        """Reconnect a remote session whose link was lost: its kernel, if the server still has
-        it, keeps its variables."""
-        session = self._remote_session(kernel_id)
-        if session is None:
-            return False
-        session.reconnect()
-        return True
-
-    def _remote_session(self, kernel_id: str) -> RemoteSession | None:
-        kernel = self.sessions.get(kernel_id)
-        session = kernel.session if kernel is not None else None
-        return session if isinstance(session, RemoteSession) else None
+        return self.session_registry.reconnect(kernel_id)
 
     def interrupt_session(self, kernel_id: str) -> str:
-        """The explorer's Interrupt: the same as JupyterLab's stop button, which also cancels
-        the runs queued behind the running one."""
-        outcome = self.on_interrupt(kernel_id)
-        cancel_queued = getattr(self._handles, "cancelQueued", None)
-        if cancel_queued is not None:
-            self.spawn(_logged(cancel_queued(kernel_id), "cancelling queued runs"))
-        return outcome
-
-    async def on_restart(self, kernel_id: str) -> bool:
-        """JupyterLab's Restart: a remote session restarts on its server and stays bound (True);
-        anything else is left to JupyterLite, which starts the kernel anew (False)."""
-        session = self._remote_session(kernel_id)
-        if session is None:
-            return False
-        try:
-            await session.restart()
-        except ServerError as error:
-            compat.log_error(f"restarting the remote kernel failed: {error}")
-        return True
+        return self.session_registry.interrupt(kernel_id)
 
     def on_interrupt(self, kernel_id: str) -> str:
         """Called for every interrupt request (the loader wraps JupyterLite's kernel client)."""
-        kernel = self.sessions.get(kernel_id)
-        if kernel is None:
-            return "idle"
-        outcome = kernel.interrupt()
-        if outcome == "unsupported":
-            interrupt_notice.cannot_interrupt(self, kernel)
-        return outcome
+        return self.session_registry.interrupt_running(kernel_id)
 
-    def close_all_sessions(self) -> int:
-        """Close every session, waiting ones first so that none of them takes a freed slot."""
-        order = sorted(self.sessions.values(), key=lambda k: k.state is not SessionState.WAITING)
-        return sum(self.close_session(k.id) for k in order)
-
-
-async def _logged(awaitable: Any, what: str) -> None:
-    try:
-        await awaitable
-    except Exception as error:
-        compat.log_error(f"{what} failed", error)
-
-
-def _log_failure(task: asyncio.Future[Any]) -> None:
-    """A spawned task's failure goes to the console; asyncio would only say so at collection."""
-    if not task.cancelled() and task.exception() is not None:
-        compat.log_error("a background task failed", task.exception())
+    async def on_restart(self, kernel_id: str) -> bool:
+        """Called for JupyterLab's Restart (the loader wraps JupyterLite's kernel client)."""
+        return await self.session_registry.restart(kernel_id)

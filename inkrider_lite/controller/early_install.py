@@ -12,46 +12,54 @@ the real install.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from .._compat import compat
 from ..sessions.lifecycle import SessionState
-from .requirements_step import EarlyInstall, folder_plan, plan_json, precompile, run_install
+from .requirements_step import (
+    EarlyInstall,
+    RequirementsDeps,
+    folder_plan,
+    plan_json,
+    precompile,
+    run_install,
+)
 
 if TYPE_CHECKING:
-    from ..runtimes.local.workers import Worker
-    from .app import Controller
+    from ..runtimes.local.workers import LocalWorkers, Worker
+    from .routing_kernel import RoutingKernel
 
 
-def the_folder_to_prepare(controller: Controller) -> str | None:
+def the_folder_to_prepare(sessions: Mapping[str, RoutingKernel]) -> str | None:
     """The one folder of all notebooks waiting for their first run, if there is exactly one."""
     folders = {
-        kernel.location
-        for kernel in controller.sessions.values()
-        if kernel.state is SessionState.UNBOUND
+        kernel.location for kernel in sessions.values() if kernel.state is SessionState.UNBOUND
     }
     return folders.pop() if len(folders) == 1 else None
 
 
-def start(controller: Controller) -> None:
+def start(
+    sessions: Mapping[str, RoutingKernel], workers: LocalWorkers, requirements: RequirementsDeps
+) -> None:
     """Begin an early install in the warm worker, if it is free and the folder is clear."""
-    worker = controller.workers.ready_warm()
+    worker = workers.ready_warm()
     if worker is None or _holds_an_install(worker):
         return
     # With PyPI as a fallback the session's indexes change at bind; keep that in one place.
-    if controller.settings.pypi_fallback:
+    if requirements.pypi_fallback():
         return
-    folder = the_folder_to_prepare(controller)
+    folder = the_folder_to_prepare(sessions)
     if folder is None:
         return
-    worker.early = asyncio.ensure_future(_install(controller, worker, folder))
+    worker.early = asyncio.ensure_future(_install(requirements, worker, folder))
     worker.early_folder = folder
 
 
-def describe(controller: Controller) -> dict[str, str] | None:
+def describe(workers: LocalWorkers) -> dict[str, str] | None:
     """The warm worker's early install, for status_json: its folder, and installing /
     installed / nothing (no file, or it failed)."""
-    worker = controller.workers.ready_warm()
+    worker = workers.ready_warm()
     state = _state(worker) if worker is not None else None
     if worker is None or state is None:
         return None
@@ -75,10 +83,12 @@ def _holds_an_install(worker: Worker) -> bool:
     return _state(worker) not in (None, "nothing")
 
 
-async def _install(controller: Controller, worker: Worker, folder: str) -> EarlyInstall | None:
+async def _install(
+    requirements: RequirementsDeps, worker: Worker, folder: str
+) -> EarlyInstall | None:
     try:
         await worker.enter(folder)  # one round trip less at bind
-        wanted = await folder_plan(controller, folder)
+        wanted = await folder_plan(requirements, folder)
         if wanted is None:
             return None
         path, plan = wanted

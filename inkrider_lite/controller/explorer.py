@@ -5,11 +5,15 @@ JupyterLab and in Jupyter Notebook alike) from the Tools menu, the command palet
 status item. What a row says comes from `sessions.explorer_rows`; here it only goes into the
 page, always as text (`textContent`, `setAttribute`), never as markup. While the panel is hidden
 a refresh costs nothing: it is drawn again when it shows.
+
+Its buttons act through the session registry (live sessions) and the detached kernels (remote
+kernels no page relays), both given in `ExplorerDeps`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .._compat import compat
@@ -17,7 +21,10 @@ from ..sessions.explorer_rows import EMPTY_TEXT, UNKNOWN, SessionRow, rows_for
 from .dom import child, element
 
 if TYPE_CHECKING:
-    from .app import Controller
+    from .detached_kernels import DetachedKernels
+    from .keepalive import ProxyKeeper, Spawn
+    from .lab_handles import LabHandles
+    from .session_registry import SessionRegistry
 
 EXPLORER_ID = "inkrider-session-explorer"
 OPEN_COMMAND = "inkrider:open-session-explorer"
@@ -76,6 +83,18 @@ CSS = f"""
 }}
 #{EXPLORER_ID} button.jp-Button:disabled {{ opacity: 0.4; cursor: default; }}
 """
+
+
+@dataclass(frozen=True)
+class ExplorerDeps:
+    lab: LabHandles
+    proxies: ProxyKeeper
+    sessions: SessionRegistry
+    detached: DetachedKernels
+    spawn: Spawn
+    #: The plan gate: only then are detached remote kernels looked for.
+    remote_enabled: bool
+
 
 #: Classes of the buttons; jp-mod-styled gives them the theme's look.
 BUTTON_CLASS = {
@@ -160,8 +179,8 @@ class _RowView:
 class SessionExplorer:
     """The panel of one controller."""
 
-    def __init__(self, controller: Controller, widgets: Any) -> None:
-        self._controller = controller
+    def __init__(self, deps: ExplorerDeps, widgets: Any) -> None:
+        self._deps = deps
         widget = self.widget = widgets.Widget.new()
         widget.id = EXPLORER_ID
         widget.addClass("inkrider-session-explorer")
@@ -188,13 +207,12 @@ class SessionExplorer:
         self._views: dict[str, _RowView] = {}
         self._order: list[str] = []
 
-        on_click = compat.create_proxy(self._on_click)
-        on_show = compat.create_proxy(lambda *_: self.render())
-        on_sessions = compat.create_proxy(lambda *_: self.refresh())
-        controller._proxies.extend([on_click, on_show, on_sessions])
+        on_click = deps.proxies.create_proxy(self._on_click)
+        on_show = deps.proxies.create_proxy(lambda *_: self.render())
+        on_sessions = deps.proxies.create_proxy(lambda *_: self.refresh())
         node.addEventListener("click", on_click)
         # A notebook renamed or moved: its row follows.
-        self._sessions = controller._handles.app.serviceManager.sessions
+        self._sessions = deps.lab.app.serviceManager.sessions
         self._sessions.runningChanged.connect(on_sessions)
         # Lumino calls this on the instance: drawn again whenever it comes into view.
         widget.onAfterShow = on_show
@@ -208,9 +226,9 @@ class SessionExplorer:
             self.render()
 
     def render(self) -> None:
-        controller = self._controller
-        rows = rows_for(controller.sessions.values(), paths=controller.notebook_paths())
-        rows += controller.detached_kernels.rows()
+        sessions = self._deps.sessions
+        rows = rows_for(sessions.kernels.values(), paths=sessions.notebook_paths())
+        rows += self._deps.detached.rows()
         wanted = [row.kernel_id for row in rows]
         for kernel_id in set(self._views) - set(wanted):
             self._list.removeChild(self._views.pop(kernel_id).element)
@@ -238,47 +256,42 @@ class SessionExplorer:
         button = event.target.closest("button[data-action]")
         if compat.is_null(button) or button.disabled:
             return
-        controller = self._controller
+        sessions, detached, spawn = self._deps.sessions, self._deps.detached, self._deps.spawn
         action = button.getAttribute("data-action")
         if action == "close-all":
-            _act("closing every session", controller.close_all_sessions)
-            controller.spawn(controller.detached_kernels.close_all())
+            _act("closing every session", sessions.close_all)
+            spawn(detached.close_all())
             return
         row = button.closest(".inkrider-session-row")
         kernel_id = None if compat.is_null(row) else row.getAttribute("data-kernel-id")
         if compat.is_null(kernel_id):
             return
         if row.getAttribute("data-detached") == "true":
-            detached = controller.detached_kernels
             if action == "close":
-                controller.spawn(detached.close(kernel_id))
+                spawn(detached.close(kernel_id))
             elif action == "reconnect":
-                controller.spawn(detached.reconnect(kernel_id))
+                spawn(detached.reconnect(kernel_id))
         elif action == "close":
-            _act(f"closing session {kernel_id}", lambda: controller.close_session(kernel_id))
+            _act(f"closing session {kernel_id}", lambda: sessions.close(kernel_id))
         elif action == "reconnect":
-            _act(
-                f"reconnecting session {kernel_id}", lambda: controller.reconnect_session(kernel_id)
-            )
+            _act(f"reconnecting session {kernel_id}", lambda: sessions.reconnect(kernel_id))
         elif action == "interrupt":
-            _act(
-                f"interrupting session {kernel_id}", lambda: controller.interrupt_session(kernel_id)
-            )
+            _act(f"interrupting session {kernel_id}", lambda: sessions.interrupt(kernel_id))
         self.refresh()
 
 
+#: The panel and the Lumino widgets module of each ExplorerDeps (one per controller), by its id.
 _explorers: dict[int, SessionExplorer] = {}
 _widgets: dict[int, Any] = {}
 
 
-def install(controller: Controller, widgets: Any) -> None:
+def install(deps: ExplorerDeps, widgets: Any) -> None:
     """The command, its palette entry, and the Tools menu that holds it. The panel itself is
     made on first open."""
-    handles = controller._handles
-    app = handles.app
-    _widgets[id(controller)] = widgets
-    execute = compat.create_proxy(lambda *_: show(controller))
-    controller._proxies.append(execute)
+    lab = deps.lab
+    app = lab.app
+    _widgets[id(deps)] = widgets
+    execute = deps.proxies.create_proxy(lambda *_: show(deps))
     app.commands.addCommand(
         OPEN_COMMAND,
         compat.to_js(
@@ -290,13 +303,11 @@ def install(controller: Controller, widgets: Any) -> None:
             }
         ),
     )
-    if handles.palette is not None:
-        handles.palette.addItem(
-            compat.to_js({"command": OPEN_COMMAND, "category": PALETTE_CATEGORY})
-        )
-    if handles.mainMenu is not None:
+    if lab.palette is not None:
+        lab.palette.addItem(compat.to_js({"command": OPEN_COMMAND, "category": PALETTE_CATEGORY}))
+    if lab.main_menu is not None:
         try:
-            menu = _tools_menu(handles.mainMenu, app, widgets)
+            menu = _tools_menu(lab.main_menu, app, widgets)
             menu.addItem(compat.to_js({"command": OPEN_COMMAND}))
         except Exception as error:  # the palette and the status item still open it
             compat.log_error("could not add the Tools menu", error)
@@ -314,15 +325,15 @@ def _tools_menu(main_menu: Any, app: Any, widgets: Any) -> Any:
     return menu
 
 
-def show(controller: Controller) -> None:
+def show(deps: ExplorerDeps) -> None:
     """Open the explorer in the right area, making it on first use, and bring it into view."""
-    explorer = _explorers.get(id(controller))
-    widgets = _widgets.get(id(controller))
+    explorer = _explorers.get(id(deps))
+    widgets = _widgets.get(id(deps))
     if explorer is None or explorer.widget.isDisposed:
         if widgets is None:  # install() never ran
             return
-        explorer = _explorers[id(controller)] = SessionExplorer(controller, widgets)
-    shell = controller._handles.app.shell
+        explorer = _explorers[id(deps)] = SessionExplorer(deps, widgets)
+    shell = deps.lab.app.shell
     if compat.is_null(explorer.widget.parent):
         shell.add(explorer.widget, "right", compat.to_js({"rank": RIGHT_AREA_RANK}))
     shell.activateById(EXPLORER_ID)
@@ -330,17 +341,17 @@ def show(controller: Controller) -> None:
         # Jupyter Notebook's shell; older ones do not find right-area widgets by id.
         shell.expandRight(EXPLORER_ID)
     explorer.render()
-    if controller.remote_enabled:  # another tab may have closed since: its kernels show now
-        controller.spawn(controller.detached_kernels.refresh())
+    if deps.remote_enabled:  # another tab may have closed since: its kernels show now
+        deps.spawn(deps.detached.refresh())
 
 
-def is_visible(controller: Controller) -> bool:
-    explorer = _explorers.get(id(controller))
+def is_visible(deps: ExplorerDeps) -> bool:
+    explorer = _explorers.get(id(deps))
     return explorer is not None and explorer.visible
 
 
-def refresh(controller: Controller) -> None:
-    explorer = _explorers.get(id(controller))
+def refresh(deps: ExplorerDeps) -> None:
+    explorer = _explorers.get(id(deps))
     if explorer is not None:
         explorer.refresh()
 

@@ -4,13 +4,13 @@ anyway; restarting the session is the way to stop the running one."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .._compat import compat
-from . import notices
+from .notifier import Action, Notifier, free_later
 
 if TYPE_CHECKING:
-    from .app import Controller
     from .routing_kernel import RoutingKernel
 
 #: Seconds before a notice's callback proxy is freed; a click may be in flight.
@@ -24,14 +24,17 @@ CANNOT_INTERRUPT = (
 )
 
 
-def cannot_interrupt(controller: Controller, kernel: RoutingKernel) -> None:
-    notification = controller.notification
-    if notification is None:
+def cannot_interrupt(
+    notifier: Notifier, kernel: RoutingKernel, close_session: Callable[[str], object]
+) -> None:
+    """Say so, with a button that closes the session (the next run starts a fresh one)."""
+    kernel_id = kernel.id
+    actions: list[Action] = [
+        ("Restart session", lambda *_: close_session(kernel_id), "warn"),
+    ]
+    shown = notifier.emit_with_actions(CANNOT_INTERRUPT, "warning", actions)
+    if shown is None:
         compat.log_error(CANNOT_INTERRUPT)
         return
-    kernel_id = kernel.id
-    actions: list[notices.Action] = [
-        ("Restart session", lambda *_: controller.close_session(kernel_id), "warn"),
-    ]
-    _notice_id, proxies = notices.emit(notification, CANNOT_INTERRUPT, "warning", actions)
-    notices.free_later(proxies, PROXY_GRACE)
+    _notice_id, proxies = shown
+    free_later(proxies, PROXY_GRACE)

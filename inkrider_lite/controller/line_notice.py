@@ -8,14 +8,14 @@ do not bury the page under ten toasts. It goes away once its run gets a slot.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..sessions.lifecycle import SessionState
-from . import notices
 from .explorer import OPEN_COMMAND
+from .notifier import Action, Notifier, free_later
 
 if TYPE_CHECKING:
-    from .app import Controller
     from .routing_kernel import RoutingKernel
 
 #: Seconds before a dismissed notice's callback proxies are freed; a click may be in flight.
@@ -35,8 +35,19 @@ def line_message(path: str | None, cap: int, others: int = 0) -> str:
 
 
 class LineNotices:
-    def __init__(self, controller: Controller) -> None:
-        self._controller = controller
+    def __init__(
+        self,
+        notifier: Notifier,
+        commands: Any,
+        notebook_paths: Callable[[], dict[str, str]],
+        local_cap: Callable[[], int],
+    ) -> None:
+        """`commands` is JupyterLab's command registry (its button opens the explorer);
+        `local_cap` gives the number of local session slots as the settings have it now."""
+        self._notifier = notifier
+        self._commands = commands
+        self._notebook_paths = notebook_paths
+        self._local_cap = local_cap
         self._announced: set[str] = set()  # waiting runs that got (or replaced) a notice
         self._shown: tuple[str, Any, list[Any]] | None = None  # kernel id, notice id, proxies
 
@@ -52,27 +63,24 @@ class LineNotices:
             self._dismiss()
 
     def _show(self, kernel: RoutingKernel, others: int) -> None:
-        notification = self._controller.notification
-        if notification is None:
+        if not self._notifier.available:
             return
-        app = self._controller.app
-        message = line_message(
-            self._controller.notebook_paths().get(kernel.id),
-            self._controller.workers.budget.cap,
-            others,
-        )
-        actions: list[notices.Action] = [
-            ("Open Session Explorer", lambda *_: app.commands.execute(OPEN_COMMAND), "accent"),
+        commands = self._commands
+        message = line_message(self._notebook_paths().get(kernel.id), self._local_cap(), others)
+        actions: list[Action] = [
+            ("Open Session Explorer", lambda *_: commands.execute(OPEN_COMMAND), "accent"),
             ("Wait", lambda *_: None, "default"),  # stay in line; clicking dismisses
             ("Cancel", lambda *_: kernel.cancel_wait(), "warn"),
         ]
-        notice_id, proxies = notices.emit(notification, message, "warning", actions)
-        self._shown = (kernel.id, notice_id, proxies)
+        shown = self._notifier.emit_with_actions(message, "warning", actions)
+        if shown is not None:
+            notice_id, proxies = shown
+            self._shown = (kernel.id, notice_id, proxies)
 
     def _dismiss(self) -> None:
         if self._shown is None:
             return
         _kernel_id, notice_id, proxies = self._shown
         self._shown = None
-        self._controller.notification.dismiss(notice_id)
-        notices.free_later(proxies, PROXY_GRACE)
+        self._notifier.dismiss(notice_id)
+        free_later(proxies, PROXY_GRACE)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -22,28 +23,40 @@ from ..requirements.kernel_plan import (
     session_index_urls,
 )
 from ..requirements.parser import parse_requirements
+from .notifier import Notifier
+from .site_urls import SiteUrls
 
 if TYPE_CHECKING:
     from ..runtimes.local.workers import Worker
-    from .app import Controller
 
 #: A requirements file may include others; this bounds the rounds of fetching them.
 MAX_INCLUDE_ROUNDS = 8
 
 
-async def read_content(controller: Controller, path: str) -> str | None:
+@dataclass(frozen=True)
+class RequirementsDeps:
+    """What a folder's requirements need: the site's contents to read the files from, its URLs
+    (its package index; its files, for local wheels), and the pypiFallback setting as it is
+    when asked, since it may change between two sessions."""
+
+    contents: Any  # JupyterLab's contents manager
+    urls: SiteUrls
+    pypi_fallback: Callable[[], bool]
+
+
+async def read_content(contents: Any, path: str) -> str | None:
     """A text file of the site's contents, or None if there is none."""
     try:
-        model = await controller.contents.get(path, compat.to_js({"content": True, "type": "file"}))
+        model = await contents.get(path, compat.to_js({"content": True, "type": "file"}))
     except Exception:
         return None
     content = getattr(model, "content", None)
     return content if isinstance(content, str) else None
 
 
-async def read_requirements(controller: Controller, path: str) -> Any:
+async def read_requirements(contents: Any, path: str) -> Any:
     """Parse `path` with its includes, fetching each included file as the parser asks for it."""
-    first = await read_content(controller, path)
+    first = await read_content(contents, path)
     if first is None:
         return None
     files = {path: first}
@@ -66,7 +79,7 @@ async def read_requirements(controller: Controller, path: str) -> Any:
         if not wanted:
             break
         for name in wanted:
-            text = await read_content(controller, name)
+            text = await read_content(contents, name)
             if text is None:
                 absent.add(name)
             else:
@@ -77,17 +90,13 @@ async def read_requirements(controller: Controller, path: str) -> Any:
 class InstallNotice:
     """The notification of one install: progress, then the outcome."""
 
-    def __init__(self, controller: Controller, file: str, count: int) -> None:
-        self._notification = controller.notification
+    def __init__(self, notifier: Notifier, file: str, count: int) -> None:
+        self._notifier = notifier
         self._file = file
         self._count = count
-        self._id: Any = None
-        if self._notification is not None:
-            self._id = self._notification.emit(
-                self._starting_text(),
-                "in-progress",
-                compat.to_js({"autoClose": False, "progress": 0}),
-            )
+        self._id: Any = self._notifier.emit(
+            self._starting_text(), "in-progress", {"autoClose": False, "progress": 0}
+        )
 
     def _starting_text(self) -> str:
         noun = "package" if self._count == 1 else "packages"
@@ -95,14 +104,12 @@ class InstallNotice:
 
     def progress(self, done: int, count: int) -> None:
         if self._id is not None:
-            self._notification.update(
-                compat.to_js(
-                    {
-                        "id": self._id,
-                        "message": self._starting_text(),
-                        "progress": done / max(count, 1),
-                    }
-                )
+            self._notifier.update(
+                {
+                    "id": self._id,
+                    "message": self._starting_text(),
+                    "progress": done / max(count, 1),
+                }
             )
 
     def finish(self, summary: dict[str, Any]) -> None:
@@ -119,46 +126,40 @@ class InstallNotice:
             message = f"{self._file}: {len(problems)} line(s) not installed\n{lines}\n{message}"
         if self._id is None:
             return
-        self._notification.update(
-            compat.to_js(
-                {
-                    "id": self._id,
-                    "message": message,
-                    "type": "warning" if problems else "success",
-                    "autoClose": False if problems else 5000,
-                    "progress": None,
-                }
-            )
+        self._notifier.update(
+            {
+                "id": self._id,
+                "message": message,
+                "type": "warning" if problems else "success",
+                "autoClose": False if problems else 5000,
+                "progress": None,
+            }
         )
 
 
-async def use_session_indexes(controller: Controller, worker: Worker) -> None:
+async def use_session_indexes(deps: RequirementsDeps, worker: Worker) -> None:
     """Point the session's micropip and %pip at PyPI too, if the settings allow it now.
 
     Every worker boots with the site's index only (the app's worker setup code), and a worker
     serves one session, so this runs only when the setting is on: a warm worker booted before
     the setting changed still follows it, and the default costs nothing.
     """
-    if not controller.settings.pypi_fallback:
+    if not deps.pypi_fallback():
         return
-    ok, text = await worker.run_internal(
-        index_setup_code(controller.site_index, pypi_fallback=True)
-    )
+    ok, text = await worker.run_internal(index_setup_code(deps.urls.site_index, pypi_fallback=True))
     if not ok:
         compat.log_error(f"could not add PyPI to the session's package indexes: {text}")
 
 
-async def folder_plan(controller: Controller, location: str) -> tuple[str, dict[str, Any]] | None:
+async def folder_plan(deps: RequirementsDeps, location: str) -> tuple[str, dict[str, Any]] | None:
     """The requirements file of the folder `location` and the kernel's install plan for it,
     with the session indexes the settings give now; None when the folder has none."""
     path = folder_requirements_path(location)
-    parsed = await read_requirements(controller, path)
+    parsed = await read_requirements(deps.contents, path)
     if parsed is None:
         return None
-    index_urls = session_index_urls(
-        controller.site_index, pypi_fallback=controller.settings.pypi_fallback
-    )
-    return path, kernel_plan(parsed, controller.files_url, index_urls)
+    index_urls = session_index_urls(deps.urls.site_index, pypi_fallback=deps.pypi_fallback())
+    return path, kernel_plan(parsed, deps.urls.files_url, index_urls)
 
 
 async def run_install(
@@ -242,13 +243,13 @@ async def take_early_install(worker: Worker) -> EarlyInstall | None:
 
 
 async def install_folder_requirements(
-    controller: Controller, location: str, worker: Worker
+    deps: RequirementsDeps, notifier: Notifier, location: str, worker: Worker
 ) -> dict[str, Any] | None:
     """Set the session's indexes, then install the folder's requirements.txt into `worker`;
     None when the folder has none. What an early install put there is used if it is what the
     file asks for now, and taken back otherwise."""
-    await use_session_indexes(controller, worker)
-    wanted = await folder_plan(controller, location)
+    await use_session_indexes(deps, worker)
+    wanted = await folder_plan(deps, location)
     early = await take_early_install(worker)
     # An install that failed as a whole (say, the network) gets another try now.
     if early is not None and (early.plan_json != plan_json(wanted) or not early.kernel_has_it):
@@ -257,13 +258,13 @@ async def install_folder_requirements(
     if wanted is None:
         return None
     path, plan = wanted
-    notice = InstallNotice(controller, path, len(plan["items"]))
+    notice = InstallNotice(notifier, path, len(plan["items"]))
     if early is not None:
         summary, kernel_has_it = early.summary, True
     else:
         summary, kernel_has_it = await run_install(worker, path, plan, notice)
     if summary["problems"]:  # only then can the build's report say more
-        report = await compat.fetch_text(f"{controller.site_url}pypi/requirements-report.json")
+        report = await compat.fetch_text(f"{deps.urls.site_url}pypi/requirements-report.json")
         summary["problems"] = refine_with_build_report(
             summary["problems"], json.loads(report) if report else None
         )

@@ -8,6 +8,8 @@ settings, which the Settings Editor shows.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .._compat import compat
@@ -18,7 +20,10 @@ from ..runtimes.remote.diagnosis import Diagnosis
 from .dom import child
 
 if TYPE_CHECKING:
-    from .app import Controller
+    from ..runtimes.settings import Settings
+    from .keepalive import ProxyKeeper, Spawn
+    from .lab_handles import LabHandles
+    from .site_urls import SiteUrls
 
 FORM_ID = "inkrider-runtime-form"
 OPEN_COMMAND = "inkrider:open-runtime-settings"
@@ -50,9 +55,23 @@ CSS = f"""
 """
 
 
+@dataclass(frozen=True)
+class RuntimeFormDeps:
+    lab: LabHandles
+    proxies: ProxyKeeper
+    urls: SiteUrls
+    spawn: Spawn
+    #: The plan gate: without the remote runtime the server's controls stay disabled.
+    remote_enabled: bool
+    #: The settings as they are when asked; the form shows them each time it opens.
+    settings: Callable[[], Settings]
+    #: Stores settings through JupyterLab's registry (see Controller.save_settings).
+    save_settings: Callable[[dict[str, Any]], Awaitable[None]]
+
+
 class RuntimeForm:
-    def __init__(self, controller: Controller, widgets: Any) -> None:
-        self._controller = controller
+    def __init__(self, deps: RuntimeFormDeps, widgets: Any) -> None:
+        self._deps = deps
         widget = self.widget = widgets.Widget.new()
         widget.id = FORM_ID
         widget.title.label = "Runtime"
@@ -79,8 +98,8 @@ class RuntimeForm:
         self.remote = _radio(doc, choice, "inkrider-runtime-remote", REMOTE_LABEL, "remote")
         self.plan_note = child(doc, choice, "div", "inkrider-note")
         self.plan_note.textContent = PLAN_REASON
-        self.plan_note.hidden = controller.remote_enabled
-        self.remote.disabled = not controller.remote_enabled
+        self.plan_note.hidden = deps.remote_enabled
+        self.remote.disabled = not deps.remote_enabled
 
         server = child(doc, form, "fieldset")
         child(doc, server, "legend").textContent = "Jupyter Server"
@@ -100,19 +119,18 @@ class RuntimeForm:
         self.forget = _button(doc, buttons, "Forget token", "jp-mod-warn")
         guide = child(doc, buttons, "a")
         guide.textContent = "External Jupyter Server guide"
-        guide.href = f"{controller.site_url}{GUIDE_PATH}"
+        guide.href = f"{deps.urls.site_url}{GUIDE_PATH}"
         guide.target = "_blank"
         guide.rel = "noopener"
         self.saved = child(doc, form, "div", "inkrider-result inkrider-saved")
         self.saved.setAttribute("role", "status")
 
         proxies = [
-            compat.create_proxy(lambda event: self._on_submit(event)),
-            compat.create_proxy(lambda *_: self.start_test()),
-            compat.create_proxy(lambda *_: controller.spawn(self.run_save())),
-            compat.create_proxy(lambda *_: self.forget_token()),
+            deps.proxies.create_proxy(lambda event: self._on_submit(event)),
+            deps.proxies.create_proxy(lambda *_: self.start_test()),
+            deps.proxies.create_proxy(lambda *_: deps.spawn(self.run_save())),
+            deps.proxies.create_proxy(lambda *_: self.forget_token()),
         ]
-        controller._proxies.extend(proxies)
         form.addEventListener("submit", proxies[0])
         self.test.addEventListener("click", proxies[1])
         self.save.addEventListener("click", proxies[2])
@@ -120,7 +138,7 @@ class RuntimeForm:
         # A site without the remote runtime (the plan gate) offers none of its controls; else
         # they stay usable whatever is selected, so a server can be tested before switching.
         for control in (self.base_url, self.token, self.test, self.kernel, self.forget):
-            control.disabled = not controller.remote_enabled
+            control.disabled = not deps.remote_enabled
         self.load()
 
     def _on_submit(self, event: Any) -> None:
@@ -128,8 +146,8 @@ class RuntimeForm:
 
     def load(self) -> None:
         """Fill the form from the settings and the stored token."""
-        settings = self._controller.settings
-        remote = settings.runtime == "remote" and self._controller.remote_enabled
+        settings = self._deps.settings()
+        remote = settings.runtime == "remote" and self._deps.remote_enabled
         self.remote.checked = remote
         self.local.checked = not remote
         self.base_url.value = settings.remote_base_url
@@ -159,12 +177,12 @@ class RuntimeForm:
         self.test.disabled = True
         self.result.removeAttribute("data-verdict")
         self.result.textContent = "Testing…"
-        self._controller.spawn(self.run_test())
+        self._deps.spawn(self.run_test())
 
     async def run_test(self) -> None:
         try:
             diagnosis = await check_connection(
-                str(self.base_url.value), str(self.token.value), self._controller.site_url
+                str(self.base_url.value), str(self.token.value), self._deps.urls.site_url
             )
         finally:
             self.test.disabled = False
@@ -186,7 +204,6 @@ class RuntimeForm:
 
     async def run_save(self) -> None:
         """Save the choice; it takes effect for the next binding."""
-        controller = self._controller
         runtime = "remote" if self.remote.checked else "local"
         base_text = str(self.base_url.value).strip()
         token = str(self.token.value).strip()
@@ -199,7 +216,7 @@ class RuntimeForm:
             token = token or address.token_in_url
             kernels_store.save_token(address.base_url, token)
             base_text = address.base_url.rstrip("/")
-        await controller.save_settings(
+        await self._deps.save_settings(
             {"runtime": runtime, "remoteBaseUrl": base_text, "remoteKernel": str(self.kernel.value)}
         )
         where = "this browser (JupyterLite)" if runtime == "local" else base_text
@@ -218,17 +235,17 @@ class RuntimeForm:
         self.saved.textContent = "Token forgotten: it is no longer stored in this browser."
 
 
+#: The form and the Lumino widgets module of each RuntimeFormDeps (one per controller), by its id.
 _forms: dict[int, RuntimeForm] = {}
 _widgets: dict[int, Any] = {}
 
 
-def install(controller: Controller, widgets: Any) -> None:
+def install(deps: RuntimeFormDeps, widgets: Any) -> None:
     """The command, in the Settings menu and the palette; the form is made on first open."""
-    handles = controller._handles
-    _widgets[id(controller)] = widgets
-    execute = compat.create_proxy(lambda *_: show(controller))
-    controller._proxies.append(execute)
-    handles.app.commands.addCommand(
+    lab = deps.lab
+    _widgets[id(deps)] = widgets
+    execute = deps.proxies.create_proxy(lambda *_: show(deps))
+    lab.app.commands.addCommand(
         OPEN_COMMAND,
         compat.to_js(
             {
@@ -238,25 +255,25 @@ def install(controller: Controller, widgets: Any) -> None:
             }
         ),
     )
-    if handles.palette is not None:
-        handles.palette.addItem(compat.to_js({"command": OPEN_COMMAND, "category": "InkRider"}))
-    if handles.mainMenu is not None:
+    if lab.palette is not None:
+        lab.palette.addItem(compat.to_js({"command": OPEN_COMMAND, "category": "InkRider"}))
+    if lab.main_menu is not None:
         try:
-            handles.mainMenu.settingsMenu.addGroup(compat.to_js([{"command": OPEN_COMMAND}]), 0)
+            lab.main_menu.settingsMenu.addGroup(compat.to_js([{"command": OPEN_COMMAND}]), 0)
         except Exception as error:  # the palette and the status item still open it
             compat.log_error("could not add Runtime… to the Settings menu", error)
 
 
-def show(controller: Controller) -> None:
-    form = _forms.get(id(controller))
-    widgets = _widgets.get(id(controller))
+def show(deps: RuntimeFormDeps) -> None:
+    form = _forms.get(id(deps))
+    widgets = _widgets.get(id(deps))
     if form is None or form.widget.isDisposed:
         if widgets is None:
             return
-        form = _forms[id(controller)] = RuntimeForm(controller, widgets)
+        form = _forms[id(deps)] = RuntimeForm(deps, widgets)
     else:
         form.load()
-    shell = controller._handles.app.shell
+    shell = deps.lab.app.shell
     if compat.is_null(form.widget.parent) or not form.widget.isAttached:
         shell.add(form.widget, "main")
     shell.activateById(FORM_ID)

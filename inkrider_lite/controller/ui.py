@@ -1,33 +1,68 @@
-"""The controller's visible parts: the status item, the Help entry for the runtime guide, and
-the Session Explorer (explorer.py), which the status item opens."""
+"""The controller's visible parts: the status item, the Help entries for the guides, the Session
+Explorer (explorer.py) and Settings → Runtime… (runtime_form.py), which the status item opens."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .._compat import compat
 from . import explorer, runtime_form
 
 if TYPE_CHECKING:
-    from .app import Controller
+    from ..runtimes.base import Runtime
+    from ..runtimes.local.workers import LocalWorkers
+    from ..runtimes.remote.address import ServerAddress
+    from .keepalive import ProxyKeeper
+    from .lab_handles import LabHandles
+    from .notifier import Notifier
+    from .routing_kernel import RoutingKernel
+    from .site_urls import SiteUrls
 
 STATUS_ID = "inkrider-lite:status"
 GUIDE_COMMAND = "inkrider:open-runtime-guide"
 GUIDE_PATH = "inkrider/docs/jupyterlite-runtime.html"
 SERVER_GUIDE_COMMAND = "inkrider:open-server-guide"
 
-#: Each controller's two status spans: where runs start, and the sessions.
+
+@dataclass(frozen=True)
+class StatusFacts:
+    """What the status item tells: the local slots, the sessions, where new runs start."""
+
+    workers: LocalWorkers
+    sessions: Mapping[str, RoutingKernel]
+    selected_runtime: Callable[[], Runtime]
+    #: The server new remote sessions start on, as the settings have it now.
+    remote_address: Callable[[], ServerAddress | None]
+
+
+@dataclass(frozen=True)
+class UiDeps:
+    lab: LabHandles
+    proxies: ProxyKeeper
+    #: Gets JupyterLab's Notification attached here, once the page has it.
+    notifier: Notifier
+    urls: SiteUrls
+    status: StatusFacts
+    explorer: explorer.ExplorerDeps
+    runtime_form: runtime_form.RuntimeFormDeps
+
+
+#: The two status spans of each UiDeps (one per controller), by its id: where runs start, and
+#: the sessions.
 _items: dict[int, list[Any]] = {}
 
 
-def status_parts(controller: Controller) -> tuple[str, str]:
+def status_parts(facts: StatusFacts) -> tuple[str, str]:
     """Where new runs start, then the sessions: ("InkRider: local", "1/3 sessions"), or
     ("InkRider: remote 127.0.0.1:8888", "1 local session · 2 remote")."""
-    budget = controller.workers.budget
-    waiting = controller.workers.limiter.waiting
-    remote = sum(1 for k in controller.sessions.values() if k.runtime_label.startswith("remote"))
-    if controller.selected_runtime().kind == "remote":
-        address, _token, _kernel = controller.remote_configuration()
+    budget = facts.workers.budget
+    waiting = facts.workers.limiter.waiting
+    remote = sum(1 for k in facts.sessions.values() if k.runtime_label.startswith("remote"))
+    if facts.selected_runtime().kind == "remote":
+        address = facts.remote_address()
         where = f"remote {address.display if address is not None else '(no server set)'}"
         local = "1 local session" if budget.bound == 1 else f"{budget.bound} local sessions"
         sessions = [local, f"{remote} remote"] if remote else [local]
@@ -41,11 +76,11 @@ def status_parts(controller: Controller) -> tuple[str, str]:
     return f"InkRider: {where}", " · ".join(sessions)
 
 
-async def install(controller: Controller) -> None:
-    handles = controller._handles
-    app = handles.app
-    widgets = await handles.requireShared("@lumino/widgets")
-    controller.notification = (await handles.requireShared("@jupyterlab/apputils")).Notification
+async def install(deps: UiDeps) -> None:
+    lab = deps.lab
+    app = lab.app
+    widgets = await lab.require_shared("@lumino/widgets")
+    deps.notifier.attach((await lab.require_shared("@jupyterlab/apputils")).Notification)
 
     item = widgets.Widget.new()
     item.id = "inkrider-status"
@@ -56,8 +91,16 @@ async def install(controller: Controller) -> None:
     # the Session Explorer).
     parts = []
     for part, title, opener in (
-        ("runtime", "Where new cell runs start. Click to change the runtime.", runtime_form.show),
-        ("sessions", "Live sessions. Click to open the Session Explorer.", explorer.show),
+        (
+            "runtime",
+            "Where new cell runs start. Click to change the runtime.",
+            partial(runtime_form.show, deps.runtime_form),
+        ),
+        (
+            "sessions",
+            "Live sessions. Click to open the Session Explorer.",
+            partial(explorer.show, deps.explorer),
+        ),
     ):
         span = document.createElement("span")
         span.className = f"inkrider-status-{part}"
@@ -65,13 +108,13 @@ async def install(controller: Controller) -> None:
         span.style.cursor = "pointer"
         span.setAttribute("role", "button")
         span.setAttribute("tabindex", "0")
-        _on_activate(controller, span, opener)
+        _on_activate(deps.proxies, span, opener)
         item.node.appendChild(span)
         parts.append(span)
-    _items[id(controller)] = parts
-    refresh(controller)
-    if handles.statusBar is not None:
-        handles.statusBar.registerStatusItem(
+    _items[id(deps)] = parts
+    refresh(deps)
+    if lab.status_bar is not None:
+        lab.status_bar.registerStatusItem(
             STATUS_ID, compat.to_js({"item": item, "align": "left", "rank": 100})
         )
     else:  # Jupyter Notebook's single-document page has no status bar
@@ -93,44 +136,43 @@ async def install(controller: Controller) -> None:
             "Run notebooks on your own Jupyter Server: start, connect, troubleshoot",
         ),
     ):
-        _guide_command(controller, command, f"{controller.site_url}{path}", label, caption)
-    explorer.install(controller, widgets)
-    runtime_form.install(controller, widgets)
+        _guide_command(
+            deps.lab, deps.proxies, command, f"{deps.urls.site_url}{path}", label, caption
+        )
+    explorer.install(deps.explorer, widgets)
+    runtime_form.install(deps.runtime_form, widgets)
 
 
 def _guide_command(
-    controller: Controller, command: str, url: str, label: str, caption: str
+    lab: LabHandles, proxies: ProxyKeeper, command: str, url: str, label: str, caption: str
 ) -> None:
-    handles = controller._handles
-    open_guide = compat.create_proxy(lambda *_: handles.openWindow(url))
-    controller._proxies.append(open_guide)
-    handles.app.commands.addCommand(
+    open_guide = proxies.create_proxy(lambda *_: lab.open_window(url))
+    lab.app.commands.addCommand(
         command, compat.to_js({"label": label, "caption": caption, "execute": open_guide})
     )
-    if handles.mainMenu is not None:
-        handles.mainMenu.helpMenu.addGroup(compat.to_js([{"command": command}]), 1)
-    if handles.palette is not None:
-        handles.palette.addItem(compat.to_js({"command": command, "category": "Help"}))
+    if lab.main_menu is not None:
+        lab.main_menu.helpMenu.addGroup(compat.to_js([{"command": command}]), 1)
+    if lab.palette is not None:
+        lab.palette.addItem(compat.to_js({"command": command, "category": "Help"}))
 
 
-def _on_activate(controller: Controller, node: Any, opener: Any) -> None:
+def _on_activate(proxies: ProxyKeeper, node: Any, opener: Callable[[], None]) -> None:
     def on_key(event: Any) -> None:
         if event.key in ("Enter", " "):
             event.preventDefault()
-            opener(controller)
+            opener()
 
-    on_click = compat.create_proxy(lambda *_: opener(controller))
-    on_keydown = compat.create_proxy(on_key)
-    controller._proxies.extend([on_click, on_keydown])
+    on_click = proxies.create_proxy(lambda *_: opener())
+    on_keydown = proxies.create_proxy(on_key)
     node.addEventListener("click", on_click)
     node.addEventListener("keydown", on_keydown)
 
 
-def refresh(controller: Controller) -> None:
-    parts = _items.get(id(controller))
+def refresh(deps: UiDeps) -> None:
+    parts = _items.get(id(deps))
     if parts is not None:
         runtime, sessions = parts
-        where, rest = status_parts(controller)
+        where, rest = status_parts(deps.status)
         runtime.textContent = where
         sessions.textContent = f" · {rest}"
-    explorer.refresh(controller)
+    explorer.refresh(deps.explorer)

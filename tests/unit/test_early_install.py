@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from inkrider_lite.controller import early_install
+from inkrider_lite.controller.requirements_step import RequirementsDeps
+from inkrider_lite.controller.site_urls import SiteUrls
 from inkrider_lite.runtimes.local.workers import Worker
 from inkrider_lite.runtimes.settings import Settings
 from inkrider_lite.sessions.lifecycle import SessionState
@@ -27,38 +29,49 @@ class Workers:
 
 
 @dataclass
-class Controller:
+class EarlyInstallDeps:
+    """What early_install.start is given: the sessions, the workers, the requirements' sources."""
+
     sessions: dict[str, Kernel] = field(default_factory=dict)
     workers: Workers = field(default_factory=Workers)
     settings: Settings = field(default_factory=Settings)
 
+    @property
+    def requirements(self) -> RequirementsDeps:
+        return RequirementsDeps(
+            None, SiteUrls("http://site.test/"), lambda: self.settings.pypi_fallback
+        )
 
-def controller(*kernels: Kernel, **settings: Any) -> Controller:
-    return Controller(
-        {str(n): k for n, k in enumerate(kernels)}, Workers(Worker("warm")), Settings(**settings)
-    )
+
+def sessions(*kernels: Kernel) -> dict[str, Kernel]:
+    return {str(n): k for n, k in enumerate(kernels)}
+
+
+def deps(*kernels: Kernel, **settings: Any) -> EarlyInstallDeps:
+    return EarlyInstallDeps(sessions(*kernels), Workers(Worker("warm")), Settings(**settings))
 
 
 def test_one_folder_among_the_notebooks_not_yet_run_is_the_one_to_prepare() -> None:
-    assert early_install.the_folder_to_prepare(controller(Kernel("a"), Kernel("a"))) == "a"
-    assert early_install.the_folder_to_prepare(controller(Kernel(""))) == ""  # the top folder
-    assert early_install.the_folder_to_prepare(controller(Kernel("a"), Kernel("b"))) is None
-    assert early_install.the_folder_to_prepare(controller()) is None
+    folder = early_install.the_folder_to_prepare
+    assert folder(sessions(Kernel("a"), Kernel("a"))) == "a"
+    assert folder(sessions(Kernel(""))) == ""  # the top folder
+    assert folder(sessions(Kernel("a"), Kernel("b"))) is None
+    assert folder(sessions()) is None
     running = Kernel("b", SessionState.IDLE)  # a running one already has its worker
-    assert early_install.the_folder_to_prepare(controller(Kernel("a"), running)) == "a"
+    assert folder(sessions(Kernel("a"), running)) == "a"
 
 
-def started(c: Controller) -> bool:
+def started(d: EarlyInstallDeps) -> bool:
     async def main() -> bool:
         calls: list[str] = []
 
-        async def fake_install(_c: Any, _worker: Any, folder: str) -> None:
+        async def fake_install(_requirements: Any, _worker: Any, folder: str) -> None:
             calls.append(folder)
 
         original = early_install._install
         early_install._install = fake_install  # type: ignore[assignment]
         try:
-            early_install.start(c)  # type: ignore[arg-type]
+            early_install.start(d.sessions, d.workers, d.requirements)  # type: ignore[arg-type]
             await asyncio.sleep(0)
         finally:
             early_install._install = original  # type: ignore[assignment]
@@ -68,10 +81,10 @@ def started(c: Controller) -> bool:
 
 
 def test_it_starts_only_with_a_ready_warm_worker_one_folder_and_no_pypi_fallback() -> None:
-    assert started(controller(Kernel("a")))
-    assert not started(controller(Kernel("a"), Kernel("b")))
-    assert not started(controller(Kernel("a"), pypi_fallback=True))
-    no_warm = controller(Kernel("a"))
+    assert started(deps(Kernel("a")))
+    assert not started(deps(Kernel("a"), Kernel("b")))
+    assert not started(deps(Kernel("a"), pypi_fallback=True))
+    no_warm = deps(Kernel("a"))
     no_warm.workers.warm = None
     assert not started(no_warm)
 

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 
 from inkrider_lite.controller import explorer
+from inkrider_lite.controller.keepalive import ProxyKeeper
+from inkrider_lite.controller.lab_handles import LabHandles
 from inkrider_lite.sessions.explorer_rows import SessionRow, detached_row
 from inkrider_lite.sessions.lifecycle import SessionState
 
@@ -220,13 +222,6 @@ class Shell:
 
 
 @dataclass
-class Handles:
-    app: Any
-    palette: Any
-    mainMenu: Any
-
-
-@dataclass
 class Session:
     id: str
     state: Any = SessionState.IDLE
@@ -238,8 +233,36 @@ class Session:
     runtime_label: str = "local"
 
 
+class Sessions:
+    """The session registry: the routing kernels by id, their notebooks, and what was asked."""
+
+    def __init__(self, notebooks: SessionManager, calls: list[tuple[str, str | None]]) -> None:
+        self.notebooks = notebooks
+        self.kernels: dict[str, Session] = {}
+        self.calls = calls
+
+    def notebook_paths(self) -> dict[str, str]:
+        return {
+            str(model.kernel.id): str(model.path)
+            for model in self.notebooks.running()
+            if model.kernel is not None
+        }
+
+    def close(self, kernel_id: str) -> bool:
+        self.calls.append(("close", kernel_id))
+        return True
+
+    def close_all(self) -> int:
+        self.calls.append(("close-all", None))
+        return 0
+
+    def interrupt(self, kernel_id: str) -> str:
+        self.calls.append(("interrupt", kernel_id))
+        return "interrupted"
+
+
 class DetachedKernels:
-    """The controller's detached remote kernels: rows to show, and what was asked of them."""
+    """The detached remote kernels: rows to show, and what was asked of them."""
 
     def __init__(self, calls: list[tuple[str, str | None]]) -> None:
         self.listed: list[SessionRow] = []
@@ -263,10 +286,18 @@ class DetachedKernels:
         self.calls.append(("close-all-detached", None))
 
 
-class Controller:
-    remote_enabled = False
+def spawn(coroutine: Any) -> None:
+    """Run at once: the fakes' coroutines never wait."""
+    with contextlib.suppress(StopIteration):
+        coroutine.send(None)
 
-    def __init__(self, main_menu: MainMenu | None = None, palette: Any = None) -> None:
+
+class Harness:
+    """The explorer's collaborators, as fakes that the tests set up and look into."""
+
+    def __init__(
+        self, main_menu: MainMenu | None = None, palette: Any = None, remote_enabled: bool = False
+    ) -> None:
         self.notebooks = SessionManager()
         service_manager = type("ServiceManager", (), {"sessions": self.notebooks})()
         self.app = type(
@@ -274,35 +305,28 @@ class Controller:
             (),
             {"commands": Commands(), "shell": Shell(), "serviceManager": service_manager},
         )()
-        self._handles = Handles(self.app, palette, main_menu)
-        self._proxies: list[Any] = []
-        self.sessions: dict[str, Session] = {}
         self.calls: list[tuple[str, str | None]] = []
+        self.sessions = Sessions(self.notebooks, self.calls)
         self.detached_kernels = DetachedKernels(self.calls)
+        lab = LabHandles(
+            self.app,
+            require_shared=_not_used,
+            open_window=_not_used,
+            palette=palette,
+            main_menu=main_menu,
+        )
+        self.deps = explorer.ExplorerDeps(
+            lab,
+            ProxyKeeper(),
+            self.sessions,  # type: ignore[arg-type]
+            self.detached_kernels,  # type: ignore[arg-type]
+            spawn,
+            remote_enabled,
+        )
 
-    def spawn(self, coroutine: Any) -> None:
-        """Run at once: the fakes' coroutines never wait."""
-        with contextlib.suppress(StopIteration):
-            coroutine.send(None)
 
-    def close_session(self, kernel_id: str) -> bool:
-        self.calls.append(("close", kernel_id))
-        return True
-
-    def close_all_sessions(self) -> int:
-        self.calls.append(("close-all", None))
-        return 0
-
-    def interrupt_session(self, kernel_id: str) -> str:
-        self.calls.append(("interrupt", kernel_id))
-        return "interrupted"
-
-    def notebook_paths(self) -> dict[str, str]:
-        return {
-            str(model.kernel.id): str(model.path)
-            for model in self.notebooks.running()
-            if model.kernel is not None
-        }
+def _not_used(*_args: Any) -> Any:
+    raise AssertionError("the explorer does not use this")
 
 
 class Palette:
@@ -318,10 +342,10 @@ def document() -> Document:
     return Document()
 
 
-def installed(document: Document, **kwargs: Any) -> Controller:
-    controller = Controller(**kwargs)
-    explorer.install(controller, Widgets(document))  # type: ignore[arg-type]
-    return controller
+def installed(document: Document, **kwargs: Any) -> Harness:
+    harness = Harness(**kwargs)
+    explorer.install(harness.deps, Widgets(document))
+    return harness
 
 
 def button(node: Element, action: str) -> Element:
@@ -331,9 +355,9 @@ def button(node: Element, action: str) -> Element:
     return found
 
 
-def opened(controller: Controller) -> Widget:
-    controller.app.commands.execute(explorer.OPEN_COMMAND)
-    ((widget, _),) = controller.app.shell.areas["right"]
+def opened(harness: Harness) -> Widget:
+    harness.app.commands.execute(explorer.OPEN_COMMAND)
+    ((widget, _),) = harness.app.shell.areas["right"]
     return widget
 
 
@@ -342,8 +366,8 @@ def opened(controller: Controller) -> Widget:
 
 def test_install_adds_the_command_palette_entry_and_a_tools_menu(document: Document) -> None:
     main_menu, palette = MainMenu(), Palette()
-    controller = installed(document, main_menu=main_menu, palette=palette)
-    command = controller.app.commands.commands[explorer.OPEN_COMMAND]
+    harness = installed(document, main_menu=main_menu, palette=palette)
+    command = harness.app.commands.commands[explorer.OPEN_COMMAND]
     assert command["label"] == "Session Explorer"
     assert palette.items == [{"command": explorer.OPEN_COMMAND, "category": "InkRider"}]
     ((menu, update, options),) = main_menu.added
@@ -354,7 +378,7 @@ def test_install_adds_the_command_palette_entry_and_a_tools_menu(document: Docum
         {"rank": 900},
     )
     assert menu.items == [{"command": explorer.OPEN_COMMAND}]
-    assert "right" not in controller.app.shell.areas  # the panel is made on first open
+    assert "right" not in harness.app.shell.areas  # the panel is made on first open
 
 
 def test_an_existing_tools_menu_is_joined(document: Document) -> None:
@@ -368,14 +392,14 @@ def test_an_existing_tools_menu_is_joined(document: Document) -> None:
 
 
 def test_opening_adds_the_panel_to_the_right_once(document: Document) -> None:
-    controller = installed(document)
-    widget = opened(controller)
+    harness = installed(document)
+    widget = opened(harness)
     assert widget.id == "inkrider-session-explorer"
     assert (widget.title.label, widget.title.caption) == ("Sessions", "InkRider Session Explorer")
-    assert controller.app.shell.areas["right"][0][1] == {"rank": 1000}
+    assert harness.app.shell.areas["right"][0][1] == {"rank": 1000}
     assert widget.isVisible
-    opened(controller)
-    assert len(controller.app.shell.areas["right"]) == 1
+    opened(harness)
+    assert len(harness.app.shell.areas["right"]) == 1
 
 
 def test_empty_state(document: Document) -> None:
@@ -388,20 +412,20 @@ def test_empty_state(document: Document) -> None:
 
 
 def test_rows_show_text_literally(document: Document) -> None:
-    controller = installed(document)
+    harness = installed(document)
     name = "<img src=x onerror=alert(1)>.ipynb"
-    controller.sessions = {
+    harness.sessions.kernels = {
         "b": Session("b", SessionState.BUSY, started_at=2.0, memory_bytes=412_000_000),
         "a": Session("a", SessionState.IDLE, "", started_at=1.0),
         "w": Session("w", "waiting", queue_position=2),
         "u": Session("u", SessionState.UNBOUND),
     }
-    controller.notebooks.add(f"examples/{name}", "b")
-    controller.notebooks.add("a.ipynb", "a")
-    controller.notebooks.add("examples/w.ipynb", "w")
-    controller.notebooks.add("examples/u.ipynb", "u")
-    controller.notebooks.add("console-without-kernel", None)
-    widget = opened(controller)
+    harness.notebooks.add(f"examples/{name}", "b")
+    harness.notebooks.add("a.ipynb", "a")
+    harness.notebooks.add("examples/w.ipynb", "w")
+    harness.notebooks.add("examples/u.ipynb", "u")
+    harness.notebooks.add("console-without-kernel", None)
+    widget = opened(harness)
     rows = widget.node.find_all(".inkrider-session-row")
     assert [r.getAttribute("data-kernel-id") for r in rows] == ["a", "b", "w"]
     busy = rows[1]
@@ -433,56 +457,56 @@ def test_rows_show_text_literally(document: Document) -> None:
 
 
 def test_refresh_redraws_only_while_visible(document: Document) -> None:
-    controller = installed(document)
-    widget = opened(controller)
-    controller.sessions = {"a": Session("a", SessionState.IDLE)}
-    explorer.refresh(controller)  # type: ignore[arg-type]
+    harness = installed(document)
+    widget = opened(harness)
+    harness.sessions.kernels = {"a": Session("a", SessionState.IDLE)}
+    explorer.refresh(harness.deps)
     (row,) = widget.node.find_all(".inkrider-session-row")
 
     widget.isVisible = False
-    controller.sessions["a"].state = SessionState.BUSY
-    explorer.refresh(controller)  # type: ignore[arg-type]
+    harness.sessions.kernels["a"].state = SessionState.BUSY
+    explorer.refresh(harness.deps)
     assert row.find(".inkrider-session-state").textContent == "idle"
     widget.show()
     assert row.find(".inkrider-session-state").textContent == "busy"
     assert widget.node.find_all(".inkrider-session-row") == [row]  # the same node, updated
 
-    del controller.sessions["a"]
-    explorer.refresh(controller)  # type: ignore[arg-type]
+    del harness.sessions.kernels["a"]
+    explorer.refresh(harness.deps)
     assert widget.node.find_all(".inkrider-session-row") == []
 
 
 def test_a_renamed_notebook_is_followed(document: Document) -> None:
-    controller = installed(document)
-    controller.sessions = {"a": Session("a", SessionState.IDLE)}
-    controller.notebooks.add("examples/old.ipynb", "a")
-    path = opened(controller).node.find(".inkrider-session-path")
+    harness = installed(document)
+    harness.sessions.kernels = {"a": Session("a", SessionState.IDLE)}
+    harness.notebooks.add("examples/old.ipynb", "a")
+    path = opened(harness).node.find(".inkrider-session-path")
     assert path.textContent == "examples/old.ipynb"
-    controller.notebooks.models[0].path = "examples/new.ipynb"
-    controller.notebooks.runningChanged.emit()
+    harness.notebooks.models[0].path = "examples/new.ipynb"
+    harness.notebooks.runningChanged.emit()
     assert path.textContent == "examples/new.ipynb"
 
 
-def test_buttons_call_the_controller(document: Document) -> None:
-    controller = installed(document)
-    controller.sessions = {"k": Session("k", SessionState.BUSY)}
-    widget = opened(controller)
+def test_buttons_call_the_session_registry(document: Document) -> None:
+    harness = installed(document)
+    harness.sessions.kernels = {"k": Session("k", SessionState.BUSY)}
+    widget = opened(harness)
     row = widget.node.find(".inkrider-session-row")
     button(row, "interrupt").click()
     button(row, "close").click()
-    assert controller.calls == [("interrupt", "k"), ("close", "k")]
+    assert harness.calls == [("interrupt", "k"), ("close", "k")]
     button(widget.node, "close-all").click()
-    assert controller.calls[-2:] == [("close-all", None), ("close-all-detached", None)]
+    assert harness.calls[-2:] == [("close-all", None), ("close-all-detached", None)]
 
 
 def test_a_disabled_button_does_nothing(document: Document) -> None:
-    controller = installed(document)
-    controller.sessions = {"k": Session("k", SessionState.IDLE)}
-    row = opened(controller).node.find(".inkrider-session-row")
+    harness = installed(document)
+    harness.sessions.kernels = {"k": Session("k", SessionState.IDLE)}
+    row = opened(harness).node.find(".inkrider-session-row")
     interrupt = button(row, "interrupt")
     assert interrupt.disabled
     interrupt.click()
-    assert controller.calls == []
+    assert harness.calls == []
 
 
 def test_a_failing_main_menu_does_not_stop_the_rest(document: Document) -> None:
@@ -491,19 +515,18 @@ def test_a_failing_main_menu_does_not_stop_the_rest(document: Document) -> None:
             raise RuntimeError("no menus here")
 
     palette = Palette()
-    controller = installed(document, main_menu=Broken(), palette=palette)
-    assert explorer.OPEN_COMMAND in controller.app.commands.commands
+    harness = installed(document, main_menu=Broken(), palette=palette)
+    assert explorer.OPEN_COMMAND in harness.app.commands.commands
     assert palette.items
 
 
 def test_a_detached_kernel_is_listed_with_reconnect_and_close(document: Document) -> None:
-    controller = installed(document)
-    controller.remote_enabled = True
-    controller.detached_kernels.listed = [
+    harness = installed(document, remote_enabled=True)
+    harness.detached_kernels.listed = [
         detached_row("server-k", "batch/a.ipynb", "127.0.0.1:8888", None, True)
     ]
-    widget = opened(controller)
-    assert ("refresh-detached", None) in controller.calls
+    widget = opened(harness)
+    assert ("refresh-detached", None) in harness.calls
     row = widget.node.find(".inkrider-session-row")
     assert row.getAttribute("data-detached") == "true"
     assert row.find(".inkrider-session-state").textContent == "detached: no notebook is connected"
@@ -511,7 +534,7 @@ def test_a_detached_kernel_is_listed_with_reconnect_and_close(document: Document
     assert button(row, "interrupt").hidden and not button(row, "reconnect").hidden
     button(row, "reconnect").click()
     button(row, "close").click()
-    assert controller.calls[-2:] == [
+    assert harness.calls[-2:] == [
         ("reconnect-detached", "server-k"),
         ("close-detached", "server-k"),
     ]

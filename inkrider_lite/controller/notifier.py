@@ -1,0 +1,78 @@
+"""JupyterLab's notifications from Python, or the console where there are none.
+
+The controller starts before JupyterLab's Notification is at hand (ui.install attaches it), so
+every feature module gets this one Notifier and asks it, not the page, whether notices can show.
+A button's callback is a proxy that JavaScript holds; it must outlive the notification long
+enough for a click already on its way, and then be freed (`free_later`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from .._compat import compat
+
+#: (label, callback, displayType): displayType is JupyterLab's "accent", "warn", "default"...
+Action = tuple[str, Callable[..., Any], str]
+
+#: Milliseconds a passing notice stays.
+NOTICE_MS = 12_000
+
+
+class Notifier:
+    def __init__(self) -> None:
+        #: JupyterLab's Notification, once attached; `window.inkrider.notification` reads it.
+        self.notification: Any = None
+
+    def attach(self, notification: Any) -> None:
+        self.notification = notification
+
+    @property
+    def available(self) -> bool:
+        return self.notification is not None
+
+    def notify(self, message: str, kind: str) -> None:
+        """A passing notice: in JupyterLab's notifications where there are any, else the console."""
+        if self.notification is None:
+            compat.log_error(message)
+            return
+        self.notification.emit(message, kind, compat.to_js({"autoClose": NOTICE_MS}))
+
+    def emit(self, message: str, kind: str, options: dict[str, Any]) -> Any:
+        """A notice with JupyterLab's `options`; its id, or None where notices cannot show."""
+        if self.notification is None:
+            return None
+        return self.notification.emit(message, kind, compat.to_js(options))
+
+    def update(self, options: dict[str, Any]) -> None:
+        if self.notification is not None:
+            self.notification.update(compat.to_js(options))
+
+    def dismiss(self, notice_id: Any) -> None:
+        if self.notification is not None:
+            self.notification.dismiss(notice_id)
+
+    def emit_with_actions(
+        self, message: str, kind: str, actions: list[Action]
+    ) -> tuple[Any, list[Any]] | None:
+        """A notice with buttons that stays until dismissed; its id and the proxies of its
+        buttons, for `free_later`. None where notices cannot show."""
+        if self.notification is None:
+            return None
+        proxies = [compat.create_proxy(callback) for _label, callback, _display in actions]
+        buttons = [
+            {"label": label, "callback": proxy, "displayType": display}
+            for (label, _callback, display), proxy in zip(actions, proxies, strict=True)
+        ]
+        notice_id = self.notification.emit(
+            message, kind, compat.to_js({"autoClose": False, "actions": buttons})
+        )
+        return notice_id, proxies
+
+
+def free_later(proxies: list[Any], seconds: float) -> None:
+    loop = asyncio.get_event_loop()
+    for proxy in proxies:
+        loop.call_later(seconds, compat.destroy_proxy, proxy)
