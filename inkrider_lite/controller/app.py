@@ -214,6 +214,7 @@ class Controller:
             self.selected_runtime,
             self._changed,
             fast_path,
+            lambda: self._stored_language_info(str(options.id)),
         )
         self.sessions[kernel.id] = kernel
         self.workers.ensure_warm()  # a notebook just opened: its first run may come soon
@@ -221,6 +222,18 @@ class Controller:
         handle = KernelHandle(kernel)
         handle.disposed.connect(lambda *_: self.sessions.pop(kernel.id, None))
         return handle
+
+    def _stored_language_info(self, kernel_id: str) -> Any:
+        """The language_info saved in the notebook this kernel serves (None if not found)."""
+        path = self.session_registry.notebook_paths().get(kernel_id)
+        for widget in self.app.shell.widgets("main"):
+            context = getattr(widget, "context", None)
+            session = getattr(getattr(widget, "sessionContext", None), "session", None)
+            kernel = None if session is None or compat.is_null(session) else session.kernel
+            ours = not compat.is_null(kernel) and kernel is not None and kernel.id == kernel_id
+            if context is not None and (ours or (path and context.path == path)):
+                return compat.to_py(context.model.getMetadata("language_info"))
+        return None
 
     def selected_runtime(self) -> Runtime:
         """The runtime a notebook binds to at its first run: the one selected now."""

@@ -41,8 +41,11 @@ class RoutingKernel:
         select_runtime: Callable[[], Runtime],
         on_change: Callable[[RoutingKernel], None] = lambda _kernel: None,
         fast_path: Any = None,
+        stored_language_info: Callable[[], Any] = lambda: None,
     ) -> None:
         self.id = kernel_id
+        # The notebook's language_info as saved: the unbound kernel answers with it.
+        self._stored_language_info = stored_language_info
         self.name = name
         self.location = location
         self._send = send
@@ -102,7 +105,10 @@ class RoutingKernel:
         if msg_type in messages.UNBOUND_REPLIES:
             header = compat.message_part(message, "header")
             content = compat.message_part(message, "content")
-            for reply in messages.unbound_exchange(header, content):
+            language = None
+            if msg_type == "kernel_info_request":
+                language = messages.kept_language_info(self._stored_language_info())
+            for reply in messages.unbound_exchange(header, content, language):
                 self._send(compat.to_js(reply))
             if msg_type == "kernel_info_request":
                 self.connected = True

@@ -77,23 +77,34 @@ def language_info() -> dict[str, Any]:
     }
 
 
-def kernel_info_content() -> dict[str, Any]:
-    """What the unbound kernel reports: the same language as the Pyodide kernel it will bind."""
+def kept_language_info(stored: Any) -> dict[str, Any] | None:
+    """The notebook's own language_info, if it is Python's: answered back unchanged, JupyterLab
+    finds nothing to update, so opening a notebook does not mark it as changed."""
+    if isinstance(stored, Mapping) and stored.get("name") == "python":
+        return dict(stored)
+    return None
+
+
+def kernel_info_content(language: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """What the unbound kernel reports: the same language as the Pyodide kernel it will bind
+    (in the notebook's own words, where it has them: see kept_language_info)."""
     return {
         "status": "ok",
         "protocol_version": PROTOCOL_VERSION,
         "implementation": "inkrider",
         "implementation_version": "0.1.0",
-        "language_info": language_info(),
+        "language_info": dict(language) if language else language_info(),
         "banner": "InkRider: Python starts on the first run",
         "help_links": [],
     }
 
 
-def unbound_reply_content(request_type: str, request: Mapping[str, Any]) -> dict[str, Any]:
+def unbound_reply_content(
+    request_type: str, request: Mapping[str, Any], language: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """The content an unbound kernel answers `request_type` with."""
     if request_type == "kernel_info_request":
-        return kernel_info_content()
+        return kernel_info_content(language)
     if request_type == "history_request":
         return {"status": "ok", "history": []}
     if request_type == "comm_info_request":
@@ -115,7 +126,9 @@ def unbound_reply_content(request_type: str, request: Mapping[str, Any]) -> dict
 
 
 def unbound_exchange(
-    request_header: Mapping[str, Any], content: Mapping[str, Any]
+    request_header: Mapping[str, Any],
+    content: Mapping[str, Any],
+    language: Mapping[str, Any] | None = None,
 ) -> list[Message]:
     """busy, the reply, idle: what a kernel publishes around any request it answers."""
     request_type = request_header["msg_type"]
@@ -124,7 +137,7 @@ def unbound_exchange(
         status("busy", request_header),
         message(
             reply_type,
-            unbound_reply_content(request_type, content),
+            unbound_reply_content(request_type, content, language),
             channel="shell",
             parent=request_header,
         ),

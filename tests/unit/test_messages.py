@@ -187,3 +187,15 @@ def test_execute_outcome_reports_errors() -> None:
 def test_execute_outcome_reports_one_error_once() -> None:
     parent = request_header("execute_request")
     assert execute_outcome(execute_failure(parent, "E", "v")) == (False, "E: v")
+
+
+def test_the_notebooks_own_python_language_info_is_answered_back_unchanged() -> None:
+    kept_language_info = messages.kept_language_info
+    stored = {"name": "python"}
+    assert kept_language_info(stored) == stored
+    assert kept_language_info({"name": "R"}) is None and kept_language_info(None) is None
+    header = {"msg_id": "m", "msg_type": "kernel_info_request", "session": "s"}
+    _busy, reply, _idle = unbound_exchange(header, {}, kept_language_info(stored))
+    assert reply["content"]["language_info"] == stored
+    _busy, reply, _idle = unbound_exchange(header, {})
+    assert reply["content"]["language_info"]["version"] == "3.14"
