@@ -103,7 +103,8 @@ async def install(deps: UiDeps) -> None:
         ),
     ):
         span = document.createElement("span")
-        span.className = f"inkrider-status-{part}"
+        # JupyterLab's text-item class: the same font and line height as the neighbours.
+        span.className = f"inkrider-status-{part} jp-StatusBar-TextItem"
         span.title = title
         span.style.cursor = "pointer"
         span.setAttribute("role", "button")

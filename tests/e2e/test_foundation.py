@@ -30,6 +30,15 @@ def test_controller_announces_itself_in_lab(page: Page, site_url: str) -> None:
     item = page.locator(".inkrider-status")
     expect(item).to_have_text(re.compile(r"InkRider: local"))
     assert status(page)["from_snapshot"] is True
+    # Its text sits on the same line as its neighbours' (it sat 4 px higher).
+    tops = page.evaluate(
+        "() => Array.from(document.querySelectorAll("
+        "  '#jp-main-statusbar .jp-StatusBar-Item:not(.lm-mod-hidden) .jp-StatusBar-TextItem'))"
+        "  .map((t) => [t.closest('.inkrider-status') !== null, t.getBoundingClientRect().top])"
+    )
+    ours = {top for mine, top in tops if mine}
+    theirs = {top for mine, top in tops if not mine}
+    assert ours and theirs and ours == theirs, tops
     assert not page.page_errors  # type: ignore[attr-defined]
 
 
