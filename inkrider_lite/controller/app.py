@@ -134,6 +134,7 @@ class Controller:
                 detached=self.detached_kernels,
                 spawn=self.tasks.spawn,
                 remote_enabled=self.remote_enabled,
+                show_text=self.notifier.show_text,
             ),
             runtime_form=runtime_form.RuntimeFormDeps(
                 lab=self.lab,

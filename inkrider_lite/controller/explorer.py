@@ -94,6 +94,8 @@ class ExplorerDeps:
     spawn: Spawn
     #: The plan gate: only then are detached remote kernels looked for.
     remote_enabled: bool
+    #: Opens a dialog with a title and a text shown whole (Notifier.show_text).
+    show_text: Callable[[str, str], bool] = lambda _title, _text: False
 
 
 #: Classes of the buttons; jp-mod-styled gives them the theme's look.
@@ -102,6 +104,7 @@ BUTTON_CLASS = {
     "close": "jp-Button jp-mod-small jp-mod-styled jp-mod-reject",
     "close-all": "jp-Button jp-mod-small jp-mod-styled jp-mod-reject",
     "reconnect": "jp-Button jp-mod-small jp-mod-styled jp-mod-accept",
+    "details": "jp-Button jp-mod-small jp-mod-styled",
 }
 
 
@@ -139,6 +142,8 @@ class _RowView:
         self.packages = _labelled(
             document, self.packages_line, "Packages", "inkrider-session-packages"
         )
+        # The tooltip is out of the keyboard's reach: the button shows the same text.
+        self.details = _button(document, self.packages_line, "details", "Details")
 
     def update(self, row: SessionRow) -> None:
         old = self.row
@@ -158,7 +163,9 @@ class _RowView:
         _set_text(self.packages, row.packages_text, old and old.packages_text)
         if old is None or old.packages_detail != row.packages_detail:
             self.packages_line.setAttribute("title", row.packages_detail)
+            self.details.setAttribute("aria-label", f"Package details of {row.path}")
         self.packages_line.hidden = row.packages_text == UNKNOWN
+        self.details.hidden = not row.packages_detail
         self.interrupt.disabled = not row.can_interrupt
         self.close.disabled = not row.can_close
         self.reconnect.hidden = not row.can_reconnect
@@ -266,7 +273,14 @@ class SessionExplorer:
         kernel_id = None if compat.is_null(row) else row.getAttribute("data-kernel-id")
         if compat.is_null(kernel_id):
             return
-        if row.getAttribute("data-detached") == "true":
+        view = self._views.get(kernel_id)
+        if action == "details" and view is not None and view.row is not None:
+            shown = view.row
+            _act(
+                f"showing the packages of {kernel_id}",
+                lambda: self._deps.show_text(f"{shown.path}: packages", shown.packages_detail),
+            )
+        elif row.getAttribute("data-detached") == "true":
             if action == "close":
                 spawn(detached.close(kernel_id))
             elif action == "reconnect":

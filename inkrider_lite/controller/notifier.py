@@ -25,9 +25,36 @@ class Notifier:
     def __init__(self) -> None:
         #: JupyterLab's Notification, once attached; `window.inkrider.notification` reads it.
         self.notification: Any = None
+        self._apputils: Any = None
+        self._widgets: Any = None
 
-    def attach(self, notification: Any) -> None:
+    def attach(self, notification: Any, apputils: Any = None, widgets: Any = None) -> None:
+        """JupyterLab's Notification; with apputils and Lumino's widgets, `show_text` can open
+        dialogs too."""
         self.notification = notification
+        self._apputils = apputils
+        self._widgets = widgets
+
+    def show_text(self, title: str, text: str) -> bool:
+        """A dialog showing `text` whole, as text (never markup), lines kept; False where
+        dialogs cannot show."""
+        if self._apputils is None or self._widgets is None:
+            compat.log_error(f"{title}\n{text}")
+            return False
+        body = self._widgets.Widget.new()
+        body.addClass("inkrider-details")
+        pre = body.node.ownerDocument.createElement("pre")
+        pre.textContent = text
+        pre.style.whiteSpace = "pre-wrap"
+        pre.style.margin = "0"
+        pre.style.fontFamily = "var(--jp-code-font-family)"
+        pre.style.fontSize = "var(--jp-code-font-size)"
+        body.node.appendChild(pre)
+        dialog = self._apputils.Dialog
+        self._apputils.showDialog(
+            compat.to_js({"title": title, "body": body, "buttons": [dialog.okButton()]})
+        )
+        return True
 
     @property
     def available(self) -> bool:

@@ -126,15 +126,23 @@ class InstallNotice:
             message = f"{self._file}: {len(problems)} line(s) not installed\n{lines}\n{message}"
         if self._id is None:
             return
-        self._notifier.update(
-            {
-                "id": self._id,
-                "message": message,
-                "type": "warning" if problems else "success",
-                "autoClose": False if problems else 5000,
-                "progress": None,
-            }
-        )
+        options: dict[str, Any] = {
+            "id": self._id,
+            "message": message,
+            "type": "warning" if problems else "success",
+            "autoClose": False if problems else 5000,
+            "progress": None,
+        }
+        if problems:
+            # The notice cuts long messages: Details shows every line, whole.
+            title = f"{self._file}: {len(problems)} line(s) not installed"
+            details = self._details = compat.create_proxy(
+                lambda *_: self._notifier.show_text(title, message)
+            )
+            options["actions"] = [
+                {"label": "Details", "callback": details, "displayType": "default"}
+            ]
+        self._notifier.update(options)
 
 
 async def use_session_indexes(deps: RequirementsDeps, worker: Worker) -> None:

@@ -80,7 +80,8 @@ async def install(deps: UiDeps) -> None:
     lab = deps.lab
     app = lab.app
     widgets = await lab.require_shared("@lumino/widgets")
-    deps.notifier.attach((await lab.require_shared("@jupyterlab/apputils")).Notification)
+    apputils = await lab.require_shared("@jupyterlab/apputils")
+    deps.notifier.attach(apputils.Notification, apputils, widgets)
 
     item = widgets.Widget.new()
     item.id = "inkrider-status"

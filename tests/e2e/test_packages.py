@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from .notebook import (
     notifications,
@@ -134,6 +134,28 @@ def test_a_broken_requirements_file_reports_each_bad_line(page: Page, site_url: 
     summary = summary_in_session(page)
     assert [p["line"] for p in summary["problems"]] == [2, 3, 4, 5]
     assert "tabulate" in {p["name"] for p in summary["installed"]}
+
+    # The notice cuts long text: its Details action shows every line whole, as text.
+    page.evaluate("window.inkrider.app.commands.execute('apputils:display-notifications')")
+    page.get_by_role("button", name="Details").first.click()
+    dialog = page.locator(".jp-Dialog .inkrider-details")
+    for line in (
+        "line 2: nosuchpkg-xyz==1.0 — not found in any index",
+        "line 3: foo== — not a valid requirement",
+        "line 4: -e . — editable installs",
+        "line 5: psycopg2==2.9.10 — needs native code; no Pyodide build available",
+    ):
+        expect(dialog).to_contain_text(line)
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+
+    # The Session Explorer's row reaches the same list from the keyboard.
+    page.evaluate("window.inkrider.app.commands.execute('inkrider:open-session-explorer')")
+    details = page.get_by_role("button", name="Package details of broken/broken.ipynb")
+    details.focus()
+    page.keyboard.press("Enter")
+    expect(dialog).to_contain_text("line 5: psycopg2==2.9.10")
+    page.keyboard.press("Escape")
     assert stored_file(page, "broken/broken.ipynb") == before
 
 
