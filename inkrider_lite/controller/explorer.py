@@ -160,6 +160,8 @@ class _RowView:
         _set_text(self.runtime, row.runtime, old and old.runtime)
         _set_text(self.started, row.started_text, old and old.started_text)
         _set_text(self.memory, row.memory_text, old and old.memory_text)
+        if old is None or old.memory_detail != row.memory_detail:
+            self.memory.setAttribute("title", row.memory_detail)
         _set_text(self.packages, row.packages_text, old and old.packages_text)
         if old is None or old.packages_detail != row.packages_detail:
             self.packages_line.setAttribute("title", row.packages_detail)

@@ -48,6 +48,8 @@ class SessionRow:
     close_text: str = "Close"
     #: A remote kernel that no open page relays (see runtimes/remote/kernels_store.detached).
     detached: bool = False
+    #: What the memory figure is, or why there is none yet (the field's tooltip).
+    memory_detail: str = ""
 
 
 def state_name(state: Any) -> str:
@@ -128,6 +130,25 @@ def path_text(session: Any, path: str | None = None) -> str:
     return f"{folder}/" if folder else UNTITLED
 
 
+MEMORY_MEASURED = (
+    "The session's WebAssembly memory (its Pyodide heap), read every 3 s while this panel is open."
+)
+MEMORY_NOT_YET = (
+    "Not measured yet: memory is read every 3 s while this panel is open, and a session answers "
+    "only between cells, so one running a long cell shows — until the cell ends."
+)
+MEMORY_NO_WORKER = "No worker yet: the session has no memory of its own until it starts."
+MEMORY_REMOTE = "Memory is the server's: see it there (for example with top or htop)."
+
+
+def memory_detail(state: str, memory_bytes: int | None, remote: bool) -> str:
+    if remote:
+        return MEMORY_REMOTE
+    if state not in ("idle", "busy", "installing"):
+        return MEMORY_NO_WORKER
+    return MEMORY_NOT_YET if memory_bytes is None or memory_bytes < 0 else MEMORY_MEASURED
+
+
 REMOTE_PACKAGES = "managed on the server with pip or conda"
 REMOTE_PACKAGES_DETAIL = (
     "A remote session uses the server's own Python environment: install packages there with "
@@ -162,6 +183,7 @@ def row_for(
         packages_detail=REMOTE_PACKAGES_DETAIL if remote else packages_detail(requirements),
         can_reconnect=lost,
         close_text="Start fresh" if lost else "Close",
+        memory_detail=memory_detail(state, getattr(session, "memory_bytes", None), remote),
     )
 
 
@@ -198,6 +220,7 @@ def detached_row(
         can_reconnect=answering is not False,
         close_text="Forget" if answering is False else "Close",
         detached=True,
+        memory_detail=MEMORY_REMOTE,
     )
 
 

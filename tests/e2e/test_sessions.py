@@ -261,6 +261,10 @@ def test_close_from_the_explorer_resets_variables_and_leaves_the_file_alone(
     expect(entry.locator(".inkrider-session-path")).to_have_text(path)
     expect(entry.locator(".inkrider-session-state")).to_contain_text("idle")
     expect(entry.locator(".inkrider-session-memory")).to_have_text(re.compile(r"\d+ MB"))
+    # The figure says what it is (and a missing one why it is missing).
+    expect(entry.locator(".inkrider-session-memory")).to_have_attribute(
+        "title", re.compile("WebAssembly memory")
+    )
     entry.locator("[data-action=close]").click()
     expect(entry).to_have_count(0)
     assert status(page)["bound"] == 0

@@ -10,7 +10,9 @@ import pytest
 
 from inkrider_lite.sessions.explorer_rows import (
     EMPTY_TEXT,
+    MEMORY_MEASURED,
     SessionRow,
+    memory_detail,
     memory_text,
     packages_detail,
     packages_text,
@@ -58,6 +60,7 @@ def test_an_idle_session() -> None:
         can_close=True,
         state="idle",
         packages_detail="",
+        memory_detail=MEMORY_MEASURED,
     )
 
 
@@ -275,3 +278,19 @@ def test_packages_after_an_install() -> None:
 )
 def test_packages_text(requirements: Any, text: str) -> None:
     assert packages_text(requirements) == text
+
+
+@pytest.mark.parametrize(
+    ("state", "memory", "remote", "says"),
+    [
+        ("idle", 50_000_000, False, "read every 3 s"),
+        ("busy", None, False, "Not measured yet"),
+        ("starting", None, False, "No worker yet"),
+        ("waiting", None, False, "No worker yet"),
+        ("idle", None, True, "the server's"),
+    ],
+)
+def test_the_memory_field_says_what_it_is_or_why_it_is_empty(
+    state: str, memory: int | None, remote: bool, says: str
+) -> None:
+    assert says in memory_detail(state, memory, remote)
