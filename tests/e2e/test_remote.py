@@ -347,3 +347,17 @@ def test_a_dropped_connection_to_a_live_server_reconnects_and_keeps_the_kernel(
         assert session["link"] == "connected" and session["state"] == "idle"
     finally:
         proxy.stop()
+
+
+def test_a_server_behind_a_path_prefix_runs_cells(
+    page: Page, site_url: str, prefixed_server: JupyterServer
+) -> None:
+    """As a JupyterHub single-user server is reached: /user/<name>/ before every API path."""
+    open_notebook(page, site_url, "examples/scratch.ipynb")
+    verdict = choose_remote(page, prefixed_server.base_url, prefixed_server.token)
+    assert prefixed_server.base_url.endswith("/user/alice/")
+    assert verdict.startswith("Connected to Jupyter Server")
+    back_to_notebook(page, "examples/scratch.ipynb")
+    before = set(prefixed_server.kernel_ids())
+    assert "linux" in run_in_new_cell(page, "import sys; print(sys.platform)", 30_000)
+    assert len(set(prefixed_server.kernel_ids()) - before) == 1  # started under the prefix
