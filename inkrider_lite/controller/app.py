@@ -248,7 +248,7 @@ class Controller:
             address = parse_base_url(self.settings.remote_base_url)
         except AddressError:
             return None, "", ""
-        token = kernels_store.load_token(address.base_url) or address.token_in_url
+        token = kernels_store.token_for(address)
         return address, token, self.settings.remote_kernel
 
     def _start_early_install(self) -> None:

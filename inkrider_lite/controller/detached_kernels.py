@@ -121,7 +121,7 @@ class DetachedKernels:
 
     def _client(self, kernel: DetachedKernel) -> JupyterServerClient:
         address = kernel.address
-        token = kernels_store.load_token(address.base_url) or address.token_in_url
+        token = kernels_store.token_for(address)
         return JupyterServerClient(address, token, self._site_url)
 
     def _drop(self, kernel_id: str) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass
 
 from ..._compat import compat
+from .address import ServerAddress
 
 KERNELS_KEY = "inkrider-remote-kernels"
 TOKEN_PREFIX = "inkrider-remote-token:"
@@ -20,6 +21,11 @@ def token_key(base_url: str) -> str:
 
 def load_token(base_url: str) -> str:
     return compat.storage_get(token_key(base_url)) or ""
+
+
+def token_for(address: ServerAddress) -> str:
+    """The token for a server: the one this browser keeps for it, else one pasted in its URL."""
+    return load_token(address.base_url) or address.token_in_url
 
 
 def save_token(base_url: str, token: str) -> None:
