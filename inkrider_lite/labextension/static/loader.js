@@ -5,7 +5,8 @@
 // init(sharedScope), then get('./extension'). The plugin boots Pyodide on the page's main
 // thread, loads `inkrider_lite` from the site, and hands the app to Python. Everything the
 // extension does is Python; this file only resolves tokens, defers kernel starts until Python
-// has wrapped the factory, and reports a failed start loudly.
+// has wrapped the factory, holds runs pressed before a notebook has its kernel, and reports a
+// failed start loudly.
 (function () {
   'use strict';
   const NAME = 'inkrider-lite';
@@ -358,6 +359,71 @@
     },
   };
 
+  // JupyterLab drops a run pressed before the notebook's first session exists: its runCell
+  // asks for a kernel with a preference not yet read from the notebook, gets none, and clears
+  // the cell without a word. The controller's boot shares the main thread and widens that
+  // window, so runs wait here for the session (this must be in place before Python is).
+  const RUN_ACTIONS = ['run', 'runAndAdvance', 'runAndInsert', 'runAll', 'runAllAbove', 'runAllBelow'];
+  const KERNEL_WAIT_MS = 120000;
+
+  function kernelIsComing(sessionContext) {
+    return !!sessionContext && !sessionContext.isDisposed && !sessionContext.isReady &&
+      !(sessionContext.session && sessionContext.session.kernel);
+  }
+
+  async function waitForKernel(sessionContext) {
+    let timer;
+    const timeout = new Promise((resolve) => { timer = setTimeout(resolve, KERNEL_WAIT_MS); });
+    await Promise.race([sessionContext.ready.catch(() => undefined), timeout]);
+    clearTimeout(timer);
+  }
+
+  async function noKernelNotice(sessionContext) {
+    if (sessionContext.isDisposed || (sessionContext.session && sessionContext.session.kernel)) return;
+    const message = 'InkRider: the cell was not run because the notebook has no kernel yet. ' +
+      'Choose a kernel (Kernel → Change Kernel…) or reload the page, then run it again.';
+    console.warn(message);
+    try {
+      const { Notification } = await requireShared('@jupyterlab/apputils');
+      Notification.warning(message, { autoClose: false });
+    } catch (error) { /* the console line above still says it */ }
+  }
+
+  async function holdEarlyRuns() {
+    const { NotebookActions } = await requireShared('@jupyterlab/notebook');
+    for (const name of RUN_ACTIONS) {
+      const original = NotebookActions[name];
+      if (typeof original !== 'function') continue;
+      NotebookActions[name] = async (notebook, sessionContext, ...rest) => {
+        if (!kernelIsComing(sessionContext)) return original(notebook, sessionContext, ...rest);
+        // The run is for the cells selected now, wherever the user clicks while it waits.
+        const active = notebook.activeCell;
+        const selected = notebook.widgets.filter((cell) => notebook.isSelectedOrActive(cell));
+        await waitForKernel(sessionContext);
+        if (notebook.isDisposed) return false;
+        const index = notebook.widgets.indexOf(active);
+        if (index >= 0 && notebook.activeCell !== active) {
+          notebook.activeCellIndex = index;
+          notebook.deselectAll();
+          selected.forEach((cell) => { if (!cell.isDisposed) notebook.select(cell); });
+        }
+        const result = await original(notebook, sessionContext, ...rest);
+        await noKernelNotice(sessionContext);
+        return result;
+      };
+    }
+    const runCells = NotebookActions.runCells;
+    if (typeof runCells === 'function') {
+      NotebookActions.runCells = async (notebook, cells, sessionContext, ...rest) => {
+        if (!kernelIsComing(sessionContext)) return runCells(notebook, cells, sessionContext, ...rest);
+        await waitForKernel(sessionContext);
+        const result = await runCells(notebook, cells, sessionContext, ...rest);
+        await noKernelNotice(sessionContext);
+        return result;
+      };
+    }
+  }
+
   // Optional services, by token name; missing ones arrive as null (e.g. no status bar).
   const OPTIONAL = [
     ['@jupyterlab/settingregistry', 'ISettingRegistry', 'settings'],
@@ -371,6 +437,11 @@
   window._JUPYTERLAB[NAME] = {
     init: async (scope) => {
       shared = scope;
+      try {
+        await holdEarlyRuns();
+      } catch (error) {
+        console.warn('InkRider: runs pressed before a notebook has its kernel may be lost', error);
+      }
       const services = await requireShared('@jupyterlite/services');
       plugin.requires = [services.IKernelSpecs];
       plugin.optional = [];
