@@ -22,7 +22,7 @@ def test_a_run_pressed_as_the_notebook_shows_produces_its_output(
     browser: Browser, site_url: str, foreign_requests: list[str], app: str
 ) -> None:
     outcomes = []
-    for attempt in range(ATTEMPTS):
+    for _ in range(ATTEMPTS):
         context = browser.new_context(viewport={"width": 1280, "height": 800})
         watch_requests(context, foreign_requests)
         try:
