@@ -16,6 +16,7 @@ from typing import Any
 from .._compat import compat
 from ..requirements.kernel_plan import index_setup_code
 from ..runtimes.base import Runtime
+from ..runtimes.local.browser_slots import BrowserSlots
 from ..runtimes.local.workers import LocalWorkers, Worker
 from ..runtimes.remote import kernels_store
 from ..runtimes.remote.address import AddressError, ServerAddress, parse_base_url
@@ -85,7 +86,10 @@ class Controller:
             on_warm_ready=self._start_early_install,
             on_line_change=self._refresh_ui,
             prepare=self._prepare_session,
+            slots=BrowserSlots(getattr(handles, "browserSlots", None)),
+            label_for=lambda ticket: self.session_registry.notebook_paths().get(str(ticket), ""),
         )
+        self.workers.slots.listen(self.workers.on_slot_event)
         site_settings = getattr(handles, "siteSettings", None)
         #: The plan gate: a site built without the remote runtime offers only local sessions.
         self.remote_enabled = bool(getattr(site_settings, "remoteRuntime", False))
@@ -135,6 +139,7 @@ class Controller:
                 spawn=self.tasks.spawn,
                 remote_enabled=self.remote_enabled,
                 show_text=self.notifier.show_text,
+                other_tabs=lambda: self.workers.slots.elsewhere,
             ),
             runtime_form=runtime_form.RuntimeFormDeps(
                 lab=self.lab,
@@ -189,7 +194,8 @@ class Controller:
                 continue
             if self.remote_enabled:
                 self.spawn(self.detached_kernels.refresh(recheck=False))
-            changed = False
+            # A closed tab frees its slots without a word: read what the others hold again.
+            changed = await self.workers.slots.refresh()
             for kernel in list(self.sessions.values()):
                 worker = kernel.session
                 if not isinstance(worker, Worker):
@@ -379,7 +385,8 @@ class Controller:
                 "bound": budget.bound,
                 "warm": budget.warm,
                 "cap": budget.cap,
-                "waiting": self.workers.limiter.waiting,
+                "waiting": self.workers.waiting,
+                "elsewhere": list(self.workers.slots.elsewhere),
                 "live_workers": len(self.workers.live),
                 "from_snapshot": bool(self._handles.fromSnapshot),
                 "warm_worker_setting": self.settings.warm_worker,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .._compat import compat
-from ..sessions.explorer_rows import EMPTY_TEXT, UNKNOWN, SessionRow, rows_for
+from ..sessions.explorer_rows import EMPTY_TEXT, UNKNOWN, SessionRow, other_tabs_text, rows_for
 from .dom import child, element
 
 if TYPE_CHECKING:
@@ -49,6 +49,7 @@ CSS = f"""
   font-size: var(--jp-ui-font-size0);
 }}
 #{EXPLORER_ID} .inkrider-explorer-count {{ flex: 1; color: var(--jp-ui-font-color2); }}
+#{EXPLORER_ID} .inkrider-other-tabs {{ padding: 8px; color: var(--jp-ui-font-color2); }}
 #{EXPLORER_ID} .inkrider-session-empty {{ padding: 12px 8px; color: var(--jp-ui-font-color2); }}
 #{EXPLORER_ID} .inkrider-session-row {{
   display: flex; flex-direction: column; gap: 3px; padding: 6px 8px;
@@ -96,6 +97,8 @@ class ExplorerDeps:
     remote_enabled: bool
     #: Opens a dialog with a title and a text shown whole (Notifier.show_text).
     show_text: Callable[[str, str], bool] = lambda _title, _text: False
+    #: Slot labels that other tabs of the site hold (BrowserSlots.elsewhere).
+    other_tabs: Callable[[], list[str]] = lambda: []
 
 
 #: Classes of the buttons; jp-mod-styled gives them the theme's look.
@@ -212,6 +215,8 @@ class SessionExplorer:
         self._empty = child(document, node, "div", "inkrider-session-empty")
         self._empty.textContent = EMPTY_TEXT
         self._list = child(document, node, "div", "inkrider-session-list")
+        self._other_tabs = child(document, node, "div", "inkrider-other-tabs")
+        self._other_tabs.hidden = True
         self._list.setAttribute("role", "list")
         self._views: dict[str, _RowView] = {}
         self._order: list[str] = []
@@ -259,6 +264,10 @@ class SessionExplorer:
             if part
         )
         self._empty.hidden = bool(rows)
+        elsewhere = other_tabs_text(self._deps.other_tabs())
+        if self._other_tabs.textContent != elsewhere:
+            self._other_tabs.textContent = elsewhere
+        self._other_tabs.hidden = not elsewhere
         self._close_all.disabled = not any(row.can_close for row in rows)
 
     def _on_click(self, event: Any) -> None:

@@ -59,16 +59,20 @@ def status_parts(facts: StatusFacts) -> tuple[str, str]:
     """Where new runs start, then the sessions: ("InkRider: local", "1/3 sessions"), or
     ("InkRider: remote 127.0.0.1:8888", "1 local session · 2 remote")."""
     budget = facts.workers.budget
-    waiting = facts.workers.limiter.waiting
+    waiting = facts.workers.waiting
+    elsewhere = len(facts.workers.slots.elsewhere)
     remote = sum(1 for k in facts.sessions.values() if k.runtime_label.startswith("remote"))
     if facts.selected_runtime().kind == "remote":
         address = facts.remote_address()
         where = f"remote {address.display if address is not None else '(no server set)'}"
-        local = "1 local session" if budget.bound == 1 else f"{budget.bound} local sessions"
+        running = facts.workers.running
+        local = "1 local session" if running == 1 else f"{running} local sessions"
         sessions = [local, f"{remote} remote"] if remote else [local]
     else:
         where = "local"
-        sessions = [f"{budget.bound}/{budget.cap} sessions"]
+        sessions = [f"{facts.workers.running + elsewhere}/{budget.cap} sessions"]
+        if elsewhere:
+            sessions.append(f"{elsewhere} in other tabs")
         if remote:
             sessions.append(f"{remote} remote session{'s' if remote > 1 else ''}")
     if waiting:

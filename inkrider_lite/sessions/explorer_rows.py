@@ -52,6 +52,26 @@ class SessionRow:
     memory_detail: str = ""
 
 
+def other_tabs_text(labels: Iterable[str]) -> str:
+    """What other tabs of the site hold, from their slot labels: a notebook's path, or "" for
+    a warm worker. "" when they hold nothing."""
+    labels = list(labels)
+    paths = sorted(label for label in labels if label)
+    warm = len(labels) - len(paths)
+    parts = []
+    if paths:
+        sessions = "1 session" if len(paths) == 1 else f"{len(paths)} sessions"
+        parts.append(f"{sessions} ({', '.join(paths)})")
+    if warm:
+        parts.append("1 warm worker" if warm == 1 else f"{warm} warm workers")
+    if not parts:
+        return ""
+    return (
+        f"Other tabs of this browser hold {' and '.join(parts)}; "
+        "they count towards the local session limit. Close them in their own tab."
+    )
+
+
 def state_name(state: Any) -> str:
     """ "idle" for SessionState.IDLE (a StrEnum) or for the string itself."""
     return str(getattr(state, "value", state))

@@ -286,6 +286,91 @@
     return held.filter((l) => l.name.startsWith(TAB_LOCK)).map((l) => l.name.slice(TAB_LOCK.length));
   }
 
+  // The local session cap holds across the tabs of this site in one browser: every worker holds
+  // one of `cap` slot locks, which the browser itself frees when its tab closes or crashes, so a
+  // slot cannot leak. A second lock per slot names its tab and notebook, for the other tabs.
+  const SLOT_LOCK = 'inkrider-slot:';
+  const SESSION_LOCK = 'inkrider-session:';
+  const slotChannel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('inkrider-slots') : null;
+  const slotListeners = [];
+  if (slotChannel) slotChannel.onmessage = (event) => slotListeners.forEach((fn) => fn(event.data));
+  const announce = (what) => { if (slotChannel) slotChannel.postMessage(what); };
+  window.addEventListener('pagehide', () => announce('changed'));
+
+  // Resolves to a release function once the lock is held; to null when `ifAvailable` finds it held.
+  function holdLock(name, options) {
+    return new Promise((resolve, reject) => {
+      navigator.locks.request(name, options, (lock) => {
+        if (!lock) { resolve(null); return undefined; }
+        return new Promise((release) => resolve(release));
+      }).catch(reject);
+    });
+  }
+
+  async function heldSlot(index, releaseSlot, label) {
+    let releaseLabel = await holdLock(`${SESSION_LOCK}${index}:${tabId}:${label}`, { ifAvailable: true });
+    announce('changed');
+    return {
+      index,
+      relabel: async (next) => {
+        if (releaseLabel) releaseLabel();
+        releaseLabel = await holdLock(`${SESSION_LOCK}${index}:${tabId}:${next}`, { ifAvailable: true });
+        announce('changed');
+      },
+      release: () => {
+        if (releaseLabel) releaseLabel();
+        releaseSlot();
+        announce('changed');
+      },
+    };
+  }
+
+  const browserSlots = {
+    // A free slot now, or null. A warm worker also gives way to any run waiting in a tab.
+    take: async (cap, label, forWarm) => {
+      if (forWarm && (await browserSlots.wanted())) return null;
+      for (let i = 0; i < cap; i++) {
+        const release = await holdLock(SLOT_LOCK + i, { ifAvailable: true });
+        if (release) return heldSlot(i, release, label);
+      }
+      return null;
+    },
+    // The first slot that frees up in any tab; cancel() gives up waiting (the promise rejects).
+    wait: (cap, label) => {
+      const abort = new AbortController();
+      let won = false;
+      const promise = new Promise((resolve, reject) => {
+        let failed = 0;
+        for (let i = 0; i < cap; i++) {
+          holdLock(SLOT_LOCK + i, { signal: abort.signal }).then((release) => {
+            if (won) { release(); return; }
+            won = true;
+            abort.abort();
+            resolve(heldSlot(i, release, label));
+          }, (error) => { if (++failed === cap && !won) reject(error); });
+        }
+      });
+      announce('wanted');
+      return { promise, cancel: () => abort.abort() };
+    },
+    // The sessions (and warm workers, label '') that other tabs hold: their notebooks' paths.
+    elsewhere: async () => {
+      const { held } = await navigator.locks.query();
+      return held
+        .filter((l) => l.name.startsWith(SESSION_LOCK))
+        .map((l) => l.name.slice(SESSION_LOCK.length).split(':'))
+        .filter(([, tab]) => tab !== tabId)
+        .map((parts) => parts.slice(2).join(':'));
+    },
+    // Whether a run in some tab waits for a slot.
+    wanted: async () => {
+      const { pending } = await navigator.locks.query();
+      return pending.some((l) => l.name.startsWith(SLOT_LOCK));
+    },
+    // `fn('wanted')` when a run waits for a slot in another tab, `fn('changed')` on any change.
+    listen: (fn) => { slotListeners.push(fn); },
+  };
+
   const plugin = {
     id: PLUGIN_ID,
     description: 'InkRider Lite controller',
@@ -321,6 +406,7 @@
         const handles = {
           app, kernelspecs, originals, requireShared, fromSnapshot, startWorkerKernel, workerMemory,
           remoteKernel, siteSettings: liteSettings(coreutils, PLUGIN_ID), tabId, heldTabs,
+          browserSlots: navigator.locks ? browserSlots : undefined,
           isolated: window.crossOriginIsolated === true,
           siteUrl: new URL('../../../', scriptUrl).href,
           openWindow: (url) => window.open(url, '_blank', 'noopener'),

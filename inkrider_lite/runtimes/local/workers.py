@@ -17,6 +17,7 @@ from ...sessions.capacity import WorkerBudget
 from ...sessions.limiter import Grant, SlotLimiter
 from ..base import SessionOwner, WaitCancelled, Watch
 from ..settings import Settings
+from .browser_slots import BrowserSlots, Slot
 
 #: Seconds to wait after a bind before warming the next worker: its boot would slow the first
 #: cells of the session that was just bound, on a 2-core machine.
@@ -45,6 +46,8 @@ class Worker:
         self.early_folder: str | None = None
         #: The notebook folder that is the worker's current directory ("" is /drive itself).
         self.folder = ""
+        #: Its place under the browser-wide cap, held until the worker is disposed.
+        self.slot: Slot | None = None
 
     def attach(self, owner: SessionOwner | None) -> None:
         self.owner = None if owner is None else owner.from_session
@@ -118,6 +121,8 @@ class Worker:
         self.owner = None
         if self.real is not None:
             self.real.dispose()
+        if self.slot is not None:
+            self.slot.release()
         proxy = self.deliver_proxy
         asyncio.get_event_loop().call_later(PROXY_GRACE, compat.destroy_proxy, proxy)
 
@@ -130,6 +135,10 @@ def chdir_code(location: str) -> str:
         "if os.path.isdir(_p): os.chdir(_p)\n"
         "del _p"
     )
+
+
+class NoRoomToWarm(Exception):
+    """Every browser-wide slot is held, or a run in some tab waits for one."""
 
 
 class LocalWorkers:
@@ -148,8 +157,14 @@ class LocalWorkers:
         on_warm_ready: Callable[[], None] = lambda: None,
         on_line_change: Callable[[], None] = lambda: None,
         prepare: Prepare | None = None,
+        slots: BrowserSlots | None = None,
+        label_for: Callable[[Hashable], str] = lambda _ticket: "",
     ) -> None:
+        """`slots` keeps the cap across the site's tabs (a cap per tab without it);
+        `label_for` names the notebook of a session's ticket, for the other tabs."""
         self._start_real = start_real
+        self.slots = slots if slots is not None else BrowserSlots()
+        self._label_for = label_for
         # Runs in a freshly bound worker before its first request, e.g. requirements.txt.
         self._prepare = prepare
         self._warm_wanted = warm_wanted
@@ -165,6 +180,7 @@ class LocalWorkers:
         self._rewarm: asyncio.TimerHandle | None = None
         self._ids = itertools.count(1)
         self.live: dict[str, Worker] = {}
+        self._tasks: set[asyncio.Future[None]] = set()
 
     kind = "local"
 
@@ -172,10 +188,11 @@ class LocalWorkers:
     def budget(self) -> WorkerBudget:
         return self.limiter.budget
 
-    async def _boot(self) -> Worker:
+    async def _boot(self, slot: Slot) -> Worker:
         # One boot at a time: simultaneous Pyodide starts are known to crash browsers.
         async with self._boot_lock:
             worker = Worker(f"inkrider-worker-{next(self._ids)}")
+            worker.slot = slot
             self.live[worker.id] = worker
             try:
                 worker.real = await self._start_real(worker.id, worker.deliver_proxy)
@@ -196,8 +213,18 @@ class LocalWorkers:
         if not self._warm_wanted():
             return
         self.budget.add_warm()
-        self._warm = asyncio.ensure_future(self._boot())
+        self._warm = asyncio.ensure_future(self._boot_warm())
         self._warm.add_done_callback(self._warm_finished)
+
+    async def _boot_warm(self) -> Worker:
+        slot = await self.slots.take(self.budget.cap, "", for_warm=True)
+        if slot is None:
+            raise NoRoomToWarm()
+        try:
+            return await self._boot(slot)
+        except BaseException:
+            slot.release()
+            raise
 
     def _warm_finished(self, future: asyncio.Future[Worker]) -> None:
         if future.cancelled():
@@ -205,8 +232,11 @@ class LocalWorkers:
         if future.exception() is None:
             if self._warm is future:
                 self._on_warm_ready()
+                # A run in another tab may have asked for a slot while this one booted.
+                self.on_slot_event("booted")
             return
-        compat.log_error("the warm worker failed to start", future.exception())
+        if not isinstance(future.exception(), NoRoomToWarm):
+            compat.log_error("the warm worker failed to start", future.exception())
         if self._warm is future:  # nobody took it: free its place
             self._warm = None
             self._grant(self.limiter.release_warm())
@@ -226,10 +256,27 @@ class LocalWorkers:
     # -- the line -------------------------------------------------------------------------
 
     def position(self, ticket: Hashable) -> int | None:
-        return self.limiter.position(ticket)
+        """Runs waiting for another tab's slot come first: they already hold this tab's."""
+        if self.slots.waiting(ticket):
+            return 1
+        place = self.limiter.position(ticket)
+        return None if place is None else place + self.slots.waits
+
+    @property
+    def running(self) -> int:
+        """Sessions of this tab that hold a worker (those that wait for another tab's slot
+        already count in this tab's budget)."""
+        return self.budget.bound - self.slots.waits
+
+    @property
+    def waiting(self) -> int:
+        return self.limiter.waiting + self.slots.waits
 
     def cancel_wait(self, ticket: Hashable) -> bool:
         """Take `ticket` out of the line; its acquire() raises WaitCancelled."""
+        if self.slots.cancel(ticket):
+            self._on_line_change()
+            return True
         if not self.limiter.cancel(ticket):
             return False
         waiter, _watch = self._waiters.pop(ticket, (None, None))
@@ -293,12 +340,52 @@ class LocalWorkers:
                 worker = None  # it failed; its slot is ours, so boot a fresh one in it
         if worker is None:
             try:
-                worker = await self._boot()
+                worker = await self._boot(await self._browser_slot(ticket, watch))
             except BaseException:
                 self._grant(self.limiter.release())
                 raise
         self._schedule_rewarm()
+        if worker.slot is not None:
+            await worker.slot.relabel(self._label_for(ticket))
         return worker
+
+    async def _browser_slot(self, ticket: Hashable, watch: Watch | None) -> Slot:
+        """This tab has room; wait, if need be, until the browser has too."""
+        label = self._label_for(ticket)
+        slot = await self.slots.take(self.budget.cap, label)
+        if slot is not None:
+            return slot
+        await self.slots.refresh()
+        waiting = asyncio.ensure_future(self.slots.wait(ticket, self.budget.cap, label))
+        await asyncio.sleep(0)  # registered before anybody is told
+        if watch is not None:
+            watch(1)
+        self._on_line_change()
+        try:
+            slot = await waiting
+        finally:
+            self._on_line_change()
+        if watch is not None:
+            watch(None)
+        return slot
+
+    def on_slot_event(self, what: str) -> None:
+        """Another tab waits for a slot: a warm worker nobody took gives its slot up.
+        Any change: what the other tabs hold is read again."""
+        task = asyncio.ensure_future(self._after_slot_event(what))
+        self._tasks.add(task)  # asyncio holds tasks weakly
+        task.add_done_callback(self._tasks.discard)
+
+    async def _after_slot_event(self, what: str) -> None:
+        idle_warm = what in ("wanted", "booted") and self.ready_warm() is not None
+        # Read again after the await: a run in this tab may have taken the warm worker.
+        if idle_warm and await self.slots.wanted() and self.ready_warm() is not None:
+            warm, self._warm = self._warm, None
+            self._grant(self.limiter.release_warm())
+            assert warm is not None
+            self._discard(warm)
+        if await self.slots.refresh():
+            self._on_line_changed()
 
     @property
     def prepares(self) -> bool:
@@ -308,7 +395,7 @@ class LocalWorkers:
         return None if self._prepare is None else await self._prepare(owner, worker)
 
     def waiting_text(self, position: int) -> str:
-        return waiting_text(position, self.budget.cap)
+        return waiting_text(position, self.budget.cap, len(self.slots.elsewhere))
 
     def release(self, worker: Worker) -> None:
         """A session let go of its worker: end it, and give its slot to the head of the line
@@ -334,10 +421,16 @@ class LocalWorkers:
             worker.dispose()
 
 
-def waiting_text(position: int, cap: int) -> str:
+def waiting_text(position: int, cap: int, elsewhere: int = 0) -> str:
+    """`elsewhere`: how many of the browser's sessions other tabs of the site hold."""
     sessions = "session is" if cap == 1 else f"{cap} sessions are"
     place = "next in line" if position == 1 else f"number {position} in line"
+    where = ""
+    if elsewhere:
+        where = f"; {elsewhere} of them {'is' if elsewhere == 1 else 'are'} open in other tabs"
+    closed = "in any tab, or when such a tab is closed" if elsewhere else ""
     return (
-        f"Waiting for a local session: all {sessions} in use ({place}). "
-        "This run starts when one is closed: Tools → Session Explorer."
+        f"Waiting for a local session: all {sessions} in use{where} ({place}). "
+        f"This run starts when one is closed{' ' + closed if closed else ''}: "
+        "Tools → Session Explorer."
     )
