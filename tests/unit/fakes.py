@@ -153,7 +153,9 @@ class Pool:
         return_tasks: bool = False,
         steps: int = 3,
         prepare: Any = None,
+        slots: Any = None,
     ) -> None:
+        """`slots`: a BrowserSlots shared with other Pools, as tabs of one browser."""
         self.kernels: list[FakeRealKernel] = []
         self.starts: list[str] = []
         self.fail_next: list[BaseException] = []
@@ -162,8 +164,15 @@ class Pool:
         self.return_tasks = return_tasks
         self.steps = steps
         self.workers = LocalWorkers(
-            self.start_real, setup_code, settings or Settings(), prepare=prepare
+            self.start_real,
+            setup_code,
+            settings or Settings(),
+            prepare=prepare,
+            slots=slots,
+            label_for=lambda ticket: f"{ticket}.ipynb",
         )
+        if slots is not None:
+            slots.listen(self.workers.on_slot_event)
 
     async def start_real(self, worker_id: str, deliver: Any) -> FakeRealKernel:
         self.starts.append(worker_id)
@@ -183,3 +192,81 @@ async def settle(rounds: int = 50) -> None:
     """Let every ready callback and task run (the fakes never really wait)."""
     for _ in range(rounds):
         await asyncio.sleep(0)
+
+
+class LockRoom:
+    """Web Locks as one browser profile has them, for BrowserSlots: slots by index, each held
+    by one tab, and a first-come line of waits. Every tab's FakeSlotsJs shares one room."""
+
+    def __init__(self) -> None:
+        self.held: dict[int, tuple[str, str]] = {}  # slot index -> (tab, label)
+        self.line: list[tuple[str, int, asyncio.Future[Any]]] = []  # tab, cap, grant
+        self.listeners: list[tuple[str, Any]] = []
+
+    def announce(self, sender: str, what: str) -> None:
+        for tab, listener in self.listeners:
+            if tab != sender:
+                listener(what)
+
+    def grant_next(self) -> None:
+        for entry in list(self.line):
+            tab, cap, future = entry
+            free = [i for i in range(cap) if i not in self.held]
+            if future.done():
+                self.line.remove(entry)
+            elif free:
+                self.line.remove(entry)
+                future.set_result(FakeHeldSlot(self, tab, free[0], ""))
+
+
+class FakeHeldSlot:
+    def __init__(self, room: LockRoom, tab: str, index: int, label: str) -> None:
+        self.room, self.tab, self.index = room, tab, index
+        room.held[index] = (tab, label)
+        room.announce(tab, "changed")
+
+    async def relabel(self, label: str) -> None:
+        self.room.held[self.index] = (self.tab, label)
+
+    def release(self) -> None:
+        if self.room.held.get(self.index, ("", ""))[0] == self.tab:
+            del self.room.held[self.index]
+            self.room.announce(self.tab, "changed")
+            self.room.grant_next()
+
+
+class FakeWait:
+    def __init__(self, future: asyncio.Future[Any]) -> None:
+        self.promise = future
+
+    def cancel(self) -> None:
+        if not self.promise.done():
+            self.promise.set_exception(RuntimeError("AbortError"))
+
+
+class FakeSlotsJs:
+    """One tab's view of the LockRoom: the loader's `browserSlots`."""
+
+    def __init__(self, room: LockRoom, tab: str) -> None:
+        self.room, self.tab = room, tab
+
+    async def take(self, cap: int, label: str, for_warm: bool) -> FakeHeldSlot | None:
+        if for_warm and await self.wanted():
+            return None
+        free = [i for i in range(cap) if i not in self.room.held]
+        return FakeHeldSlot(self.room, self.tab, free[0], label) if free else None
+
+    def wait(self, cap: int, label: str) -> FakeWait:
+        future: asyncio.Future[Any] = asyncio.get_event_loop().create_future()
+        self.room.line.append((self.tab, cap, future))
+        self.room.announce(self.tab, "wanted")
+        return FakeWait(future)
+
+    async def wanted(self) -> bool:
+        return any(not future.done() for _tab, _cap, future in self.room.line)
+
+    async def elsewhere(self) -> list[str]:
+        return [label for tab, label in self.room.held.values() if tab != self.tab]
+
+    def listen(self, listener: Any) -> None:
+        self.room.listeners.append((self.tab, listener))
