@@ -371,6 +371,25 @@
     listen: (fn) => { slotListeners.push(fn); },
   };
 
+  // JupyterLite connects the notebook to its kernels through an in-page socket that holds every
+  // outgoing message for 4 ms (a timer) before the kernel sees it; JupyterLab on a real server has
+  // no such wait. Messages of an open in-page socket go on at the next microtask instead: same
+  // order, no timer. Sockets that are not in-page (a real WebSocket) are left as they are.
+  function withoutSendDelay(settings) {
+    const InPage = settings && settings.WebSocket;
+    if (!InPage || InPage === window.WebSocket || InPage.inkriderDirect) return;
+    class DirectSend extends InPage {
+      send(data) {
+        if (this.readyState !== 1) return super.send(data);
+        const event = { type: 'server::message', origin: this.url, data };
+        queueMicrotask(() => this.dispatchEvent(event, data));
+        return undefined;
+      }
+    }
+    DirectSend.inkriderDirect = true;
+    settings.WebSocket = DirectSend;
+  }
+
   const plugin = {
     id: PLUGIN_ID,
     description: 'InkRider Lite controller',
@@ -379,6 +398,9 @@
     optional: [],
     activate: (app, kernelspecs, ...optional) => {
       const activated = performance.now();
+      const services = app.serviceManager;
+      [services.serverSettings, services.kernels.serverSettings, services.sessions.serverSettings]
+        .forEach(withoutSendDelay);
       let resolveController, rejectController;
       const controller = new Promise((resolve, reject) => {
         resolveController = resolve;
