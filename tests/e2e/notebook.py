@@ -107,3 +107,27 @@ def save_text_file(page: Page, path: str, text: str) -> None:
         }""",
         [path, text],
     )
+
+
+class WorkerCounter:
+    """The most Pyodide kernel workers alive at once, from the worker events of every page it
+    watches: a worker that lived for a moment between two samples is still seen."""
+
+    def __init__(self, *pages: Page) -> None:
+        self.live = 0
+        self.most = 0
+        for page in pages:
+            self.watch(page)
+
+    def watch(self, page: Page) -> None:
+        page.on("worker", self._started)
+
+    def _started(self, worker) -> None:
+        if ".worker." not in worker.url:
+            return
+        self.live += 1
+        self.most = max(self.most, self.live)
+        worker.on("close", lambda _w: self._ended())
+
+    def _ended(self) -> None:
+        self.live -= 1

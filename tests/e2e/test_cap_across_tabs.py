@@ -11,6 +11,7 @@ from __future__ import annotations
 from playwright.sync_api import BrowserContext, Page, expect
 
 from .notebook import (
+    WorkerCounter,
     open_notebook,
     run_existing_cell,
     status,
@@ -21,28 +22,7 @@ from .notebook import (
 BATCH = [f"batch/notebook-{n:02d}.ipynb" for n in range(1, 5)]
 
 
-class ContextWorkers:
-    """The most Pyodide kernel workers alive at once in all pages of a context."""
-
-    def __init__(self) -> None:
-        self.live = 0
-        self.most = 0
-
-    def watch(self, page: Page) -> None:
-        page.on("worker", self._started)
-
-    def _started(self, worker) -> None:
-        if ".worker." not in worker.url:
-            return
-        self.live += 1
-        self.most = max(self.most, self.live)
-        worker.on("close", lambda _w: self._ended())
-
-    def _ended(self) -> None:
-        self.live -= 1
-
-
-def new_tab(context: BrowserContext, workers: ContextWorkers) -> Page:
+def new_tab(context: BrowserContext, workers: WorkerCounter) -> Page:
     page = context.new_page()
     page.set_default_timeout(90_000)
     workers.watch(page)
@@ -59,7 +39,7 @@ def first_output(page: Page) -> str:
 
 
 def test_four_notebooks_tabs_share_three_sessions(context: BrowserContext, site_url: str) -> None:
-    workers = ContextWorkers()
+    workers = WorkerCounter()
     tabs = []
     for path in BATCH[:3]:
         tab = new_tab(context, workers)
@@ -84,7 +64,7 @@ def test_four_notebooks_tabs_share_three_sessions(context: BrowserContext, site_
 
 
 def test_two_lab_tabs_share_three_sessions(context: BrowserContext, site_url: str) -> None:
-    workers = ContextWorkers()
+    workers = WorkerCounter()
     first = new_tab(context, workers)
     open_notebook(first, site_url, BATCH[0])
     assert "ran in /drive/batch" in run_existing_cell(first, 0)

@@ -12,6 +12,7 @@ import time
 from playwright.sync_api import Page, expect
 
 from .notebook import (
+    WorkerCounter,
     cells,
     notifications,
     open_notebook,
@@ -25,25 +26,6 @@ from .notebook import (
 EXPLORER = "#inkrider-session-explorer"
 BATCH = [f"batch/notebook-{n:02d}.ipynb" for n in range(1, 11)]
 SQUARES = "333328333350000"  # sum(i * i for i in range(100_000))
-
-
-class WorkerCounter:
-    """The most Pyodide kernel workers alive at once, from the page's worker events."""
-
-    def __init__(self, page: Page) -> None:
-        self.live = 0
-        self.most = 0
-        page.on("worker", self._started)
-
-    def _started(self, worker) -> None:
-        if ".worker." not in worker.url:
-            return
-        self.live += 1
-        self.most = max(self.most, self.live)
-        worker.on("close", lambda _w: self._ended())
-
-    def _ended(self) -> None:
-        self.live -= 1
 
 
 def run_all_at_once(page: Page, site_url: str, paths: list[str], waiting: int) -> None:
