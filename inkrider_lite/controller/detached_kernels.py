@@ -16,8 +16,8 @@ from typing import Any
 
 from ..runtimes.remote import kernels_store
 from ..runtimes.remote.address import AddressError, ServerAddress, parse_base_url
-from ..runtimes.remote.client import JupyterServerClient, ServerError
-from ..runtimes.remote.runtime import PROBE_TIMEOUT, RemoteRuntime
+from ..runtimes.remote.client import PROBE_TIMEOUT, JupyterServerClient, ServerError
+from ..runtimes.remote.runtime import RemoteRuntime
 from ..sessions.explorer_rows import SessionRow, detached_row
 
 #: Seconds a notebook opened for Reconnect may take to get its kernel.
@@ -107,17 +107,10 @@ class DetachedKernels:
             self._on_change()
 
     async def _check(self, kernel: DetachedKernel) -> None:
-        try:
-            model = await asyncio.wait_for(
-                self._client(kernel).get_kernel(kernel.record.id), PROBE_TIMEOUT
-            )
-        except (ServerError, TimeoutError):
-            kernel.answering = False
-            return
-        if model is None:
+        probe = await self._client(kernel).probe_kernel(kernel.record.id)
+        kernel.answering = probe.answered
+        if probe.answered and probe.model is None:
             self._drop(kernel.record.id)
-        else:
-            kernel.answering = True
 
     def _client(self, kernel: DetachedKernel) -> JupyterServerClient:
         address = kernel.address
@@ -146,11 +139,11 @@ class DetachedKernels:
         if not client.token:
             self._notify(NO_TOKEN.format(where=where), "warning")
             return False
-        try:
-            model = await asyncio.wait_for(client.get_kernel(record.id), PROBE_TIMEOUT)
-        except (ServerError, TimeoutError) as error:
+        probe = await client.probe_kernel(record.id)
+        model = probe.model
+        if probe.error is not None:
             kernel.answering = False
-            self._notify(_failure(error, where, "reconnected", "Reconnect"), "error")
+            self._notify(_failure(probe.error, where, "reconnected", "Reconnect"), "error")
             return False
         if model is None:
             self._drop(record.id)

@@ -66,6 +66,23 @@ def test_a_kernel_is_created_runs_code_is_interrupted_restarted_and_deleted(
     run(main())
 
 
+def test_probing_a_kernel_tells_alive_gone_and_no_answer(jupyter_server: JupyterServer) -> None:
+    async def main() -> None:
+        client = client_for(jupyter_server)
+        kernel = await client.create_kernel()
+        probe = await client.probe_kernel(kernel.id)
+        assert probe.answered and probe.alive and probe.model is not None
+        await client.delete(kernel.id)
+        gone = await client.probe_kernel(kernel.id)
+        assert gone.answered and not gone.alive and gone.model is None
+        closed = JupyterServerClient(parse_base_url(f"http://127.0.0.1:{free_port()}"), "t", SITE)
+        silent = await closed.probe_kernel(kernel.id)
+        assert not silent.answered and not silent.alive
+        assert isinstance(silent.error, ServerError)
+
+    run(main())
+
+
 def test_a_kernel_request_with_a_wrong_token_says_so(jupyter_server: JupyterServer) -> None:
     async def main() -> None:
         with pytest.raises(ServerError) as caught:

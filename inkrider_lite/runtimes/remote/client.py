@@ -7,7 +7,9 @@ built in protocol/server_api.py; every failure is a ServerError whose message sa
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from ..._compat import compat
 from ...protocol import server_api as api
@@ -17,6 +19,9 @@ from .diagnosis import Diagnosis, classify, default_kernel
 
 #: Seconds any one call may take: every outcome within 5 s, as Test connection promises.
 CALL_TIMEOUT = 5.0
+#: Seconds to wait for the server to say whether it still has a kernel, after a drop: the
+#: cell that was running must end within 5 s.
+PROBE_TIMEOUT = 2.5
 #: The session path named for a kernel started with a session, when no notebook is named.
 SESSION_PATH = "inkrider.ipynb"
 
@@ -30,6 +35,24 @@ class ServerError(Exception):
     def __init__(self, message: str, diagnosis: Diagnosis | None = None) -> None:
         super().__init__(message)
         self.diagnosis = diagnosis
+
+
+@dataclass(frozen=True)
+class KernelProbe:
+    """Whether the server answered about a kernel, and what it said."""
+
+    #: The failure when the server did not answer (in time); None when it did.
+    error: Exception | None = None
+    #: The kernel's model; None when the server no longer has it, or did not answer.
+    model: KernelModel | None = None
+
+    @property
+    def answered(self) -> bool:
+        return self.error is None
+
+    @property
+    def alive(self) -> bool:
+        return self.model is not None and self.model.execution_state != "dead"
 
 
 class JupyterServerClient:
@@ -99,6 +122,15 @@ class JupyterServerClient:
         if model is None:
             raise self._failure("Could not read the kernel's state", answer)
         return model
+
+    async def probe_kernel(self, kernel_id: str) -> KernelProbe:
+        """Does the server still have the kernel? Asked after a drop, so it is given
+        PROBE_TIMEOUT, and a server that does not answer is a result, not an error."""
+        try:
+            model = await asyncio.wait_for(self.get_kernel(kernel_id), PROBE_TIMEOUT)
+        except (ServerError, TimeoutError) as error:
+            return KernelProbe(error=error)
+        return KernelProbe(model=model)
 
     async def interrupt(self, kernel_id: str) -> None:
         answer = await self._call(api.interrupt_kernel(self.base_url, self._token, kernel_id))

@@ -21,8 +21,6 @@ from .client import JupyterServerClient, ServerError
 
 #: Seconds a new kernel's WebSocket may take to open before binding fails.
 CONNECT_TIMEOUT = 10.0
-#: Seconds to check the server after the link drops: the cell must end within 5 s.
-PROBE_TIMEOUT = 2.5
 
 SERVER_GONE = (
     "The Jupyter Server at {where} stopped answering, so this cell's result is lost. "
@@ -84,12 +82,11 @@ class RemoteSession:
 
     async def revive(self) -> bool:
         """Connect again if the server still has the kernel: True once connected."""
-        try:
-            model = await asyncio.wait_for(self.client.get_kernel(self.id), PROBE_TIMEOUT)
-        except (ServerError, TimeoutError) as error:
-            compat.log_error(f"cannot reconnect: {self.server} does not answer ({error})")
+        probe = await self.client.probe_kernel(self.id)
+        if not probe.answered:
+            compat.log_error(f"cannot reconnect: {self.server} does not answer ({probe.error})")
             return False
-        if model is None or model.execution_state == "dead":
+        if not probe.alive:
             compat.log_error(f"cannot reconnect: the kernel is gone from {self.server}")
             return False
         try:
@@ -117,16 +114,11 @@ class RemoteSession:
         cell may wait. A kernel that still exists is left to KernelConnection's reconnect."""
         owner = self._owner
         where = self.server
-        try:
-            model = await asyncio.wait_for(self.client.get_kernel(self.id), PROBE_TIMEOUT)
-        except (ServerError, TimeoutError):
-            model = None
-            why = SERVER_GONE.format(where=where)
-        else:
-            why = KERNEL_GONE.format(where=where)
-        if model is not None and model.execution_state != "dead":
+        probe = await self.client.probe_kernel(self.id)
+        if probe.alive:
             self.real.resume()  # a passing drop: KernelConnection's own reconnect may go on
             return
+        why = (KERNEL_GONE if probe.answered else SERVER_GONE).format(where=where)
         if owner is None or owner is not self._owner:
             return
         owner.end_running_cell("ServerConnectionLost", why)
