@@ -64,11 +64,13 @@ def test_a_hidden_cause_lists_what_to_check_in_order_with_the_exact_command() ->
     diagnosis = classify(ADDRESS, SITE, Answer(network_error=True), reachable=True)
     text = diagnosis.text()
     assert "does not say why" in diagnosis.summary
-    running, token, jupyter, origin = diagnosis.steps
+    running, token, jupyter, origin, gateway = diagnosis.steps
     assert "running at http://127.0.0.1:8888/" in running
     assert "jupyter server list" in token
     assert "/user/<name>/" in jupyter
     assert "jupyter server --no-browser --ServerApp.allow_origin='http://127.0.0.1:8000'" in origin
+    assert "auth_token" in gateway
+    assert "--KernelGatewayApp.allow_origin='http://127.0.0.1:8000'" in gateway
     assert text.splitlines()[1].startswith("1. ")
 
 

@@ -69,6 +69,18 @@ def start_command(site_url: str) -> str:
     return f"jupyter server --no-browser --ServerApp.allow_origin='{site_origin(site_url)}'"
 
 
+def gateway_step(site_url: str) -> str:
+    """The same checks for the gateways, whose options have other names."""
+    origin = site_origin(site_url)
+    return (
+        "A Kernel Gateway or Enterprise Gateway? Its Token is the `auth_token` it was started "
+        "with, and it needs this site's origin and methods allowed: "
+        f"--KernelGatewayApp.allow_origin='{origin}' --KernelGatewayApp.allow_methods="
+        "'GET,POST,DELETE' (EnterpriseGatewayApp for Enterprise Gateway). See the External "
+        "Jupyter Server guide (Help menu)."
+    )
+
+
 def malformed(message: str) -> Diagnosis:
     return Diagnosis(Verdict.MALFORMED_URL, message)
 
@@ -140,6 +152,7 @@ def classify(
                 "with /user/<name>/.",
                 "Does the server need this site's origin allowed? Start it with: "
                 f"{start_command(site_url)}",
+                gateway_step(site_url),
             ),
         )
     if specs.redirected or specs.status in (301, 302, 303, 307, 308):
