@@ -9,11 +9,15 @@ count comes from `execute_input` or the reply. Timing goes into the cell's
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 Message = Mapping[str, Any]
+
+#: pyodide-kernel names an exception by its class's repr: "<class 'ValueError'>".
+_CLASS_REPR = re.compile(r"^<class '(?P<name>[^']+)'>$")
 
 #: Which message's date nbclient records under which key of metadata.execution.
 _TIMING = {
@@ -117,12 +121,25 @@ class CellOutputs:
         """(ename, evalue) of the first error this cell showed, or of its failed reply."""
         for output in self.outputs:
             if output["output_type"] == "error":
-                return output["ename"], output["evalue"]
+                return exception_name(output["ename"]), output["evalue"]
         reply = self.reply or {}
         if reply.get("status") == "error":
-            return str(reply.get("ename", "Error")), str(reply.get("evalue", ""))
+            return exception_name(str(reply.get("ename", "Error"))), str(reply.get("evalue", ""))
         return None
 
     @property
     def aborted(self) -> bool:
         return (self.reply or {}).get("status") == "aborted"
+
+
+def exception_name(ename: str) -> str:
+    """The exception's name as a traceback's last line gives it ("ValueError",
+    "json.decoder.JSONDecodeError"), also from pyodide-kernel's "<class 'ValueError'>"."""
+    match = _CLASS_REPR.match(ename.strip())
+    if match is None:
+        return ename
+    name = match.group("name")
+    for prefix in ("builtins.", "__main__."):
+        if name.startswith(prefix):
+            return name[len(prefix) :]
+    return name

@@ -20,7 +20,7 @@ from inkrider_lite.execution.notebook_file import (
     written_notebook,
 )
 from inkrider_lite.execution.notebook_run import SessionStartError, run_notebook
-from inkrider_lite.execution.outputs import CellOutputs
+from inkrider_lite.execution.outputs import CellOutputs, exception_name
 from inkrider_lite.execution.states import (
     FirstError,
     InvalidRunTransition,
@@ -101,6 +101,19 @@ def test_the_first_error_comes_from_the_error_output_or_else_the_reply() -> None
     assert start_failed.error == ("E", "v")
     assert start_failed.execution_count is None  # count 0: nothing was executed
     assert FirstError(2, "ValueError", "bad").text == "cell 3: ValueError: bad"
+
+
+def test_pyodide_kernels_class_repr_names_read_as_a_traceback_names_them() -> None:
+    assert exception_name("<class 'ValueError'>") == "ValueError"
+    assert exception_name("<class '__main__.Mine'>") == "Mine"
+    assert (
+        exception_name("<class 'json.decoder.JSONDecodeError'>") == "json.decoder.JSONDecodeError"
+    )
+    assert exception_name("KeyError") == "KeyError"
+    cell = CellOutputs()
+    cell.add(msg("error", {"ename": "<class 'ValueError'>", "evalue": "x", "traceback": []}))
+    assert cell.error == ("ValueError", "x")
+    assert cell.outputs[0]["ename"] == "<class 'ValueError'>"  # written as the kernel said
 
 
 def test_timing_is_recorded_from_the_message_dates() -> None:
