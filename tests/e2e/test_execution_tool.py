@@ -29,6 +29,11 @@ def code_notebook(*sources: str, markdown: str = "") -> dict[str, Any]:
     """Code cells that already show an old output and count, to see which ones the run
     rewrote."""
     nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python",
+        "display_name": "Python (Pyodide)",
+        "language": "python",
+    }
     if markdown:
         nb.cells.append(nbformat.v4.new_markdown_cell(markdown))
     for source in sources:
@@ -249,7 +254,8 @@ def test_cancel_mid_batch_leaves_files_as_they_were_and_frees_the_sessions(
     # The panel is not open: a notification with a progress bar follows the batch.
     notice = page.locator(".Toastify__toast", has_text="Execution Tool: 0 of 5 notebooks done")
     expect(notice).to_be_visible()
-    expect(notice.locator("[role=progressbar], progress, .jp-Notification-Toast-progress"))
+    # Toastify draws a controlled progress bar for JupyterLab's `progress` option.
+    expect(notice.locator(".Toastify__progress-bar--controlled")).to_have_count(1)
     running = [r["path"] for r in batch(page)["runs"] if r["state"] == "running"]
     assert page.evaluate("(p) => window.inkrider.execution_cancel(p)", running[0])
     page.wait_for_function(
