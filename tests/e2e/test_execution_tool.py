@@ -34,6 +34,8 @@ def code_notebook(*sources: str, markdown: str = "") -> dict[str, Any]:
         "display_name": "Python (Pyodide)",
         "language": "python",
     }
+    # As a saved notebook has it: opening it then changes nothing (see messages.kept_language_info).
+    nb.metadata["language_info"] = {"name": "python", "version": "3.14.2"}
     if markdown:
         nb.cells.append(nbformat.v4.new_markdown_cell(markdown))
     for source in sources:
@@ -310,4 +312,81 @@ def test_a_batch_beside_an_interactive_session_uses_the_two_free_slots(
     assert workers.most <= 3
     # The interactive session kept its variables all along.
     assert run_in_new_cell(page, "secret + 1").strip().endswith("42")
+    assert not page.page_errors  # type: ignore[attr-defined]
+
+
+def open_model(page: Page, path: str) -> dict[str, Any]:
+    """The open editor's view of a notebook: unsaved or not, and its cells' text and outputs."""
+    return page.evaluate(
+        """(path) => {
+            for (const widget of window.inkrider.app.shell.widgets('main')) {
+                const context = widget.context;
+                if (!context || context.path !== path) continue;
+                const cells = context.model.toJSON().cells;
+                return { dirty: context.model.dirty, cells };
+            }
+            return null;
+        }""",
+        path,
+    )
+
+
+def test_open_notebooks_a_clean_one_gets_its_outputs_one_with_unsaved_edits_is_skipped(
+    page: Page, site_url: str
+) -> None:
+    open_site(page, site_url)
+    root = f"open-{uuid.uuid4().hex[:6]}"
+    make_folder(page, root)
+    clean, edited = f"{root}/clean.ipynb", f"{root}/edited.ipynb"
+    for path in (clean, edited):
+        save(page, path, code_notebook("print('ran in the batch')"))
+    open_notebook(page, site_url, clean)
+    page.evaluate(
+        "(path) => window.inkrider.app.commands.execute('docmanager:open', { path })", edited
+    )
+    cell = page.locator(".jp-NotebookPanel:visible .jp-Cell").first
+    cell.locator(".cm-content").click()
+    page.keyboard.press("End")
+    page.keyboard.insert_text("  # an unsaved edit")
+    page.wait_for_function(
+        "(p) => { for (const w of window.inkrider.app.shell.widgets('main'))"
+        " if (w.context && w.context.path === p) return w.context.model.dirty; return false; }",
+        arg=edited,
+    )
+    before = stored(page, edited)
+
+    # The Session Explorer opens the tool too.
+    page.evaluate("window.inkrider.app.commands.execute('inkrider:open-session-explorer')")
+    page.locator("#inkrider-session-explorer").get_by_role("button", name="Execution Tool…").click()
+    expect(page.locator(TOOL)).to_be_visible()
+
+    # The file browser's context menu, on the two notebooks selected.
+    listing = page.locator(".jp-DirListing-content")
+    listing.locator(".jp-DirListing-item", has_text="clean.ipynb").click()
+    listing.locator(".jp-DirListing-item", has_text="edited.ipynb").click(modifiers=["Control"])
+    listing.locator(".jp-DirListing-item", has_text="edited.ipynb").click(button="right")
+    page.locator(".lm-Menu-itemLabel", has_text="Run with Execution Tool").click()
+    tool = page.locator(TOOL)
+    expect(tool).to_be_visible()
+    chosen = tool.locator("#inkrider-exec-notebooks option:checked")
+    expect(chosen).to_have_text([clean, edited])
+    tool.get_by_role("button", name="Run", exact=True).click()
+
+    state = wait_for_end(page)
+    runs = {run["path"]: run for run in state["runs"]}
+    assert runs[clean]["state"] == "done", runs[clean]
+    assert runs[edited]["state"] == "skipped"
+    assert "unsaved edits" in runs[edited]["reason"]
+    expect(tool.locator(f"tr[data-path='{edited}'] .inkrider-exec-error")).to_contain_text(
+        "unsaved edits"
+    )
+    # The clean editor shows the outputs as written; the edited one keeps its edit unsaved.
+    shown = open_model(page, clean)
+    assert not shown["dirty"]
+    assert shown["cells"][0]["execution_count"] == 1
+    assert texts(shown["cells"][0]) == "ran in the batch\n"
+    kept = open_model(page, edited)
+    assert kept["dirty"]
+    assert "# an unsaved edit" in "".join(kept["cells"][0]["source"])
+    assert stored(page, edited) == before
     assert not page.page_errors  # type: ignore[attr-defined]
