@@ -111,6 +111,7 @@ class ExecutionTool:
         self._panel: _Panel | None = None
         self._widgets: Any = None
         self._notice: Any = None
+        self._notice_shows = ""
         self._ticker: asyncio.Task[None] | None = None
 
     # -- installing ---------------------------------------------------------------------------
@@ -292,7 +293,11 @@ class ExecutionTool:
             self._notice = notifier.emit(
                 message, "in-progress", {"autoClose": False, "progress": batch.fraction}
             )
-        else:
+            self._notice_shows = message
+        elif self._notice_shows != message:
+            # Only on a change: JupyterLab handles an update after an await, so one just
+            # before a dismiss would show the notice again.
+            self._notice_shows = message
             notifier.update(
                 {
                     "id": self._notice,
@@ -348,6 +353,9 @@ class ExecutionTool:
                     for run in batch.runs
                 ],
                 "summary": None if batch.summary is None else batch.summary.text,
+                # Whether the panel is in view, else the progress notification's id.
+                "panel_visible": self.panel_visible,
+                "notice": None if self._notice is None else str(self._notice),
             }
         )
 

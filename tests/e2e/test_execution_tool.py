@@ -258,22 +258,35 @@ def test_cancel_mid_batch_leaves_files_as_they_were_and_frees_the_sessions(
     expect(notice).to_be_visible()
     # Toastify draws a controlled progress bar for JupyterLab's `progress` option.
     expect(notice.locator(".Toastify__progress-bar--controlled")).to_have_count(1)
+    # With the panel in view, the notification goes; its buttons cancel one, then all.
+    page.evaluate("window.inkrider.app.commands.execute('inkrider:open-execution-tool')")
+    tool = page.locator(TOOL)
+    expect(tool).to_be_visible()
+    page.wait_for_function(
+        "(() => { const s = JSON.parse(window.inkrider.execution_json());"
+        " return s.panel_visible && s.notice === null; })()"
+    )
+    expect(notice).to_have_count(0)
     running = [r["path"] for r in batch(page)["runs"] if r["state"] == "running"]
-    assert page.evaluate("(p) => window.inkrider.execution_cancel(p)", running[0])
+    tool.get_by_role("button", name=f"Cancel {running[0]}").click()
     page.wait_for_function(
         "(p) => JSON.parse(window.inkrider.execution_json()).runs"
         ".find(r => r.path === p).state === 'cancelled'",
         arg=running[0],
     )
-    # The slot it freed goes to the next notebook; then everything is cancelled.
-    assert page.evaluate("window.inkrider.execution_cancel_all()") == 4
+    expect(tool.locator(f"tr[data-path='{running[0]}'] .inkrider-exec-state")).to_have_text(
+        "cancelled"
+    )
+    tool.get_by_role("button", name="Cancel all").click()
     state = wait_for_end(page, limit=60)
     assert [r["state"] for r in state["runs"]] == ["cancelled"] * 5
     for path in paths:
         assert stored(page, path) == before[path]  # not written at all: same JSON, same date
     page.wait_for_function("JSON.parse(window.inkrider.status_json()).bound === 0")
     assert not [s for s in sessions(page) if s["kernel_id"].startswith("batch-")]
-    expect(notice).to_have_count(0)
+    expect(tool.locator(".inkrider-exec-summary")).to_contain_text(
+        "5 notebooks: 0 done, 5 cancelled"
+    )
     assert not page.page_errors  # type: ignore[attr-defined]
 
 
