@@ -339,6 +339,7 @@ class ExecutionTool:
                         "cell": run.cell,
                         "cells": run.cells,
                         "seconds": run.duration(),
+                        "cells_seconds": run.cells_duration(),
                         "error": None
                         if run.error is None
                         else {

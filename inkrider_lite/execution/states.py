@@ -65,6 +65,9 @@ class NotebookRun:
     cell: int = 0
     cells: int = 0
     started_at: float | None = None
+    #: When its first cell started: a timeout counts from here, not from its session's start
+    #: (sessions start one after another, so that includes waiting for the others').
+    cells_started_at: float | None = None
     ended_at: float | None = None
     error: FirstError | None = None
     #: Why it failed without a cell error, or why it was skipped; also a write that failed.
@@ -91,6 +94,8 @@ class NotebookRun:
         self.state = state
         if state is RunState.RUNNING:
             self.cell, self.cells = cell, cells
+            if self.cells_started_at is None:
+                self.cells_started_at = now
         if state in ENDED:
             self.ended_at = now
         self.on_change(self)
@@ -110,6 +115,13 @@ class NotebookRun:
             return None
         end = self.ended_at if self.ended_at is not None else (now or self._now())
         return max(0.0, end - self.started_at)
+
+    def cells_duration(self, now: float | None = None) -> float | None:
+        """Seconds its cells have run (the whole run's time less its session's start)."""
+        if self.cells_started_at is None:
+            return None
+        end = self.ended_at if self.ended_at is not None else (now or self._now())
+        return max(0.0, end - self.cells_started_at)
 
     @property
     def state_text(self) -> str:

@@ -46,7 +46,12 @@ def parser() -> argparse.ArgumentParser:
         help=f"write the executed notebooks there (default: ./{DEFAULT_OUTPUT})",
     )
     where.add_argument("--inplace", action="store_true", help="write them over the originals")
-    run.add_argument("--timeout", type=float, metavar="SECONDS", help="per notebook")
+    run.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="per notebook, from its first cell (its session's start not counted)",
+    )
     run.add_argument(
         "--stop-on-error",
         action=argparse.BooleanOptionalAction,

@@ -115,11 +115,15 @@ class Page:
         while True:
             state = self.state()
             if state is not None:
+                for run in state["runs"]:
+                    if run["path"] in timed_out:
+                        run["timed_out"] = timed_out[run["path"]]
                 on_state(state)
                 if state["ended"]:
                     return state, timed_out
                 for run in state["runs"]:
-                    late = timeout is not None and (run["seconds"] or 0) > timeout
+                    # Cells' time only: sessions start one after another.
+                    late = timeout is not None and (run["cells_seconds"] or 0) > timeout
                     going = run["state"] not in ("done", "failed", "cancelled", "skipped")
                     if late and going and self._cancel(run["path"]):
                         timed_out[run["path"]] = float(timeout or 0)

@@ -103,3 +103,33 @@ def test_inplace_through_python_m_exits_0_and_usage_errors_exit_2(tmp_path: Path
         missing.stderr
         == f"inkrider-lite: error: no such file or folder: {tmp_path}/nowhere.ipynb\n"
     )
+
+
+def test_timeout_cancels_a_notebook_and_no_stop_on_error_runs_every_cell(tmp_path: Path) -> None:
+    slow = write_notebook(tmp_path / "t" / "slow.ipynb", "import time; time.sleep(600)")
+    write_notebook(tmp_path / "t" / "both.ipynb", "raise ValueError('first')", "print(2)")
+    original = slow.read_bytes()
+    report = tmp_path / "junit.xml"
+    done = run(
+        str(tmp_path / "t"),
+        "--timeout",
+        "20",
+        "--no-stop-on-error",
+        "--junit",
+        str(report),
+        "--output-dir",
+        str(tmp_path / "out"),
+    )
+    assert done.returncode == 1, done.stderr
+    assert "timed out after 20.0 s" in done.stdout
+    cases = {c.attrib["name"]: c for c in ET.parse(report).getroot().findall("testcase")}
+    timeout = cases["slow.ipynb"].find("failure")
+    assert timeout is not None and timeout.attrib["message"] == "timed out after 20.0 s"
+    failure = cases["both.ipynb"].find("failure")
+    assert failure is not None and failure.attrib["message"] == "cell 1: ValueError: first"
+    # Every cell ran despite the error; the cancelled notebook was not written anywhere.
+    cells = nbformat.read(tmp_path / "out" / "both.ipynb", as_version=4).cells
+    assert [c.execution_count for c in cells] == [1, 2]
+    assert outputs_text(cells[1]) == "2\n"
+    assert not (tmp_path / "out" / "slow.ipynb").exists()
+    assert slow.read_bytes() == original

@@ -369,8 +369,11 @@ def test_options_and_transitions_are_checked() -> None:
     run.advance(RunState.CANCELLED)
     with pytest.raises(InvalidRunTransition):
         run.advance(RunState.RUNNING)
-    times = iter([10.0, 12.5])
+    times = iter([10.0, 12.5, 13.0, 20.0])
     timed = NotebookRun("b", clock=lambda: next(times))
     timed.advance(RunState.STARTING)
+    timed.advance(RunState.RUNNING, cell=1, cells=2)
+    timed.advance(RunState.RUNNING, cell=2, cells=2)
     timed.advance(RunState.DONE)
-    assert timed.duration() == 2.5
+    assert timed.duration() == 10.0
+    assert timed.cells_duration() == 7.5  # from its first cell
