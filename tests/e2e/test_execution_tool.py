@@ -171,6 +171,8 @@ def test_six_notebooks_through_the_panel_at_parallelism_three(page: Page, site_u
     tool.get_by_label("A folder (its notebooks, recursively)").check()
     tool.get_by_label("Folder", exact=True).select_option(root)
     tool.get_by_role("button", name="Run", exact=True).click()
+    # The folder is listed first, then the batch starts.
+    page.wait_for_function("window.inkrider.execution_json() !== 'null'")
 
     sampled: list[int] = []
     in_progress: list[int] = []
