@@ -23,7 +23,7 @@ from ..runtimes.remote.address import AddressError, ServerAddress, parse_base_ur
 from ..runtimes.remote.runtime import RemoteRuntime
 from ..runtimes.settings import Settings, SettingsError
 from ..sessions.capacity import warm_worker_wanted
-from . import early_install, explorer, runtime_form, ui
+from . import early_install, execution_tool, explorer, runtime_form, ui
 from .detached_kernels import OPEN_TIMEOUT, DetachedKernels
 from .keepalive import ProxyKeeper, TaskKeeper
 from .lab_handles import LabHandles
@@ -120,6 +120,16 @@ class Controller:
             self.session_registry.notebook_paths,
             local_cap=lambda: self.workers.budget.cap,
         )
+        self.execution = execution_tool.ExecutionToolDeps(
+            lab=self.lab,
+            proxies=self.proxies,
+            notifier=self.notifier,
+            spawn=self.tasks.spawn,
+            registry=self.session_registry,
+            runtime=self._batch_runtime,
+            remote_enabled=self.remote_enabled,
+            on_kernel_change=lambda _kernel: self._refresh_ui(),
+        )
         self._ui = ui.UiDeps(
             lab=self.lab,
             proxies=self.proxies,
@@ -140,6 +150,7 @@ class Controller:
                 remote_enabled=self.remote_enabled,
                 show_text=self.notifier.show_text,
                 other_tabs=lambda: self.workers.slots.elsewhere,
+                open_execution_tool=lambda: execution_tool.show(self.execution),
             ),
             runtime_form=runtime_form.RuntimeFormDeps(
                 lab=self.lab,
@@ -150,6 +161,7 @@ class Controller:
                 settings=lambda: self.settings,
                 save_settings=self.save_settings,
             ),
+            execution_tool=self.execution,
         )
 
     def spawn(self, coroutine: Any) -> None:
@@ -247,6 +259,10 @@ class Controller:
         if self.settings.runtime == "remote" and self.remote_enabled:
             return self.remote
         return self.workers
+
+    def _batch_runtime(self, kind: str) -> Runtime:
+        """The runtime an Execution Tool batch binds its sessions to."""
+        return self.remote if kind == "remote" and self.remote_enabled else self.workers
 
     def remote_configuration(self) -> tuple[ServerAddress | None, str, str]:
         """The server, its token and the kernelspec that new remote sessions use."""
@@ -424,3 +440,58 @@ class Controller:
     async def on_restart(self, kernel_id: str) -> bool:
         """Called for JupyterLab's Restart (the loader wraps JupyterLite's kernel client)."""
         return await self.session_registry.restart(kernel_id)
+
+    # -- the Execution Tool (window.inkrider.execution_*) ------------------------------------
+
+    def execution_open(self, paths_json: str = "[]") -> None:
+        """Open the tool with these notebooks chosen (a folder's notebooks, recursively)."""
+        tool = execution_tool.tool_of(self.execution)
+        if tool is not None:
+            paths = [str(p) for p in json.loads(paths_json)]
+            self.spawn(_open_with(tool, paths))
+
+    def execution_start(self, request_json: str) -> str:
+        """Start a batch: {"paths": [...], "parallelism", "stop_on_error", "keep_sessions",
+        "runtime"}; folders among the paths stand for their notebooks. "" when it started,
+        else why not."""
+        tool = execution_tool.tool_of(self.execution)
+        if tool is None:
+            return "The Execution Tool is not installed in this page."
+        request = json.loads(request_json)
+        try:
+            options = execution_tool.BatchOptions(
+                parallelism=int(request.get("parallelism", 3)),
+                stop_on_error=bool(request.get("stop_on_error", True)),
+                keep_sessions=bool(request.get("keep_sessions", False)),
+                runtime=str(request.get("runtime", "local")),
+            )
+        except ValueError as error:
+            return str(error)
+        if tool.running:
+            return "A batch is running already: cancel it or wait for its end."
+        self.spawn(_start_with(tool, [str(p) for p in request.get("paths", [])], options))
+        return ""
+
+    def execution_json(self) -> str:
+        tool = execution_tool.tool_of(self.execution)
+        return "null" if tool is None else tool.state_json()
+
+    def execution_cancel(self, path: str) -> bool:
+        tool = execution_tool.tool_of(self.execution)
+        return tool is not None and tool.cancel(path)
+
+    def execution_cancel_all(self) -> int:
+        tool = execution_tool.tool_of(self.execution)
+        return 0 if tool is None else tool.cancel_all()
+
+
+async def _open_with(tool: execution_tool.ExecutionTool, paths: list[str]) -> None:
+    tool.show(notebooks=await tool.files.notebooks_in(paths))
+
+
+async def _start_with(
+    tool: execution_tool.ExecutionTool, paths: list[str], options: execution_tool.BatchOptions
+) -> None:
+    why = tool.start(await tool.files.notebooks_in(paths), options)
+    if why:
+        compat.log_error(f"the Execution Tool did not start: {why}")

@@ -99,6 +99,8 @@ class ExplorerDeps:
     show_text: Callable[[str, str], bool] = lambda _title, _text: False
     #: Slot labels that other tabs of the site hold (BrowserSlots.elsewhere).
     other_tabs: Callable[[], list[str]] = lambda: []
+    #: Opens the Execution Tool (controller/execution_tool.py).
+    open_execution_tool: Callable[[], None] = lambda: None
 
 
 #: Classes of the buttons; jp-mod-styled gives them the theme's look.
@@ -108,6 +110,7 @@ BUTTON_CLASS = {
     "close-all": "jp-Button jp-mod-small jp-mod-styled jp-mod-reject",
     "reconnect": "jp-Button jp-mod-small jp-mod-styled jp-mod-accept",
     "details": "jp-Button jp-mod-small jp-mod-styled",
+    "execution-tool": "jp-Button jp-mod-small jp-mod-styled",
 }
 
 
@@ -211,6 +214,8 @@ class SessionExplorer:
         self._count = child(document, header, "span", "inkrider-explorer-count")
         self._close_all = _button(document, header, "close-all", "Close all")
         self._close_all.title = "End every session; the notebooks stay open"
+        tool = _button(document, header, "execution-tool", "Execution Tool…")
+        tool.title = "Run whole notebooks in fresh sessions, up to 3 at a time"
 
         self._empty = child(document, node, "div", "inkrider-session-empty")
         self._empty.textContent = EMPTY_TEXT
@@ -276,6 +281,9 @@ class SessionExplorer:
             return
         sessions, detached, spawn = self._deps.sessions, self._deps.detached, self._deps.spawn
         action = button.getAttribute("data-action")
+        if action == "execution-tool":
+            _act("opening the Execution Tool", self._deps.open_execution_tool)
+            return
         if action == "close-all":
             _act("closing every session", sessions.close_all)
             spawn(detached.close_all())
@@ -332,13 +340,13 @@ def install(deps: ExplorerDeps, widgets: Any) -> None:
         lab.palette.addItem(compat.to_js({"command": OPEN_COMMAND, "category": PALETTE_CATEGORY}))
     if lab.main_menu is not None:
         try:
-            menu = _tools_menu(lab.main_menu, app, widgets)
+            menu = tools_menu(lab.main_menu, app, widgets)
             menu.addItem(compat.to_js({"command": OPEN_COMMAND}))
         except Exception as error:  # the palette and the status item still open it
             compat.log_error("could not add the Tools menu", error)
 
 
-def _tools_menu(main_menu: Any, app: Any, widgets: Any) -> Any:
+def tools_menu(main_menu: Any, app: Any, widgets: Any) -> Any:
     """JupyterLab has no Tools menu: make one, or join one another extension made."""
     for menu in main_menu.menus:
         if menu.id == TOOLS_MENU_ID or menu.title.label == "Tools":

@@ -31,6 +31,9 @@ class SessionRegistry:
         `cancel_queued` is JupyterLite's own interrupt, which only cancels the runs queued in a
         kernel (None where the page has no kernel client)."""
         self.kernels: dict[str, RoutingKernel] = {}
+        #: Kernel id → notebook path of the Execution Tool's sessions, which no JupyterLab
+        #: session knows of (controller/batch_session.py).
+        self.batch_paths: dict[str, str] = {}
         self._lab_sessions = lab_sessions
         self._notifier = notifier
         self._spawn = spawn
@@ -43,6 +46,7 @@ class SessionRegistry:
             kernel = model.kernel
             if not compat.is_null(kernel):
                 paths[str(kernel.id)] = str(model.path)
+        paths.update(self.batch_paths)
         return paths
 
     def close(self, kernel_id: str) -> bool:

@@ -9,7 +9,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .._compat import compat
-from . import explorer, runtime_form
+from . import execution_tool, explorer, runtime_form
 
 if TYPE_CHECKING:
     from ..runtimes.base import Runtime
@@ -48,6 +48,7 @@ class UiDeps:
     status: StatusFacts
     explorer: explorer.ExplorerDeps
     runtime_form: runtime_form.RuntimeFormDeps
+    execution_tool: execution_tool.ExecutionToolDeps | None = None
 
 
 #: The two status spans of each UiDeps (one per controller), by its id: where runs start, and
@@ -147,6 +148,8 @@ async def install(deps: UiDeps) -> None:
         )
     explorer.install(deps.explorer, widgets)
     runtime_form.install(deps.runtime_form, widgets)
+    if deps.execution_tool is not None:
+        execution_tool.install(deps.execution_tool, widgets)
 
 
 def _guide_command(

@@ -56,9 +56,10 @@ class SitePaths:
 SITE_SECTION = "InkRiderLite"
 PLUGIN_ID = "inkrider-lite:plugin"
 
-#: Subpackages that run only on the host (the site builder, the benchmarks): the page and every
-#: worker load the wheel, so these stay out of it.
-HOST_ONLY = ("site", "bench")
+#: Subpackages that run only on the host (the site builder, the benchmarks, the headless runner)
+#: and the `python -m inkrider_lite` entry: the page and every worker load the wheel, so these
+#: stay out of it.
+HOST_ONLY = ("site", "bench", "runner", "__main__.py")
 
 
 def browser_sources(root: Path, stage: Path) -> Path:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-from inkrider_lite.controller import runtime_form, ui
+from inkrider_lite.controller import execution_tool, runtime_form, ui
 from inkrider_lite.controller.app import Controller
 from inkrider_lite.controller.explorer import OPEN_COMMAND
 from inkrider_lite.controller.interrupt_notice import CANNOT_INTERRUPT
@@ -190,6 +190,8 @@ def test_install_attaches_the_notification_and_adds_the_status_item_and_commands
         ui.SERVER_GUIDE_COMMAND,
         OPEN_COMMAND,
         runtime_form.OPEN_COMMAND,
+        execution_tool.OPEN_COMMAND,
+        execution_tool.RUN_SELECTION_COMMAND,
     }
     page.commands.execute(ui.GUIDE_COMMAND)
     assert page.opened == [f"https://site.test/lab/{ui.GUIDE_PATH}"]

@@ -1,0 +1,74 @@
+"""One notebook run through a kernel port: its session starts, every code cell runs in order,
+and the notebook to write comes back.
+
+The port is what a runtime gives (the page's routing kernel, or a CPython kernel in tests); it
+knows nothing of notebooks. The run stops at the first error unless told otherwise; the cells
+after it are not sent, so the written notebook leaves them untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from .notebook_file import code_cells, source_text, written_notebook
+from .outputs import CellOutputs, Message
+from .states import FirstError, NotebookRun, RunState
+
+
+class SessionStartError(Exception):
+    """The notebook's session could not start (or was closed under it): nothing ran."""
+
+
+class KernelPort(Protocol):
+    async def start(self, run: NotebookRun) -> None:
+        """Bind a fresh session; may move `run` to queued (waiting for a slot) or installing.
+        SessionStartError when it cannot."""
+
+    async def execute(self, code: str, on_message: Callable[[Message], None]) -> None:
+        """Run `code` as a cell; every message of the request goes to `on_message`; returns
+        once the kernel is idle again after it."""
+
+    async def language_info(self) -> Mapping[str, Any] | None:
+        """The kernel's language_info (its kernel_info_reply), None if it does not say."""
+
+
+def execute_request_content(code: str) -> dict[str, Any]:
+    """What nbclient sends for a cell."""
+    return {
+        "code": code,
+        "silent": False,
+        "store_history": True,
+        "user_expressions": {},
+        "allow_stdin": False,
+        "stop_on_error": False,
+    }
+
+
+async def run_notebook(
+    notebook: Mapping[str, Any], port: KernelPort, run: NotebookRun, *, stop_on_error: bool
+) -> dict[str, Any]:
+    """Run the notebook's code cells; returns the notebook with their results. The first
+    error, if any, is in `run.error`; the run's state is left for the caller to end, after
+    its write."""
+    cells = code_cells(notebook)
+    run.advance(RunState.STARTING)
+    await port.start(run)
+    results: dict[int, CellOutputs] = {}
+    for number, index in enumerate(cells, start=1):
+        run.advance(RunState.RUNNING, cell=number, cells=len(cells))
+        result = results[index] = CellOutputs()
+        await port.execute(source_text(notebook["cells"][index]), result.add)
+        if result.aborted:
+            # The session went away under the cell (closed from the Session Explorer).
+            raise SessionStartError(f"cell {index + 1} never ran: its session was closed")
+        error = result.error
+        if error is not None and run.error is None:
+            run.error = FirstError(index, *error)
+        if error is not None and stop_on_error:
+            break
+    try:
+        language = await port.language_info()
+    except Exception:
+        language = None
+    return written_notebook(notebook, results, language)

@@ -1,0 +1,172 @@
+"""`inkrider-lite run NOTEBOOK_OR_FOLDER...` (also `python -m inkrider_lite run`).
+
+Exit status: 0 when every notebook ran without an error, 1 when any failed (or timed out), 2 for
+a usage error (no such file, not a notebook, an invalid notebook, a bad option), each with a
+one-line message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..execution.batch import MAX_PARALLELISM
+from ..execution.notebook_file import dumps
+from .inputs import UsageError, find_notebooks, site_layout
+from .junit import junit_xml
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_SITE = ROOT / "build" / "site"
+DEFAULT_OUTPUT = Path("executed")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = _Parser(prog="inkrider-lite")
+    sub = top.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    run = sub.add_parser(
+        "run",
+        help="run notebooks in the site's browser runtime, headless, as the Execution Tool does",
+    )
+    run.add_argument("paths", nargs="+", metavar="NOTEBOOK_OR_FOLDER")
+    run.add_argument("--parallel", type=int, default=MAX_PARALLELISM, metavar="N")
+    run.add_argument("--junit", type=Path, metavar="FILE", help="write a JUnit XML report")
+    where = run.add_mutually_exclusive_group()
+    where.add_argument(
+        "--output-dir",
+        type=Path,
+        metavar="DIR",
+        help=f"write the executed notebooks there (default: ./{DEFAULT_OUTPUT})",
+    )
+    where.add_argument("--inplace", action="store_true", help="write them over the originals")
+    run.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="per notebook, from its first cell (its session's start not counted)",
+    )
+    run.add_argument(
+        "--stop-on-error",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="stop a notebook at its first error (default: yes)",
+    )
+    run.add_argument("--site", type=Path, default=DEFAULT_SITE, help=argparse.SUPPRESS)
+    return top
+
+
+def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    try:
+        args = parser().parse_args(argv)
+        if not 1 <= args.parallel <= MAX_PARALLELISM:
+            raise UsageError(f"--parallel must be 1 to {MAX_PARALLELISM}, not {args.parallel}")
+        if args.timeout is not None and args.timeout <= 0:
+            raise UsageError("--timeout must be a positive number of seconds")
+        if not (args.site / "jupyter-lite.json").exists():
+            raise UsageError(f"no built site at {args.site}: run scripts/serve or scripts/test")
+        notebooks = find_notebooks(args.paths)
+    except UsageError as error:
+        print(f"inkrider-lite: error: {error}", file=sys.stderr)
+        return 2
+    return run(args, notebooks, out)
+
+
+def run(args: argparse.Namespace, sources: list[Path], out: TextIO) -> int:
+    from .page import Page, run_root
+
+    started = time.monotonic()
+    notebooks, files = site_layout(sources, run_root())
+    by_site = {nb.site_path: nb for nb in notebooks}
+    progress = _Progress(out, {nb.site_path: nb.output_name for nb in notebooks})
+    with Page(args.site) as page:
+        page.copy_in(files)
+        state, timed_out = page.run(
+            [nb.site_path for nb in notebooks],
+            {
+                "parallelism": args.parallel,
+                "stop_on_error": args.stop_on_error,
+                "keep_sessions": False,
+            },
+            args.timeout,
+            progress.show,
+        )
+        output_dir = None if args.inplace else (args.output_dir or DEFAULT_OUTPUT)
+        for run in state["runs"]:
+            if not run["written"]:
+                continue
+            notebook = by_site[run["path"]]
+            target = notebook.source if output_dir is None else output_dir / notebook.output_name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(dumps(page.read_notebook(run["path"])), encoding="utf-8")
+    runs: list[dict[str, Any]] = []
+    for run in state["runs"]:
+        named = {**run, "name": by_site[run["path"]].output_name}
+        if run["path"] in timed_out:
+            named["timed_out"] = timed_out[run["path"]]
+        runs.append(named)
+    progress.finish(runs)
+    if args.junit is not None:
+        args.junit.parent.mkdir(parents=True, exist_ok=True)
+        seconds = time.monotonic() - started
+        args.junit.write_text(junit_xml(runs, seconds, "inkrider-lite run"), encoding="utf-8")
+    return 0 if all(run["state"] == "done" for run in runs) else 1
+
+
+class _Progress:
+    """A bar redrawn in place on a terminal; plain lines (one per notebook's end) in CI logs."""
+
+    def __init__(self, out: TextIO, names: dict[str, str]) -> None:
+        self._out = out
+        self._tty = out.isatty()
+        self._names = names  # site path → the notebook as named on disk
+        self._total = len(names)
+        self._told: set[str] = set()
+
+    def show(self, state: dict[str, Any]) -> None:
+        for run in state["runs"]:
+            if run["state"] in ("done", "failed", "cancelled", "skipped") and run["path"] not in (
+                self._told
+            ):
+                self._told.add(run["path"])
+                if not self._tty:
+                    named = {**run, "name": self._names.get(run["path"], run["path"])}
+                    print(f"[{len(self._told)}/{self._total}] {_line(named)}", file=self._out)
+        if self._tty:
+            width = 30
+            filled = int(width * state["finished"] / max(state["total"], 1))
+            bar = "#" * filled + "-" * (width - filled)
+            busy = [r["state_text"] for r in state["runs"] if r["state"] in ("running",)]
+            print(
+                f"\r[{bar}] {state['progress']} {' · '.join(busy)[:60]:<60}", end="", file=self._out
+            )
+            self._out.flush()
+
+    def finish(self, runs: list[dict[str, Any]]) -> None:
+        if self._tty:
+            print(file=self._out)
+            for run in runs:
+                print(_line(run), file=self._out)
+        passed = sum(run["state"] == "done" for run in runs)
+        print(f"{passed} of {len(runs)} notebooks passed", file=self._out)
+
+
+def _line(run: dict[str, Any]) -> str:
+    seconds = run.get("seconds")
+    parts = [str(run["state"]), str(run.get("name") or run["path"])]
+    if seconds is not None:
+        parts.append(f"({seconds:.1f} s)")
+    if run.get("timed_out"):
+        parts.append(f"timed out after {run['timed_out']} s")
+    elif run.get("error"):
+        parts.append(run["error"]["text"])
+    elif run.get("reason"):
+        parts.append(run["reason"])
+    return " ".join(parts)

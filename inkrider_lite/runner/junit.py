@@ -1,0 +1,64 @@
+"""The JUnit XML report: one test case per notebook; a failure names the cell, the exception
+type and its message."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+
+def junit_xml(runs: Sequence[Mapping[str, Any]], seconds: float, suite: str) -> str:
+    """`runs` as window.inkrider.execution_json() gives them, each with its `name` (the
+    notebook as named on disk) and, if it ran out of time, `timed_out`."""
+    failures = sum(run["state"] in ("failed", "cancelled") for run in runs)
+    skipped = sum(run["state"] == "skipped" for run in runs)
+    root = ET.Element(
+        "testsuite",
+        {
+            "name": suite,
+            "tests": str(len(runs)),
+            "failures": str(failures),
+            "errors": "0",
+            "skipped": str(skipped),
+            "time": f"{seconds:.3f}",
+        },
+    )
+    for run in runs:
+        name = str(run["name"])
+        folder, _, notebook = name.rpartition("/")
+        case = ET.SubElement(
+            root,
+            "testcase",
+            {
+                "classname": folder.replace("/", ".") or suite,
+                "name": notebook,
+                "file": name,
+                "time": f"{run.get('seconds') or 0:.3f}",
+            },
+        )
+        error = run.get("error")
+        if run["state"] == "failed" and error:
+            failure = ET.SubElement(
+                case,
+                "failure",
+                {
+                    "type": str(error["ename"]),
+                    "message": f"cell {error['cell']}: {error['ename']}: {error['evalue']}",
+                },
+            )
+            failure.text = str(error["text"])
+        elif run["state"] == "failed":
+            reason = str(run.get("reason") or "failed")
+            ET.SubElement(
+                case, "failure", {"type": "SessionError", "message": reason}
+            ).text = reason
+        elif run["state"] == "cancelled":
+            message = (
+                f"timed out after {run['timed_out']} s" if run.get("timed_out") else "cancelled"
+            )
+            ET.SubElement(case, "failure", {"type": "Timeout", "message": message}).text = message
+        elif run["state"] == "skipped":
+            ET.SubElement(case, "skipped", {"message": str(run.get("reason") or "skipped")})
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, "unicode") + "\n"

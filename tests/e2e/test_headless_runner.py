@@ -1,0 +1,135 @@
+"""`inkrider-lite run` on notebooks in a temporary folder outside content/: the built site in
+headless Chromium, through the page's Execution Tool."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = Path(sys.executable).parent / "inkrider-lite"
+
+
+def write_notebook(path: Path, *sources: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(nbformat.writes(nb), encoding="utf-8")
+    return path
+
+
+def run(*args: str, script: bool = True) -> subprocess.CompletedProcess[str]:
+    command = [str(SCRIPT)] if script else [sys.executable, "-m", "inkrider_lite"]
+    return subprocess.run(
+        [*command, "run", *args], capture_output=True, text=True, timeout=600, cwd=ROOT
+    )
+
+
+def outputs_text(cell: dict) -> str:
+    parts = []
+    for output in cell["outputs"]:
+        if output["output_type"] == "stream":
+            parts.append("".join(output["text"]))
+        elif output["output_type"] == "error":
+            parts.append(output["evalue"])
+    return "".join(parts)
+
+
+def test_a_batch_with_a_failure_writes_outputs_junit_and_exits_1(tmp_path: Path) -> None:
+    ok = write_notebook(tmp_path / "proj" / "a" / "ok.ipynb", "x = 2", "print(x * 21)")
+    bad = write_notebook(
+        tmp_path / "proj" / "a" / "bad.ipynb",
+        "a = 1",
+        "print('before')",
+        "raise KeyError('k')",
+        "2",
+    )
+    pkg = write_notebook(
+        tmp_path / "proj" / "b" / "pkg.ipynb", "import attrs; print('attrs', attrs.__version__)"
+    )
+    (pkg.parent / "requirements.txt").write_text("attrs==25.3.0\n")
+    originals = {p: p.read_bytes() for p in (ok, bad, pkg)}
+    out, report = tmp_path / "out", tmp_path / "report" / "junit.xml"
+
+    done = run(str(tmp_path / "proj"), "--junit", str(report), "--output-dir", str(out))
+    assert done.returncode == 1, done.stderr
+    # Not a terminal: one plain line per notebook's end, then the tally.
+    lines = done.stdout.splitlines()
+    assert "failed a/bad.ipynb" in done.stdout and "cell 3: KeyError: 'k'" in done.stdout
+    assert lines[-1] == "2 of 3 notebooks passed"
+    assert sum(line.startswith("[") for line in lines) == 3
+
+    for path, data in originals.items():
+        assert path.read_bytes() == data  # --output-dir leaves the originals alone
+    written = {}
+    for name in ("a/ok.ipynb", "a/bad.ipynb", "b/pkg.ipynb"):
+        nb = nbformat.read(out / name, as_version=4)
+        nbformat.validate(nb)
+        written[name] = json.loads(nbformat.writes(nb))
+    assert outputs_text(written["a/ok.ipynb"]["cells"][1]) == "42\n"
+    assert outputs_text(written["b/pkg.ipynb"]["cells"][0]) == "attrs 25.3.0\n"
+    bad_cells = written["a/bad.ipynb"]["cells"]
+    assert [c["execution_count"] for c in bad_cells] == [1, 2, 3, None]
+    assert outputs_text(bad_cells[1]) == "before\n" and outputs_text(bad_cells[2]) == "'k'"
+    assert bad_cells[3]["outputs"] == []  # after the failure: untouched
+
+    suite = ET.parse(report).getroot()
+    assert (suite.attrib["tests"], suite.attrib["failures"]) == ("3", "1")
+    cases = {c.attrib["file"]: c for c in suite.findall("testcase")}
+    assert sorted(cases) == ["a/bad.ipynb", "a/ok.ipynb", "b/pkg.ipynb"]
+    failure = cases["a/bad.ipynb"].find("failure")
+    assert failure is not None
+    assert failure.attrib == {"type": "KeyError", "message": "cell 3: KeyError: 'k'"}
+    assert cases["a/ok.ipynb"].find("failure") is None
+
+
+def test_inplace_through_python_m_exits_0_and_usage_errors_exit_2(tmp_path: Path) -> None:
+    solo = write_notebook(tmp_path / "solo" / "only.ipynb", "print('in place')")
+    done = run(str(solo), "--inplace", "--parallel", "1", script=False)
+    assert done.returncode == 0, done.stderr
+    nb = nbformat.read(solo, as_version=4)
+    nbformat.validate(nb)
+    assert nb.cells[0].execution_count == 1
+    assert "".join(nb.cells[0].outputs[0]["text"]) == "in place\n"
+
+    missing = run(str(tmp_path / "nowhere.ipynb"))
+    assert missing.returncode == 2
+    assert (
+        missing.stderr
+        == f"inkrider-lite: error: no such file or folder: {tmp_path}/nowhere.ipynb\n"
+    )
+
+
+def test_timeout_cancels_a_notebook_and_no_stop_on_error_runs_every_cell(tmp_path: Path) -> None:
+    slow = write_notebook(tmp_path / "t" / "slow.ipynb", "import time; time.sleep(600)")
+    write_notebook(tmp_path / "t" / "both.ipynb", "raise ValueError('first')", "print(2)")
+    original = slow.read_bytes()
+    report = tmp_path / "junit.xml"
+    done = run(
+        str(tmp_path / "t"),
+        "--timeout",
+        "20",
+        "--no-stop-on-error",
+        "--junit",
+        str(report),
+        "--output-dir",
+        str(tmp_path / "out"),
+    )
+    assert done.returncode == 1, done.stderr
+    assert "timed out after 20.0 s" in done.stdout
+    cases = {c.attrib["name"]: c for c in ET.parse(report).getroot().findall("testcase")}
+    timeout = cases["slow.ipynb"].find("failure")
+    assert timeout is not None and timeout.attrib["message"] == "timed out after 20.0 s"
+    failure = cases["both.ipynb"].find("failure")
+    assert failure is not None and failure.attrib["message"] == "cell 1: ValueError: first"
+    # Every cell ran despite the error; the cancelled notebook was not written anywhere.
+    cells = nbformat.read(tmp_path / "out" / "both.ipynb", as_version=4).cells
+    assert [c.execution_count for c in cells] == [1, 2]
+    assert outputs_text(cells[1]) == "2\n"
+    assert not (tmp_path / "out" / "slow.ipynb").exists()
+    assert slow.read_bytes() == original

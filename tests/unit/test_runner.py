@@ -1,0 +1,152 @@
+"""The headless runner's host side without a browser: what it accepts on the command line, where
+notebooks and their folders' files go in the page, and its JUnit report."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from inkrider_lite.runner.cli import main
+from inkrider_lite.runner.inputs import UsageError, find_notebooks, site_layout
+from inkrider_lite.runner.junit import junit_xml
+
+
+def write_notebook(path: Path, *sources: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(nbformat.writes(nb), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    folder = tmp_path / "site"
+    folder.mkdir()
+    (folder / "jupyter-lite.json").write_text("{}")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda d: d / "missing.ipynb", "no such file or folder: "),
+        (lambda d: (d / "notes.txt", (d / "notes.txt").write_text("x"))[0], "not a notebook"),
+        (
+            lambda d: (d / "broken.ipynb", (d / "broken.ipynb").write_text("{nope"))[0],
+            "not JSON",
+        ),
+        (
+            lambda d: (d / "v3.ipynb", (d / "v3.ipynb").write_text('{"cells": [], "nbformat": 3}'))[
+                0
+            ],
+            "nbformat 3 is not supported",
+        ),
+        (
+            lambda d: (
+                d / "bad.ipynb",
+                (d / "bad.ipynb").write_text(
+                    json.dumps({"cells": [{"cell_type": "code"}], "nbformat": 4, "metadata": {}})
+                ),
+            )[0],
+            "invalid notebook",
+        ),
+        (lambda d: (d / "empty", (d / "empty").mkdir())[0], "no notebook in folder"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(
+    tmp_path: Path, site: Path, capsys: pytest.CaptureFixture[str], make, message: str
+) -> None:
+    path = make(tmp_path)
+    assert main(["run", str(path), "--site", str(site)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("inkrider-lite: error: ") and message in err
+    assert err.count("\n") == 1
+
+
+def test_bad_options_exit_2(tmp_path: Path, site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    nb = str(write_notebook(tmp_path / "a.ipynb", "1"))
+    for argv in (
+        ["run", nb, "--parallel", "4"],
+        ["run", nb, "--parallel", "0"],
+        ["run", nb, "--timeout", "0"],
+        ["run", nb, "--inplace", "--output-dir", "x"],
+        ["run"],
+        ["run", nb, "--site", str(tmp_path / "nosite")],
+    ):
+        extra = [] if "--site" in argv or argv == ["run"] else ["--site", str(site)]
+        assert main(argv + extra) == 2, argv
+        assert capsys.readouterr().err.startswith("inkrider-lite: error: ")
+
+
+def test_folders_are_searched_and_each_folder_goes_to_the_page_with_its_files(
+    tmp_path: Path,
+) -> None:
+    a = write_notebook(tmp_path / "proj" / "one" / "a.ipynb", "1")
+    b = write_notebook(tmp_path / "proj" / "two" / "b.ipynb", "2")
+    hidden = write_notebook(tmp_path / "proj" / "two" / ".ipynb_checkpoints" / "b.ipynb", "2")
+    (tmp_path / "proj" / "two" / "requirements.txt").write_text("attrs\n")
+    (tmp_path / "proj" / "two" / "wheels").mkdir()
+    (tmp_path / "proj" / "two" / "wheels" / "x-1-py3-none-any.whl").write_bytes(b"PK")
+    (tmp_path / "proj" / "two" / "big.bin").write_bytes(b"0")
+    found = find_notebooks([str(tmp_path / "proj"), str(a)])
+    assert found == [a.resolve(), b.resolve()]  # once each; checkpoints left out
+    assert hidden.resolve() not in found
+    placed, files = site_layout(found, "run-1")
+    assert [(n.site_path, n.output_name) for n in placed] == [
+        ("run-1/one/a.ipynb", "one/a.ipynb"),
+        ("run-1/two/b.ipynb", "two/b.ipynb"),
+    ]
+    assert sorted(files) == [
+        "run-1/one/a.ipynb",
+        "run-1/two/b.ipynb",
+        "run-1/two/requirements.txt",
+        "run-1/two/wheels/x-1-py3-none-any.whl",
+    ]
+
+
+def test_two_folders_of_one_name_get_two_site_folders(tmp_path: Path) -> None:
+    a = write_notebook(tmp_path / "x" / "nb" / "a.ipynb", "1")
+    b = write_notebook(tmp_path / "y" / "nb" / "b.ipynb", "1")
+    placed, _files = site_layout([a, b], "r")
+    assert [n.site_path for n in placed] == ["r/nb/a.ipynb", "r/nb-2/b.ipynb"]
+    assert [n.output_name for n in placed] == ["x/nb/a.ipynb", "y/nb/b.ipynb"]
+
+
+def test_junit_names_the_cell_the_exception_and_its_message() -> None:
+    runs = [
+        {"name": "a/ok.ipynb", "state": "done", "seconds": 1.5, "error": None, "reason": ""},
+        {
+            "name": "a/bad.ipynb",
+            "state": "failed",
+            "seconds": 2.0,
+            "error": {"cell": 3, "ename": "ValueError", "evalue": "boom", "text": "cell 3: ..."},
+            "reason": "",
+        },
+        {"name": "slow.ipynb", "state": "cancelled", "seconds": 9.0, "timed_out": 5.0},
+        {"name": "b/c.ipynb", "state": "failed", "seconds": None, "reason": "no session"},
+    ]
+    suite = ET.fromstring(junit_xml(runs, 12.0, "inkrider-lite run"))
+    assert suite.attrib["tests"] == "4" and suite.attrib["failures"] == "3"
+    cases = suite.findall("testcase")
+    assert [(c.attrib["classname"], c.attrib["name"]) for c in cases] == [
+        ("a", "ok.ipynb"),
+        ("a", "bad.ipynb"),
+        ("inkrider-lite run", "slow.ipynb"),
+        ("b", "c.ipynb"),
+    ]
+    assert cases[0].find("failure") is None
+    failure = cases[1].find("failure")
+    assert failure is not None
+    assert failure.attrib == {"type": "ValueError", "message": "cell 3: ValueError: boom"}
+    assert cases[2].find("failure").attrib["message"] == "timed out after 5.0 s"  # type: ignore[union-attr]
+    assert cases[3].find("failure").attrib["message"] == "no session"  # type: ignore[union-attr]
+
+
+def test_usage_error_is_an_exception_of_its_own() -> None:
+    with pytest.raises(UsageError):
+        find_notebooks(["/no/such/place.ipynb"])
