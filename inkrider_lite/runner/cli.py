@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, TextIO
 
 from ..execution.batch import MAX_PARALLELISM
 from ..execution.notebook_file import dumps
-from .inputs import UsageError, find_notebooks, site_layout
+from . import extra_wheels
+from .inputs import Notebook, UsageError, find_notebooks, site_layout
 from .junit import junit_xml
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SITE = ROOT / "build" / "site"
 DEFAULT_OUTPUT = Path("executed")
+#: Where wheels fetched from PyPI for notebooks' requirements are kept, as the site build does.
+WHEEL_CACHE = ROOT / "build" / "cache" / "wheels"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -86,26 +90,10 @@ def run(args: argparse.Namespace, sources: list[Path], out: TextIO) -> int:
     notebooks, files = site_layout(sources, run_root())
     by_site = {nb.site_path: nb for nb in notebooks}
     progress = _Progress(out, {nb.site_path: nb.output_name for nb in notebooks})
-    with Page(args.site) as page:
-        page.copy_in(files)
-        state, timed_out = page.run(
-            [nb.site_path for nb in notebooks],
-            {
-                "parallelism": args.parallel,
-                "stop_on_error": args.stop_on_error,
-                "keep_sessions": False,
-            },
-            args.timeout,
-            progress.show,
-        )
-        output_dir = None if args.inplace else (args.output_dir or DEFAULT_OUTPUT)
-        for run in state["runs"]:
-            if not run["written"]:
-                continue
-            notebook = by_site[run["path"]]
-            target = notebook.source if output_dir is None else output_dir / notebook.output_name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(dumps(page.read_notebook(run["path"])), encoding="utf-8")
+    with tempfile.TemporaryDirectory(prefix="inkrider-run-") as overlay:
+        extra = _extra_wheels(args.site, [nb.source.parent for nb in notebooks], Path(overlay))
+        with Page(args.site, extra) as page:
+            state, timed_out = _run_in_page(page, args, notebooks, files, progress)
     runs: list[dict[str, Any]] = []
     for run in state["runs"]:
         named = {**run, "name": by_site[run["path"]].output_name}
@@ -118,6 +106,55 @@ def run(args: argparse.Namespace, sources: list[Path], out: TextIO) -> int:
         seconds = time.monotonic() - started
         args.junit.write_text(junit_xml(runs, seconds, "inkrider-lite run"), encoding="utf-8")
     return 0 if all(run["state"] == "done" for run in runs) else 1
+
+
+def _run_in_page(
+    page: Any,
+    args: argparse.Namespace,
+    notebooks: list[Notebook],
+    files: dict[str, Path],
+    progress: _Progress,
+) -> tuple[dict[str, Any], dict[str, float]]:
+    """The batch in the page, and the executed notebooks written where the options say."""
+    page.copy_in(files)
+    state, timed_out = page.run(
+        [nb.site_path for nb in notebooks],
+        {
+            "parallelism": args.parallel,
+            "stop_on_error": args.stop_on_error,
+            "keep_sessions": False,
+        },
+        args.timeout,
+        progress.show,
+    )
+    by_site = {nb.site_path: nb for nb in notebooks}
+    output_dir = None if args.inplace else (args.output_dir or DEFAULT_OUTPUT)
+    for run in state["runs"]:
+        if not run["written"]:
+            continue
+        notebook = by_site[run["path"]]
+        target = notebook.source if output_dir is None else output_dir / notebook.output_name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(dumps(page.read_notebook(run["path"])), encoding="utf-8")
+    return state, timed_out
+
+
+def _extra_wheels(site: Path, folders: list[Path], overlay: Path) -> Path | None:
+    """The folders' requirements that the site's index lacks, fetched from PyPI and laid over
+    the site's index for this run (None when there are none). What cannot be had is said on
+    stderr; the session will report those lines too, as in the page."""
+    wheels, report = extra_wheels.fetch(folders, WHEEL_CACHE)
+    for line in report:
+        if "without a usable wheel" in line or line.startswith("  "):
+            print(line, file=sys.stderr)
+    if not wheels:
+        return None
+    added = extra_wheels.overlay_index(site, wheels, overlay)
+    if not added:
+        return None
+    names = ", ".join(f"{w.name} {w.version}" for w in added)
+    print(f"requirements: from PyPI for this run: {names}", file=sys.stderr)
+    return overlay
 
 
 class _Progress:

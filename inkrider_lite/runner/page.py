@@ -40,13 +40,15 @@ _READ = """async (path) => {
 class Page:
     """One headless page of the site, served from `site` on a free loopback port."""
 
-    def __init__(self, site: Path) -> None:
+    def __init__(self, site: Path, overlay: Path | None = None) -> None:
+        """`overlay`: files served in place of the site's (extra_wheels.overlay_index)."""
         self._site = site
+        self._overlay = overlay
 
     def __enter__(self) -> Page:
         from playwright.sync_api import sync_playwright
 
-        self._server = make_server(self._site, 0)
+        self._server = make_server(self._site, 0, overlay=self._overlay)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         url = f"http://127.0.0.1:{self._server.server_address[1]}/"
         self._playwright = sync_playwright().start()

@@ -70,6 +70,16 @@ class SiteHandler(SimpleHTTPRequestHandler):
         if hook is not None:
             hook(self.command or "", self.path, self._status)
 
+    def translate_path(self, path: str) -> str:
+        """A file of the server's overlay folder, if it has one there, hides the site's."""
+        local = super().translate_path(path)
+        overlay: Path | None = getattr(self.server, "overlay", None)
+        if overlay is not None:
+            candidate = overlay / Path(local).relative_to(self.directory)
+            if candidate.exists():
+                return str(candidate)
+        return local
+
     def end_headers(self) -> None:
         ok = self._status == 200
         self.send_header("Cache-Control", cache_control(self.path) if ok else REVALIDATE)
@@ -92,9 +102,11 @@ def make_server(
     *,
     isolated: bool = True,
     on_request: RequestHook | None = None,
+    overlay: Path | None = None,
 ) -> ThreadingHTTPServer:
     """A server for `directory`; `on_request`, if given, hears of every response (from the
-    server's threads), e.g. for a test that counts downloads."""
+    server's threads), e.g. for a test that counts downloads. Files under `overlay` are served
+    in place of the same paths of `directory` (the headless runner's extra wheels)."""
     mimetypes.add_type("text/javascript", ".mjs")
     handler = functools.partial(
         SiteHandler if isolated else PlainSiteHandler, directory=str(directory)
@@ -102,6 +114,7 @@ def make_server(
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     server.on_request = on_request  # type: ignore[attr-defined]
+    server.overlay = overlay  # type: ignore[attr-defined]
     return server
 
 

@@ -133,3 +133,23 @@ def test_timeout_cancels_a_notebook_and_no_stop_on_error_runs_every_cell(tmp_pat
     assert outputs_text(cells[1]) == "2\n"
     assert not (tmp_path / "out" / "slow.ipynb").exists()
     assert slow.read_bytes() == original
+
+
+def test_a_requirement_the_site_lacks_is_fetched_from_pypi_for_the_run(tmp_path: Path) -> None:
+    """toolz is not in the site's index: the runner fetches its wheel on the host and serves
+    it beside the site's for this run; a name PyPI lacks is reported, line by line."""
+    site_index = ROOT / "build" / "site" / "pypi" / "simple"
+    assert not (site_index / "toolz").exists()
+    nb = write_notebook(
+        tmp_path / "elsewhere" / "uses.ipynb", "import toolz; print('toolz', toolz.__version__)"
+    )
+    (nb.parent / "requirements.txt").write_text("toolz==1.0.0\nno-such-project-inkrider-xyz\n")
+    out = tmp_path / "out"
+
+    done = run(str(nb), "--output-dir", str(out))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "from PyPI for this run: toolz 1.0.0" in done.stderr
+    assert "requirements.txt:2 no-such-project-inkrider-xyz" in done.stderr
+    written = json.loads((out / "uses.ipynb").read_text(encoding="utf-8"))
+    assert outputs_text(written["cells"][0]) == "toolz 1.0.0\n"
+    assert not (site_index / "toolz").exists()  # the built site is left as it was
