@@ -16,7 +16,7 @@ from typing import Any
 from playwright.sync_api import sync_playwright
 
 from ..site.chromium import CHROMIUM
-from . import memory, remote, remote_report, report
+from . import batch, memory, remote, remote_report, report
 from .measures import FloorRun, PackagesRun, SiteRun, run_floor, run_packages, run_site
 from .sessions import SessionsRun, run_sessions
 from .sessions import report_lines as sessions_report
@@ -50,11 +50,12 @@ def _arguments() -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=["startup", "packages", "sessions", "remote"],
+        choices=["startup", "packages", "sessions", "remote", "batch"],
         help="measure only rows 1–6 (startup, memory, floor), only rows 7 (the packages "
         "folder: auto-install against %%pip install -r), only the session figures (Close, "
         "memory released, interrupt latency), or only the remote runtime against JupyterLab "
-        "on one `jupyter lab` server (rows R1–R3); all by default",
+        "on one `jupyter lab` server (rows R1–R3), or only the Execution Tool's batch (six "
+        "CPU-bound notebooks at parallelism 1 and 3, and nbconvert); all by default",
     )
     args = parser.parse_args()
     if args.runs < 1 or args.trips < 1:
@@ -103,6 +104,7 @@ def main() -> None:
     packages: list[PackagesRun] = []
     session_runs: list[SessionsRun] = []
     remote_runs: list[remote.RemoteRun] = []
+    batch_runs: list[batch.BatchRun] = []
     started = time.monotonic()
     with ExitStack() as stack:
         floor_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="inkrider-floor-")))
@@ -191,6 +193,11 @@ def main() -> None:
                     f"{remote_runs[-1].error or 'done'} ({elapsed:.0f} s)",
                     file=sys.stderr,
                 )
+            if args.only in (None, "batch"):
+                batch_runs.append(batch.run_batch(root, n))
+                elapsed = time.monotonic() - started
+                walls = ", ".join(f"{k} {v:.1f} s" for k, v in batch_runs[-1].wall_s.items())
+                print(f"bench: batch run {n}: {walls} ({elapsed:.0f} s)", file=sys.stderr)
         # Read before the servers stop: their folders go with them.
         lean_log = servers["lean"].log.read_text() if "lean" in servers else None
 
@@ -213,6 +220,9 @@ def main() -> None:
     if args.only in (None, "remote"):
         print("\nThe remote runtime against JupyterLab, one `jupyter lab` server (issue 10):\n")
         print(remote_report.markdown(remote_runs))
+    if args.only in (None, "batch"):
+        print("\nThe Execution Tool's batch, through the headless runner (issue 11):\n")
+        print(batch.markdown(batch_runs))
     problems = report.warnings(runs, floor) + report.packages_warnings(packages) + remote_warnings
     if problems:
         print("\nWarnings:")
@@ -225,6 +235,7 @@ def main() -> None:
     if args.json:
         numbers = report.raw(runs, floor, environment, packages)
         numbers["remote"] = remote_report.raw(remote_runs, remote_warnings)
+        numbers["batch"] = batch.raw(batch_runs)
         args.json.write_text(json.dumps(numbers, indent=2))
         print(f"\nraw numbers: {args.json}")
 
