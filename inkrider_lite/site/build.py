@@ -208,6 +208,9 @@ def build(root: Path, *, vanilla: bool = False) -> Path:
     if not vanilla:
         docs.render(root / "docs", output / "inkrider" / "docs")
         snapshot.make(output, static_pyodide)
+        snapshot.make_kernel(
+            output, static_pyodide, [canonicalize_name(p) for p in KERNEL_PRELOAD]
+        )
     # Last, so that what notebook authors must fix is not lost among other output.
     print("\n".join(requirements.lines()))
     return output

@@ -1,4 +1,5 @@
-"""The controller's Pyodide memory snapshot, made at build time in Node.
+"""The Pyodide memory snapshots, made at build time in Node: the controller's and the kernel
+worker's.
 
 Booting Pyodide runs CPython's start-up as one 1.6–1.9 s block of the page's main thread.
 Restoring a snapshot of an interpreter that already imported the controller takes a fraction
@@ -14,6 +15,9 @@ from pathlib import Path
 
 SNAPSHOT_NAME = "controller.snapshot"
 CONTROLLER_MODULE = "inkrider_lite.controller"
+#: The kernel worker's image and what it was made from (read by labextension/kernel-boot.mjs).
+KERNEL_IMAGE_NAME = "kernel.snapshot"
+KERNEL_MANIFEST_NAME = "kernel.snapshot.json"
 
 
 def make(output: Path, static_pyodide: Path) -> Path | None:
@@ -25,5 +29,24 @@ def make(output: Path, static_pyodide: Path) -> Path | None:
     script = Path(__file__).with_name("snapshot.mjs")
     subprocess.run(
         [node, str(script), str(static_pyodide), str(target), CONTROLLER_MODULE], check=True
+    )
+    return target
+
+
+def make_kernel(output: Path, static_pyodide: Path, packages: list[str]) -> Path | None:
+    """The kernel worker's image: Pyodide with `packages` (pyodide-kernel's preload list) in
+    place and IPython, ipykernel and pyodide-kernel imported. A worker restores it in a
+    fraction of a plain boot; without it (no Node) workers boot plainly."""
+    folder = output / "extensions" / "inkrider-lite" / "static"
+    target = folder / KERNEL_IMAGE_NAME
+    node = shutil.which("node")
+    if node is None:
+        print("snapshot: node not found; kernel workers will boot without an image")
+        return None
+    script = Path(__file__).with_name("kernel_snapshot.mjs")
+    subprocess.run(
+        [node, str(script), str(static_pyodide), str(target), str(folder / KERNEL_MANIFEST_NAME)]
+        + packages,
+        check=True,
     )
     return target

@@ -1,0 +1,142 @@
+// InkRider Lite: how a kernel worker's Pyodide starts. pyodide-kernel's worker imports this
+// module in place of pyodide.mjs (the loader points `pyodideUrl` here; `indexURL` still names
+// the site's Pyodide) and calls `loadPyodide` as it would Pyodide's own.
+//
+// It restores the image made at build time (site/kernel_snapshot.mjs): an interpreter that has
+// already imported IPython, ipykernel and pyodide-kernel. What an image cannot hold is put back
+// after restoring: Pyodide's JS functions that micropip and pyodide-kernel took at import, the
+// lockfile's URL as micropip saw it, `sys.path`, and the `random` seed. The package registry and
+// the files of the packages come from the `packages` option, as in a plain boot; the working
+// directory, the /drive mount and the interrupt buffer are set by pyodide-kernel and the loader
+// after this returns, as in a plain boot.
+//
+// Without an image, or with one made for other wheels or another Pyodide (a stale build), or if
+// restoring fails, the worker boots plainly and says why on the console.
+const IMAGE_URL = new URL('./kernel.snapshot', import.meta.url).href;
+const MANIFEST_URL = new URL('./kernel.snapshot.json', import.meta.url).href;
+
+function warn(reason) {
+  console.warn(`InkRider: the kernel boots without its image (${reason}); it takes a few seconds more.`);
+}
+
+// Why the image does not fit this site, or '' if it does.
+function staleness(manifest, lock, version) {
+  if (manifest.pyodide !== version) return `made for Pyodide ${manifest.pyodide}, the site has ${version}`;
+  for (const [name, sha256] of Object.entries(manifest.packages)) {
+    const entry = lock.packages[name];
+    if (!entry) return `made with ${name}, which the site no longer has`;
+    if (entry.sha256 !== sha256) return `made for another ${name} wheel than the site's ${entry.file_name}`;
+  }
+  return '';
+}
+
+// The image names the JS objects it referred to (kernel_snapshot.mjs); each becomes a stand-in
+// that forwards to the live one, which exists once loadPyodide has returned.
+function deserializer(live) {
+  const base = (tag) => ('public' in tag ? live.pyodide : live.pyodide._api);
+  return (tag) => {
+    const key = 'public' in tag ? tag.public : tag.api;
+    if (key === '') {
+      return new Proxy({}, {
+        get: (_, name) => base(tag)[name],
+        has: (_, name) => name in base(tag),
+        ownKeys: () => Reflect.ownKeys(base(tag)),
+        getOwnPropertyDescriptor: (_, name) => {
+          const found = Reflect.getOwnPropertyDescriptor(base(tag), name);
+          return found && { ...found, configurable: true };
+        },
+      });
+    }
+    return function (...args) {
+      return base(tag)[key](...args);
+    };
+  };
+}
+
+const RESTORE = `
+def _inkrider_restore():
+    import os, random, sys
+    import pyodide_js
+    # A fresh interpreter seeds from the system; the image's seed is the build's.
+    random.seed()
+    os.environ.pop("PYTHONHASHSEED", None)
+    # Pyodide puts "" first at every start, the image's own included.
+    sys.path[:] = list(dict.fromkeys(sys.path))
+    import pyodide_kernel.kernel
+    pyodide_kernel.kernel._load_packages_from_imports = pyodide_js.loadPackagesFromImports
+    # micropip read these at import, in the build's Pyodide.
+    from micropip._compat import _compat_in_pyodide as compat
+    packages = pyodide_js._api.lockfile_packages.to_py()
+    info = pyodide_js._api.lockfile_info.to_py()
+    base_url = pyodide_js.lockfileBaseUrl
+    compat.LOCKFILE_PACKAGES = packages
+    compat.LOCKFILE_INFO = info
+    compat.lockfileBaseUrl = base_url
+    layer = compat.CompatibilityInPyodide
+    layer.lockfile_packages = packages
+    layer.lockfile_info = info
+    layer.lockfile_base_url = base_url
+    for name in ("loadedPackages", "loadPackage"):
+        setattr(compat, name, getattr(pyodide_js, name))
+        setattr(layer, name, getattr(pyodide_js, name))
+    compat.install = layer.install = pyodide_js._api.install
+    compat.loadBinaryFile = pyodide_js._api.loadBinaryFile
+_inkrider_restore()
+del _inkrider_restore
+`;
+
+export async function loadPyodide(config) {
+  const pyodideModule = await import(`${config.indexURL}pyodide.mjs`);
+  const plain = () => pyodideModule.loadPyodide(config);
+  const controller = new AbortController();
+  const image = fetch(IMAGE_URL, { signal: controller.signal }).then((r) => {
+    if (!r.ok) throw new Error(`${IMAGE_URL}: ${r.status}`);
+    return r.arrayBuffer();
+  });
+  image.catch(() => {});
+  const [manifest, lock] = await Promise.all([
+    fetch(MANIFEST_URL).then((r) => (r.ok ? r.json() : null), () => null),
+    fetch(config.lockFileURL || `${config.indexURL}pyodide-lock.json`).then((r) => r.json()),
+  ]);
+  if (!manifest) {
+    controller.abort();
+    warn('none was built');
+    return plain();
+  }
+  const stale = staleness(manifest, lock, pyodideModule.version);
+  if (stale) {
+    controller.abort();
+    warn(`it is stale: ${stale}`);
+    return plain();
+  }
+  // Pyodide copies the image into the new module's memory as it is, but that memory starts
+  // smaller than a heap that has imported IPython: allocating the image's size first makes
+  // Emscripten grow it (and its views) the usual way. The image then overwrites the allocator.
+  const { default: createModule } = await import(`${config.indexURL}pyodide.asm.mjs`);
+  const createPyodideModule = async (settings) => {
+    const module = await createModule(settings);
+    if (module.HEAP8.length < manifest.size && !module._malloc(manifest.size)) {
+      throw new Error('no memory for the image');
+    }
+    return module;
+  };
+  const live = { pyodide: null };
+  let pyodide;
+  try {
+    pyodide = await pyodideModule.loadPyodide({
+      ...config,
+      createPyodideModule,
+      _loadSnapshot: image.then((bytes) => {
+        if (bytes.byteLength !== manifest.size) throw new Error('the image is not the one its manifest describes');
+        return bytes;
+      }),
+      _snapshotDeserializer: deserializer(live),
+    });
+    live.pyodide = pyodide;
+    pyodide.runPython(RESTORE);
+  } catch (error) {
+    warn(`restoring it failed: ${error && error.message ? error.message : error}`);
+    return plain();
+  }
+  return pyodide;
+}

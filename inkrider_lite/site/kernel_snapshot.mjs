@@ -1,0 +1,103 @@
+// Build-time only (Node): boot the site's own Pyodide as a kernel worker would, with the kernel's
+// packages in place and IPython, ipykernel and pyodide-kernel imported, and save a memory
+// snapshot of it (the "image"), which the worker restores instead of booting (kernel-boot.mjs).
+// Usage: node kernel_snapshot.mjs <static/pyodide dir> <image file> <manifest file> <packages...>
+//
+// The image must be the same bytes for the same sources, so everything that would make two
+// builds differ is pinned here: the hash seed, the clock (file times end up in Python's import
+// caches) and the entropy source (the `random` module seeds itself at import). The worker
+// reseeds `random` after restoring.
+//
+// A snapshot cannot hold references to JS objects that are not reached from the global scope.
+// Importing micropip takes four from Pyodide's API (loadPackage, install, loadBinaryFile and
+// the API object); they are recorded by name and the worker hands back the live ones.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const [dir, output, manifestFile, ...roots] = process.argv.slice(2);
+
+const EPOCH = Date.UTC(2020, 0, 1);
+let tick = 0;
+Date.now = () => EPOCH + tick++;
+performance.now = () => tick++;
+let counter = 0;
+const fill = (array) => {
+  const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (counter++ * 2654435761) >>> 24;
+  return array;
+};
+Object.defineProperty(globalThis.crypto, 'getRandomValues', { value: fill, configurable: true });
+// Emscripten reads entropy from node:crypto through require().
+createRequire(import.meta.url)('node:crypto').randomFillSync = fill;
+
+const indexURL = path.resolve(dir) + path.sep;
+const { loadPyodide } = await import(pathToFileURL(path.join(indexURL, 'pyodide.mjs')).href);
+const pyodide = await loadPyodide({
+  indexURL,
+  _makeSnapshot: true,
+  env: { PYTHONHASHSEED: '0' },
+  stdout: () => {},
+  stderr: (line) => console.error(line),
+});
+
+// Unpacked, not loadPackage'd: the worker loads the same wheels (pyodide-kernel's
+// `loadPyodideOptions.packages`), which writes them again and registers them as loaded.
+const lock = JSON.parse(readFileSync(path.join(indexURL, 'pyodide-lock.json'), 'utf8'));
+const wanted = new Set();
+const add = (name) => {
+  if (wanted.has(name)) return;
+  wanted.add(name);
+  lock.packages[name].depends.forEach(add);
+};
+roots.forEach(add);
+const names = [...wanted].sort();
+const sitePackages = pyodide.runPython('import site; site.getsitepackages()[0]');
+for (const name of names) {
+  const wheel = readFileSync(path.join(indexURL, lock.packages[name].file_name));
+  pyodide.unpackArchive(new Uint8Array(wheel), 'wheel', { extractDir: sitePackages });
+}
+
+// What the kernel worker imports as it boots (pyodide-kernel's initPackageManager and
+// initKernel). pyodide_kernel.kernel keeps loadPackagesFromImports from `pyodide_js`; the
+// worker puts it back (kernel-boot.mjs).
+await pyodide.runPythonAsync(`
+import micropip, piplite.piplite
+import pyodide_kernel
+import pyodide_kernel.kernel as _k
+_k._load_packages_from_imports = None
+del _k
+import gc
+gc.collect()
+`);
+
+const api = pyodide._api;
+const known = [
+  [pyodide, { public: '' }],
+  [api, { api: '' }],
+];
+for (const [tag, object] of [['public', pyodide], ['api', api]]) {
+  for (const key of Object.getOwnPropertyNames(object)) {
+    let value;
+    try { value = object[key]; } catch { continue; }
+    if (typeof value === 'function') known.push([value, { [tag]: key }]);
+  }
+}
+const serializer = (object) => {
+  const hit = known.find(([value]) => value === object);
+  if (!hit) throw new Error(`the kernel image holds a JS object it cannot name: ${String(object).slice(0, 80)}`);
+  return hit[1];
+};
+const image = pyodide.makeMemorySnapshot({ serializer });
+writeFileSync(output, image);
+const manifest = {
+  // The worker boots from the image only if the lock still pins these very wheels.
+  pyodide: pyodide.version,
+  packages: Object.fromEntries(names.map((name) => [name, lock.packages[name].sha256])),
+  roots,
+  sha256: createHash('sha256').update(image).digest('hex'),
+  size: image.length,
+};
+writeFileSync(manifestFile, JSON.stringify(manifest, null, 1) + '\n');
