@@ -208,9 +208,9 @@ def build(root: Path, *, vanilla: bool = False) -> Path:
     if not vanilla:
         docs.render(root / "docs", output / "inkrider" / "docs")
         snapshot.make(output, static_pyodide)
-        snapshot.make_kernel(
-            output, static_pyodide, [canonicalize_name(p) for p in KERNEL_PRELOAD]
-        )
+        # The setup code loads InkRider's kernel side into every worker: the image has it too.
+        kernel_packages = [canonicalize_name(p) for p in KERNEL_PRELOAD] + ["inkrider-lite"]
+        snapshot.make_kernel(output, static_pyodide, kernel_packages)
     # Last, so that what notebook authors must fix is not lost among other output.
     print("\n".join(requirements.lines()))
     return output

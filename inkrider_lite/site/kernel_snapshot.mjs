@@ -1,7 +1,7 @@
 // Build-time only (Node): boot the site's own Pyodide as a kernel worker would, with the kernel's
 // packages in place and IPython, ipykernel and pyodide-kernel imported, and save a memory
 // snapshot of it (the "image"), which the worker restores instead of booting (kernel-boot.mjs).
-// Usage: node kernel_snapshot.mjs <static/pyodide dir> <image file> <manifest file> <packages...>
+// Usage: node kernel_snapshot.mjs <static/pyodide dir> <image> <files bundle> <manifest> <packages...>
 //
 // The image must be the same bytes for the same sources, so everything that would make two
 // builds differ is pinned here: the hash seed, the clock (file times end up in Python's import
@@ -17,7 +17,7 @@ import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 
-const [dir, output, manifestFile, ...roots] = process.argv.slice(2);
+const [dir, output, filesOutput, manifestFile, ...roots] = process.argv.slice(2);
 
 const EPOCH = Date.UTC(2020, 0, 1);
 let tick = 0;
@@ -35,16 +35,7 @@ createRequire(import.meta.url)('node:crypto').randomFillSync = fill;
 
 const indexURL = path.resolve(dir) + path.sep;
 const { loadPyodide } = await import(pathToFileURL(path.join(indexURL, 'pyodide.mjs')).href);
-const pyodide = await loadPyodide({
-  indexURL,
-  _makeSnapshot: true,
-  env: { PYTHONHASHSEED: '0' },
-  stdout: () => {},
-  stderr: (line) => console.error(line),
-});
-
-// Unpacked, not loadPackage'd: the worker loads the same wheels (pyodide-kernel's
-// `loadPyodideOptions.packages`), which writes them again and registers them as loaded.
+const quiet = { stdout: () => {}, stderr: (line) => console.error(line) };
 const lock = JSON.parse(readFileSync(path.join(indexURL, 'pyodide-lock.json'), 'utf8'));
 const wanted = new Set();
 const add = (name) => {
@@ -54,10 +45,38 @@ const add = (name) => {
 };
 roots.forEach(add);
 const names = [...wanted].sort();
-const sitePackages = pyodide.runPython('import site; site.getsitepackages()[0]');
-for (const name of names) {
-  const wheel = readFileSync(path.join(indexURL, lock.packages[name].file_name));
-  pyodide.unpackArchive(new Uint8Array(wheel), 'wheel', { extractDir: sitePackages });
+
+// The packages' files, exactly as loadPackage writes them, from a throwaway interpreter: the
+// files live outside the heap, so the worker writes them itself (kernel-boot.mjs), from one
+// bundle, instead of unpacking every wheel again.
+const installer = await loadPyodide({ indexURL, ...quiet });
+await installer.loadPackage(names, { messageCallback: () => {} });
+const sitePackages = installer.runPython('import site; site.getsitepackages()[0]');
+// What Pyodide records as loaded after such a boot: the lock's names (loadPackage) and the
+// wheels' own (init_loaded_packages, which runs at the end of every boot).
+installer.pyimport('pyodide._package_loader').init_loaded_packages();
+const loaded = Object.fromEntries(Object.entries(installer.loadedPackages).sort());
+const files = [];
+const walk = (folder) => {
+  for (const name of installer.FS.readdir(folder).sort()) {
+    if (name === '.' || name === '..') continue;
+    const full = `${folder}/${name}`;
+    if (installer.FS.isDir(installer.FS.stat(full).mode)) walk(full);
+    else files.push([full.slice(sitePackages.length + 1), installer.FS.readFile(full)]);
+  }
+};
+walk(sitePackages);
+
+const pyodide = await loadPyodide({
+  indexURL,
+  _makeSnapshot: true,
+  env: { PYTHONHASHSEED: '0' },
+  ...quiet,
+});
+for (const [relative, bytes] of files) {
+  const full = `${sitePackages}/${relative}`;
+  pyodide.FS.mkdirTree(full.slice(0, full.lastIndexOf('/')));
+  pyodide.FS.writeFile(full, bytes);
 }
 
 // What the kernel worker imports as it boots (pyodide-kernel's initPackageManager and
@@ -92,12 +111,27 @@ const serializer = (object) => {
 };
 const image = pyodide.makeMemorySnapshot({ serializer });
 writeFileSync(output, image);
+
+// The bundle: a little-endian u32 header length, the JSON header (each file's path under
+// site-packages and size, in order), then the files' bytes.
+const header = new TextEncoder().encode(
+  JSON.stringify({ sitePackages, files: files.map(([relative, bytes]) => [relative, bytes.length]) }),
+);
+const bundle = Buffer.concat([
+  Buffer.from(new Uint32Array([header.length]).buffer),
+  Buffer.from(header),
+  ...files.map(([, bytes]) => Buffer.from(bytes)),
+]);
+writeFileSync(filesOutput, bundle);
+
+const digest = (bytes) => createHash('sha256').update(bytes).digest('hex');
 const manifest = {
   // The worker boots from the image only if the lock still pins these very wheels.
   pyodide: pyodide.version,
   packages: Object.fromEntries(names.map((name) => [name, lock.packages[name].sha256])),
   roots,
-  sha256: createHash('sha256').update(image).digest('hex'),
-  size: image.length,
+  image: { sha256: digest(image), size: image.length },
+  files: { sha256: digest(bundle), size: bundle.length, count: files.length },
+  loaded,
 };
 writeFileSync(manifestFile, JSON.stringify(manifest, null, 1) + '\n');

@@ -17,6 +17,7 @@ SNAPSHOT_NAME = "controller.snapshot"
 CONTROLLER_MODULE = "inkrider_lite.controller"
 #: The kernel worker's image and what it was made from (read by labextension/kernel-boot.mjs).
 KERNEL_IMAGE_NAME = "kernel.snapshot"
+KERNEL_FILES_NAME = "kernel.files"
 KERNEL_MANIFEST_NAME = "kernel.snapshot.json"
 
 
@@ -34,9 +35,10 @@ def make(output: Path, static_pyodide: Path) -> Path | None:
 
 
 def make_kernel(output: Path, static_pyodide: Path, packages: list[str]) -> Path | None:
-    """The kernel worker's image: Pyodide with `packages` (pyodide-kernel's preload list) in
-    place and IPython, ipykernel and pyodide-kernel imported. A worker restores it in a
-    fraction of a plain boot; without it (no Node) workers boot plainly."""
+    """The kernel worker's image: Pyodide with `packages` (pyodide-kernel's preload list and
+    InkRider's kernel side) in place and IPython, ipykernel and pyodide-kernel imported, with
+    the bundle of those packages' files and a manifest of what it was made from. A worker
+    restores it in a fraction of a plain boot; without it (no Node) workers boot plainly."""
     folder = output / "extensions" / "inkrider-lite" / "static"
     target = folder / KERNEL_IMAGE_NAME
     node = shutil.which("node")
@@ -45,8 +47,15 @@ def make_kernel(output: Path, static_pyodide: Path, packages: list[str]) -> Path
         return None
     script = Path(__file__).with_name("kernel_snapshot.mjs")
     subprocess.run(
-        [node, str(script), str(static_pyodide), str(target), str(folder / KERNEL_MANIFEST_NAME)]
-        + packages,
+        [
+            node,
+            str(script),
+            str(static_pyodide),
+            str(target),
+            str(folder / KERNEL_FILES_NAME),
+            str(folder / KERNEL_MANIFEST_NAME),
+            *packages,
+        ],
         check=True,
     )
     return target

@@ -13,6 +13,7 @@
 // Without an image, or with one made for other wheels or another Pyodide (a stale build), or if
 // restoring fails, the worker boots plainly and says why on the console.
 const IMAGE_URL = new URL('./kernel.snapshot', import.meta.url).href;
+const FILES_URL = new URL('./kernel.files', import.meta.url).href;
 const MANIFEST_URL = new URL('./kernel.snapshot.json', import.meta.url).href;
 
 function warn(reason) {
@@ -20,8 +21,10 @@ function warn(reason) {
 }
 
 // Why the image does not fit this site, or '' if it does.
-function staleness(manifest, lock, version) {
+function staleness(manifest, lock, version, preload) {
   if (manifest.pyodide !== version) return `made for Pyodide ${manifest.pyodide}, the site has ${version}`;
+  const missing = preload.filter((name) => !(name in manifest.packages));
+  if (missing.length) return `made without ${missing.join(', ')}, which the kernel loads`;
   for (const [name, sha256] of Object.entries(manifest.packages)) {
     const entry = lock.packages[name];
     if (!entry) return `made with ${name}, which the site no longer has`;
@@ -53,10 +56,31 @@ function deserializer(live) {
   };
 }
 
+// The bundle made at build time: u32 header length, JSON header, then the files' bytes.
+function writeFiles(FS, bytes, expected) {
+  if (bytes.byteLength !== expected.size) throw new Error('the files are not the ones the manifest describes');
+  const length = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true);
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + length)));
+  let offset = 4 + length;
+  const made = new Set();
+  for (const [relative, size] of header.files) {
+    const full = `${header.sitePackages}/${relative}`;
+    const folder = full.slice(0, full.lastIndexOf('/'));
+    if (!made.has(folder)) {
+      FS.mkdirTree(folder);
+      made.add(folder);
+    }
+    FS.writeFile(full, bytes.subarray(offset, offset + size), { canOwn: true });
+    offset += size;
+  }
+}
+
 const RESTORE = `
 def _inkrider_restore():
     import os, random, sys
     import pyodide_js
+    import pyodide._package_loader
+    pyodide._package_loader.loadedPackages = pyodide_js.loadedPackages
     # A fresh interpreter seeds from the system; the image's seed is the build's.
     random.seed()
     os.environ.pop("PYTHONHASHSEED", None)
@@ -86,14 +110,20 @@ del _inkrider_restore
 `;
 
 export async function loadPyodide(config) {
+  const t0 = performance.now();
   const pyodideModule = await import(`${config.indexURL}pyodide.mjs`);
   const plain = () => pyodideModule.loadPyodide(config);
   const controller = new AbortController();
-  const image = fetch(IMAGE_URL, { signal: controller.signal }).then((r) => {
-    if (!r.ok) throw new Error(`${IMAGE_URL}: ${r.status}`);
-    return r.arrayBuffer();
-  });
-  image.catch(() => {});
+  const download = (url) => {
+    const bytes = fetch(url, { signal: controller.signal }).then((r) => {
+      if (!r.ok) throw new Error(`${url}: ${r.status}`);
+      return r.arrayBuffer();
+    });
+    bytes.catch(() => {});
+    return bytes;
+  };
+  const image = download(IMAGE_URL);
+  const bundle = download(FILES_URL);
   const [manifest, lock] = await Promise.all([
     fetch(MANIFEST_URL).then((r) => (r.ok ? r.json() : null), () => null),
     fetch(config.lockFileURL || `${config.indexURL}pyodide-lock.json`).then((r) => r.json()),
@@ -103,7 +133,7 @@ export async function loadPyodide(config) {
     warn('none was built');
     return plain();
   }
-  const stale = staleness(manifest, lock, pyodideModule.version);
+  const stale = staleness(manifest, lock, pyodideModule.version, config.packages || []);
   if (stale) {
     controller.abort();
     warn(`it is stale: ${stale}`);
@@ -115,28 +145,44 @@ export async function loadPyodide(config) {
   const { default: createModule } = await import(`${config.indexURL}pyodide.asm.mjs`);
   const createPyodideModule = async (settings) => {
     const module = await createModule(settings);
-    if (module.HEAP8.length < manifest.size && !module._malloc(manifest.size)) {
+    if (module.HEAP8.length < manifest.image.size && !module._malloc(manifest.image.size)) {
       throw new Error('no memory for the image');
     }
     return module;
   };
   const live = { pyodide: null };
   let pyodide;
+  const t1 = performance.now();
+  let t2, t3;
   try {
     pyodide = await pyodideModule.loadPyodide({
       ...config,
+      packages: [], // their modules are in the image, their files in the bundle
       createPyodideModule,
       _loadSnapshot: image.then((bytes) => {
-        if (bytes.byteLength !== manifest.size) throw new Error('the image is not the one its manifest describes');
+        if (bytes.byteLength !== manifest.image.size) throw new Error('the image is not the one its manifest describes');
         return bytes;
       }),
       _snapshotDeserializer: deserializer(live),
     });
     live.pyodide = pyodide;
+    t2 = performance.now();
+    // The image has the packages imported, but their files and Pyodide's record of them
+    // live outside the heap: the files come from the bundle, and the record says what
+    // a plain boot would have (recorded at build time: the lock's names and the wheels' own).
+    writeFiles(pyodide.FS, new Uint8Array(await bundle), manifest.files);
+    Object.assign(pyodide.loadedPackages, manifest.loaded);
+    t3 = performance.now();
     pyodide.runPython(RESTORE);
   } catch (error) {
     warn(`restoring it failed: ${error && error.message ? error.message : error}`);
     return plain();
   }
+  const t4 = performance.now();
+  console.info(
+    `InkRider: kernel restored from its image in ${Math.round(t4 - t0)} ms ` +
+      `(checks ${Math.round(t1 - t0)}, restore ${Math.round(t2 - t1)}, ` +
+      `package files ${Math.round(t3 - t2)}, fix-ups ${Math.round(t4 - t3)})`,
+  );
   return pyodide;
 }
