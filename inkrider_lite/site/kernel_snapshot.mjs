@@ -128,6 +128,9 @@ const digest = (bytes) => createHash('sha256').update(bytes).digest('hex');
 const manifest = {
   // The worker boots from the image only if the lock still pins these very wheels.
   pyodide: pyodide.version,
+  // Pyodide's C side records at start-up whether the runtime can switch stacks (JSPI), which
+  // run_sync, and so time.sleep, depend on: the image keeps the build's answer.
+  jspi: Boolean(pyodide._module.jspiSupported),
   packages: Object.fromEntries(names.map((name) => [name, lock.packages[name].sha256])),
   roots,
   image: { sha256: digest(image), size: image.length },

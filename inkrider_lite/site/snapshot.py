@@ -9,6 +9,7 @@ from the site's own copy. Without Node the site still works: the loader then boo
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -49,6 +50,7 @@ def make_kernel(output: Path, static_pyodide: Path, packages: list[str]) -> Path
     subprocess.run(
         [
             node,
+            *stack_switching_flags(node),
             str(script),
             str(static_pyodide),
             str(target),
@@ -59,3 +61,16 @@ def make_kernel(output: Path, static_pyodide: Path, packages: list[str]) -> Path
         check=True,
     )
     return target
+
+
+def stack_switching_flags(node: str) -> list[str]:
+    """The flag that turns on JSPI (WebAssembly stack switching) in this Node, as it is on in
+    browsers: Pyodide's C side records at start-up whether it has it, and the image keeps that.
+    Node 20 has the old proposal behind a flag, later versions the new one."""
+    options = subprocess.run(
+        [node, "--v8-options"], capture_output=True, text=True, check=True
+    ).stdout
+    for flag in ("--experimental-wasm-jspi", "--experimental-wasm-stack-switching"):
+        if re.search(rf"^\s*{re.escape(flag)}\b", options, re.M):
+            return [flag]
+    return []

@@ -23,6 +23,8 @@ function warn(reason) {
 // Why the image does not fit this site, or '' if it does.
 function staleness(manifest, lock, version, preload) {
   if (manifest.pyodide !== version) return `made for Pyodide ${manifest.pyodide}, the site has ${version}`;
+  const jspi = 'Suspending' in WebAssembly || 'Suspender' in WebAssembly;
+  if (manifest.jspi !== jspi) return `made for a runtime ${manifest.jspi ? 'with' : 'without'} stack switching`;
   const missing = preload.filter((name) => !(name in manifest.packages));
   if (missing.length) return `made without ${missing.join(', ')}, which the kernel loads`;
   for (const [name, sha256] of Object.entries(manifest.packages)) {
@@ -143,11 +145,25 @@ export async function loadPyodide(config) {
   // smaller than a heap that has imported IPython: allocating the image's size first makes
   // Emscripten grow it (and its views) the usual way. The image then overwrites the allocator.
   const { default: createModule } = await import(`${config.indexURL}pyodide.asm.mjs`);
+  //
+  // CPython calls C functions through a trampoline that its start-up picks for the runtime (a
+  // small wasm module where the browser allows it, a JS one otherwise) and keeps in
+  // _PyRuntime. The image holds Node's choice, and a JS trampoline is a JS frame that stack
+  // switching (run_sync, time.sleep) cannot suspend through: the browser's own choice, made
+  // by this module before the image is copied in, is put back right after.
   const createPyodideModule = async (settings) => {
     const module = await createModule(settings);
+    const slot = (module.__PyRuntime + module.HEAP32[module.__PyEM_EMSCRIPTEN_TRAMPOLINE_OFFSET >>> 2]) >>> 2;
+    const trampoline = module.HEAP32[slot];
     if (module.HEAP8.length < manifest.image.size && !module._malloc(manifest.image.size)) {
       throw new Error('no memory for the image');
     }
+    const restoreSnapshot = module.API.restoreSnapshot;
+    module.API.restoreSnapshot = (bytes) => {
+      const restored = restoreSnapshot(bytes);
+      module.HEAP32[slot] = trampoline;
+      return restored;
+    };
     return module;
   };
   const live = { pyodide: null };
@@ -178,6 +194,21 @@ export async function loadPyodide(config) {
     warn(`restoring it failed: ${error && error.message ? error.message : error}`);
     return plain();
   }
+  // IPython's directory history starts with the directory it was created in, which for a
+  // plain boot is the one pyodide-kernel enters before importing it (/drive when mounted).
+  // That directory is set after this returns, and before pyodide-kernel's next Python call.
+  const runPythonAsync = pyodide.runPythonAsync;
+  pyodide.runPythonAsync = function (...args) {
+    pyodide.runPythonAsync = runPythonAsync;
+    try {
+      pyodide.runPython(
+        'import os, pyodide_kernel\npyodide_kernel.ipython_shell.history_manager.dir_hist[:] = [os.getcwd()]',
+      );
+    } catch (error) {
+      console.warn('InkRider: the kernel keeps the image\'s directory history', error);
+    }
+    return runPythonAsync.apply(this, args);
+  };
   const t4 = performance.now();
   console.info(
     `InkRider: kernel restored from its image in ${Math.round(t4 - t0)} ms ` +
