@@ -41,6 +41,7 @@ def make_kernel(output: Path, static_pyodide: Path, packages: list[str]) -> Path
     the bundle of those packages' files and a manifest of what it was made from. A worker
     restores it in a fraction of a plain boot; without it (no Node) workers boot plainly."""
     folder = output / "extensions" / "inkrider-lite" / "static"
+    folder.mkdir(parents=True, exist_ok=True)
     target = folder / KERNEL_IMAGE_NAME
     node = shutil.which("node")
     if node is None:
