@@ -113,8 +113,7 @@ del _inkrider_restore
 
 export async function loadPyodide(config) {
   const t0 = performance.now();
-  const pyodideModule = await import(`${config.indexURL}pyodide.mjs`);
-  const plain = () => pyodideModule.loadPyodide(config);
+  // Everything is asked for at once; the image and the files are dropped if they do not fit.
   const controller = new AbortController();
   const download = (url) => {
     const bytes = fetch(url, { signal: controller.signal }).then((r) => {
@@ -126,10 +125,14 @@ export async function loadPyodide(config) {
   };
   const image = download(IMAGE_URL);
   const bundle = download(FILES_URL);
-  const [manifest, lock] = await Promise.all([
+  const asm = import(`${config.indexURL}pyodide.asm.mjs`);
+  asm.catch(() => {});
+  const [pyodideModule, manifest, lock] = await Promise.all([
+    import(`${config.indexURL}pyodide.mjs`),
     fetch(MANIFEST_URL).then((r) => (r.ok ? r.json() : null), () => null),
     fetch(config.lockFileURL || `${config.indexURL}pyodide-lock.json`).then((r) => r.json()),
   ]);
+  const plain = () => pyodideModule.loadPyodide(config);
   if (!manifest) {
     controller.abort();
     warn('none was built');
@@ -144,7 +147,7 @@ export async function loadPyodide(config) {
   // Pyodide copies the image into the new module's memory as it is, but that memory starts
   // smaller than a heap that has imported IPython: allocating the image's size first makes
   // Emscripten grow it (and its views) the usual way. The image then overwrites the allocator.
-  const { default: createModule } = await import(`${config.indexURL}pyodide.asm.mjs`);
+  const { default: createModule } = await asm;
   //
   // CPython calls C functions through a trampoline that its start-up picks for the runtime (a
   // small wasm module where the browser allows it, a JS one otherwise) and keeps in
