@@ -3,12 +3,12 @@
 // the site's Pyodide) and calls `loadPyodide` as it would Pyodide's own.
 //
 // It restores the image made at build time (site/kernel_snapshot.mjs): an interpreter that has
-// already imported IPython, ipykernel and pyodide-kernel. What an image cannot hold is put back
-// after restoring: Pyodide's JS functions that micropip and pyodide-kernel took at import, the
-// lockfile's URL as micropip saw it, `sys.path`, and the `random` seed. The package registry and
-// the files of the packages come from the `packages` option, as in a plain boot; the working
-// directory, the /drive mount and the interrupt buffer are set by pyodide-kernel and the loader
-// after this returns, as in a plain boot.
+// already imported IPython, ipykernel and pyodide-kernel. What an image cannot hold is put back:
+// the packages' files (from the bundle made with it) and Pyodide's record of them, Pyodide's JS
+// functions that micropip and pyodide-kernel took at import, micropip's view of the lockfile,
+// `sys.path`, the `random` seed, CPython's call trampoline and IPython's directory history. The
+// working directory, the /drive mount and the interrupt buffer are set by pyodide-kernel and the
+// loader after this returns, as in a plain boot.
 //
 // Without an image, or with one made for other wheels or another Pyodide (a stale build), or if
 // restoring fails, the worker boots plainly and says why on the console.
