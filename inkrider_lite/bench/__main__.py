@@ -17,6 +17,8 @@ from playwright.sync_api import sync_playwright
 
 from ..site.chromium import CHROMIUM
 from . import batch, memory, remote, remote_report, report
+from .fresh import FreshRun, run_fresh
+from .fresh import report_lines as fresh_report
 from .measures import FloorRun, PackagesRun, SiteRun, run_floor, run_packages, run_site
 from .sessions import SessionsRun, run_sessions
 from .sessions import report_lines as sessions_report
@@ -50,10 +52,11 @@ def _arguments() -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=["startup", "packages", "sessions", "remote", "batch"],
+        choices=["startup", "packages", "sessions", "fresh", "remote", "batch"],
         help="measure only rows 1–6 (startup, memory, floor), only rows 7 (the packages "
         "folder: auto-install against %%pip install -r), only the session figures (Close, "
-        "memory released, interrupt latency), or only the remote runtime against JupyterLab "
+        "memory released, interrupt latency), only a fresh local session with no warm "
+        "worker (bind and restart → first output), only the remote runtime against JupyterLab "
         "on one `jupyter lab` server (rows R1–R3), or only the Execution Tool's batch (six "
         "CPU-bound notebooks at parallelism 1 and 3, and nbconvert); all by default",
     )
@@ -103,6 +106,7 @@ def main() -> None:
     floor: list[FloorRun] = []
     packages: list[PackagesRun] = []
     session_runs: list[SessionsRun] = []
+    fresh_runs: list[FreshRun] = []
     remote_runs: list[remote.RemoteRun] = []
     batch_runs: list[batch.BatchRun] = []
     started = time.monotonic()
@@ -172,6 +176,9 @@ def main() -> None:
                     f"bench: packages {site.name} run {n}: {outcome} ({elapsed:.0f} s)",
                     file=sys.stderr,
                 )
+            for site in order if args.only in (None, "fresh") else ():
+                fresh_runs.append(run_fresh(playwright, site, urls[site.name], n))
+                print(f"bench: fresh {site.name} run {n}: {fresh_runs[-1]}", file=sys.stderr)
             if args.only in (None, "sessions"):
                 session_runs.append(run_sessions(playwright, urls[inkrider.name], n))
                 print(f"bench: sessions run {n}: {session_runs[-1]}", file=sys.stderr)
@@ -216,6 +223,8 @@ def main() -> None:
         print(report.packages_markdown(packages))
     if args.only in (None, "sessions"):
         print("\n".join(sessions_report(session_runs)))
+    if args.only in (None, "fresh"):
+        print("\n".join(fresh_report(fresh_runs, vanilla.name, inkrider.name)))
     remote_warnings = remote_report.warnings(remote_runs, lean_log) if remote_runs else []
     if args.only in (None, "remote"):
         print("\nThe remote runtime against JupyterLab, one `jupyter lab` server (issue 10):\n")
@@ -236,6 +245,7 @@ def main() -> None:
         numbers = report.raw(runs, floor, environment, packages)
         numbers["remote"] = remote_report.raw(remote_runs, remote_warnings)
         numbers["batch"] = batch.raw(batch_runs)
+        numbers["fresh"] = [vars(r) for r in fresh_runs]
         args.json.write_text(json.dumps(numbers, indent=2))
         print(f"\nraw numbers: {args.json}")
 

@@ -209,9 +209,16 @@ def build(root: Path, *, vanilla: bool = False) -> Path:
     if not vanilla:
         docs.render(root / "docs", output / "inkrider" / "docs")
         snapshot.make(output, static_pyodide)
+        snapshot.make_kernel(output, static_pyodide, kernel_image_packages())
     # Last, so that what notebook authors must fix is not lost among other output.
     print("\n".join(requirements.lines()))
     return output
+
+
+def kernel_image_packages() -> list[str]:
+    """What the kernel worker's image holds: pyodide-kernel's preload list, and InkRider's
+    kernel side, which the worker setup code loads into every worker."""
+    return [canonicalize_name(p) for p in KERNEL_PRELOAD] + ["inkrider-lite"]
 
 
 def _configure(output: Path, *, vanilla: bool, site: dict[str, object]) -> None:

@@ -72,7 +72,28 @@
     else delete window.crossOriginIsolated;
   }
 
+  // A worker's Pyodide starts from the kernel image made at build time (kernel-boot.mjs, which
+  // falls back to a plain boot by itself): pyodide-kernel's worker imports Pyodide from
+  // `pyodideUrl`, so that option names kernel-boot.mjs, while `indexUrl`, worked out from the
+  // real URL first, still names the site's Pyodide. PyodideKernel comes from the shared scope,
+  // the very class the kernel extension constructs.
+  const KERNEL_BOOT_URL = new URL('./kernel-boot.mjs', scriptUrl).href;
+  let bootPatched = null;
+  function bootFromImage() {
+    bootPatched ??= requireShared('@jupyterlite/pyodide-kernel').then(
+      ({ PyodideKernel }) => {
+        const remoteOptions = PyodideKernel.prototype.initRemoteOptions;
+        PyodideKernel.prototype.initRemoteOptions = function (options) {
+          return { ...remoteOptions.call(this, options), pyodideUrl: KERNEL_BOOT_URL };
+        };
+      },
+      (error) => console.warn('InkRider: kernels boot without their image', error),
+    );
+    return bootPatched;
+  }
+
   async function startWorkerKernel(original, options) {
+    await bootFromImage();
     const isolated = window.crossOriginIsolated === true;
     if (!isolated) return original(options);
     hideIsolation(true);

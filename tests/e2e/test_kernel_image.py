@@ -1,0 +1,188 @@
+"""Kernel workers restored from the image made at build time (labextension/static/kernel-boot.mjs):
+a session from the image behaves like one booted plainly, and a missing or stale image gives a
+plain boot with a console warning, never a broken session.
+
+A plain boot is forced by routing the image's manifest: on the context, because the page's
+service worker fetches past page routes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from playwright.sync_api import BrowserContext, Page, expect
+
+from .notebook import (
+    open_notebook,
+    run_existing_cell,
+    run_in_new_cell,
+    submit_in_new_cell,
+)
+
+RESTORED = "InkRider: kernel restored from its image"
+PLAIN = "InkRider: the kernel boots without its image"
+MANIFEST = "**/extensions/inkrider-lite/static/kernel.snapshot.json"
+
+#: What a session is made of, as far as a snapshot could get it wrong.
+PROBE = """
+import json, os, sys, micropip, piplite.piplite as pl, pyodide_js
+from micropip._compat import _compat_in_pyodide as compat
+ip = get_ipython()
+kernel_module = sys.modules["pyodide_kernel.kernel"]
+print(json.dumps({
+    "cwd": os.getcwd(),
+    "dh": [str(p) for p in ip.user_ns["_dh"]],
+    "path": sys.path,
+    "env": sorted(os.environ),
+    "stdout": type(sys.stdout).__name__,
+    "loaded": pyodide_js.loadedPackages.to_py(),
+    "installed": sorted((p.name, p.version, p.source) for p in micropip.list().values()),
+    "index_urls": micropip._package_manager_singleton.index_urls,
+    "piplite": [pl._PIPLITE_URLS, pl._PIPLITE_DISABLE_PYPI],
+    "lockfile_base_url": compat.CompatibilityInPyodide.lockfile_base_url,
+    "lockfile_packages": sorted(compat.CompatibilityInPyodide.lockfile_packages),
+    "loads_from_imports": type(kernel_module._load_packages_from_imports).__name__,
+}))
+"""
+
+
+def boot_messages(page: Page) -> list[str]:
+    lines = page.console_lines  # type: ignore[attr-defined]
+    return [line for line in lines if RESTORED in line or PLAIN in line]
+
+
+def probe(page: Page) -> dict:
+    output = run_in_new_cell(page, PROBE).strip()
+    try:
+        return json.loads(output.splitlines()[-1])
+    except (ValueError, IndexError):
+        raise AssertionError(f"the probe did not run: {output}") from None
+
+
+def force_plain_boot(context: BrowserContext, manifest_body: str | None) -> None:
+    if manifest_body is None:
+        context.route(MANIFEST, lambda route: route.fulfill(status=404, body="not found"))
+    else:
+        context.route(
+            MANIFEST,
+            lambda route: route.fulfill(
+                status=200, content_type="application/json", body=manifest_body
+            ),
+        )
+
+
+def test_a_session_from_the_image_does_what_a_plain_one_does(page: Page, site_url: str) -> None:
+    # The folder's requirements.txt is installed before the first cell, as in a plain session.
+    open_notebook(page, site_url, "packages/packages.ipynb")
+    versions = dict(line.split() for line in run_existing_cell(page).strip().splitlines())
+    assert versions["attrs"] == "25.3.0"
+    assert any(RESTORED in m for m in boot_messages(page)), boot_messages(page)
+    assert not any(PLAIN in m for m in boot_messages(page))
+
+    # micropip and %pip install from the site's index.
+    out = run_in_new_cell(
+        page, "import micropip\nawait micropip.install('httpx')\nimport httpx\nprint('httpx ok')"
+    )
+    assert "httpx ok" in out
+    run_in_new_cell(page, "%pip install tabulate")
+    assert "tabulate ok" in run_in_new_cell(page, "import tabulate\nprint('tabulate ok')")
+    # Imports of a package the image holds, by a module not imported at build time.
+    assert "jedi ok" in run_in_new_cell(page, "import jedi, IPython.lib.pretty\nprint('jedi ok')")
+
+    # Rich display: IPython.display.HTML and an object with _repr_html_, as HTML outputs.
+    cell = submit_in_new_cell(
+        page,
+        "from IPython.display import HTML, display\n"
+        "display(HTML('<b class=\"zz-shown\">bold</b>'))\n"
+        "class Card:\n"
+        "    def _repr_html_(self): return '<i class=\"zz-card\">card</i>'\n"
+        "Card()",
+    )
+    expect(cell.locator(".jp-OutputArea b.zz-shown")).to_have_text("bold")
+    expect(cell.locator(".jp-OutputArea i.zz-card")).to_have_text("card")
+
+    # input() reaches the notebook, and the answer the kernel.
+    cell = submit_in_new_cell(page, "name = input('Your name? '); print('hello', name)")
+    stdin = cell.locator(".jp-Stdin-input")
+    stdin.wait_for()
+    stdin.fill("Ada")
+    stdin.press("Enter")
+    expect(cell.locator(".jp-OutputArea")).to_contain_text("hello Ada")
+
+    # Interrupt stops a running cell; the session lives on.
+    cell = submit_in_new_cell(page, "import time; time.sleep(100)")
+    expect(cell.locator(".jp-InputPrompt")).to_have_text("[*]:")
+    page.wait_for_timeout(500)
+    page.locator(".jp-NotebookPanel:visible [data-command='notebook:interrupt-kernel']").click()
+    expect(cell.locator(".jp-OutputArea")).to_contain_text("KeyboardInterrupt", timeout=10_000)
+
+    # Modules written to the notebook's folder on /drive import.
+    run_in_new_cell(page, "with open('helper_img.py', 'w') as f: f.write('value = 7')")
+    assert "value=7" in run_in_new_cell(
+        page, "import helper_img\nprint(f'value={helper_img.value}')"
+    )
+    run_in_new_cell(page, "import os\nos.remove('helper_img.py')")
+    assert not page.page_errors  # type: ignore[attr-defined]
+
+
+def test_a_session_from_the_image_is_made_of_what_a_plain_one_is(
+    page: Page, site_url: str, context: BrowserContext
+) -> None:
+    open_notebook(page, site_url, "examples/scratch.ipynb")
+    restored = probe(page)
+    first_random = run_in_new_cell(page, "import random; print(random.random())")
+    assert any(RESTORED in m for m in boot_messages(page)), boot_messages(page)
+
+    # Every image boots with the build's random state: the worker reseeds it.
+    page.evaluate(
+        "async () => { const k = window.inkrider._handles.app.shell.currentWidget"
+        ".sessionContext.session.kernel; await k.restart(); }"
+    )
+    second_random = run_in_new_cell(page, "import random; print(random.random())")
+    assert first_random != second_random
+    assert len([m for m in boot_messages(page) if RESTORED in m]) >= 2
+
+    plain_page = context.new_page()
+    plain_page.set_default_timeout(60_000)
+    lines: list[str] = []
+    plain_page.on("console", lambda m: lines.append(m.text))
+    plain_page.console_lines = lines  # type: ignore[attr-defined]
+    force_plain_boot(context, None)
+    open_notebook(plain_page, site_url, "examples/scratch.ipynb")
+    plain = probe(plain_page)
+    assert any(PLAIN in m for m in boot_messages(plain_page)), boot_messages(plain_page)
+
+    # The page's own port is in the URLs of both; everything else is the same.
+    assert restored == plain
+
+
+def test_without_an_image_the_kernel_boots_plainly_and_says_so(
+    page: Page, site_url: str, context: BrowserContext
+) -> None:
+    force_plain_boot(context, None)
+    for name in ("kernel.snapshot", "kernel.files"):
+        context.route(f"**/inkrider-lite/static/{name}", lambda route: route.fulfill(status=404))
+    open_notebook(page, site_url, "examples/scratch.ipynb")
+    assert "42" in run_in_new_cell(page, "print(6 * 7)")
+    messages = boot_messages(page)
+    assert any(f"{PLAIN} (none was built)" in m for m in messages), messages
+    assert not any(RESTORED in m for m in messages)
+    assert "ok" in run_in_new_cell(page, "import IPython, micropip\nprint('ok')")
+
+
+def test_an_image_made_for_other_files_is_not_used(
+    page: Page, site_url: str, context: BrowserContext
+) -> None:
+    # The site's manifest, as an older build would have left it: made for another ipython.
+    manifest = json.loads(
+        page.request.get(f"{site_url}extensions/inkrider-lite/static/kernel.snapshot.json").text()
+    )
+    manifest["packages"]["ipython"] = "0" * 64
+    force_plain_boot(context, json.dumps(manifest))
+    open_notebook(page, site_url, "examples/scratch.ipynb")
+    assert "42" in run_in_new_cell(page, "print(6 * 7)")
+    messages = boot_messages(page)
+    stale = [m for m in messages if PLAIN in m]
+    assert stale and re.search(r"stale: made for another ipython wheel", stale[0]), messages
+    assert not any(RESTORED in m for m in messages)
