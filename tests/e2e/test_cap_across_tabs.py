@@ -79,8 +79,11 @@ def test_two_lab_tabs_share_three_sessions(context: BrowserContext, site_url: st
     second = new_tab(context, workers)
     # This tab restores the other's layout (one workspace per site), with BATCH[3] in front.
     second.goto(f"{site_url}lab/index.html?path={BATCH[3]}")
-    expect(second.locator(".lm-TabBar-tab.jp-mod-current")).to_contain_text("notebook-04")
     wait_for_controller(second)
+    second.evaluate(
+        "(path) => window.inkrider.app.commands.execute('docmanager:open', { path })", BATCH[3]
+    )
+    expect(second.locator(".lm-TabBar-tab.jp-mod-current")).to_contain_text("notebook-04")
     wait_for_kernel_connection(second)
     press_run(second)
     panel = second.locator(".jp-NotebookPanel:visible .jp-Cell").first
