@@ -322,6 +322,8 @@ class ExecutionTool:
         return json.dumps(
             {
                 "ended": batch.ended,
+                # The batch's own time, from its start to its summary (None until it ends).
+                "seconds": None if batch.summary is None else batch.summary.seconds,
                 "finished": batch.finished,
                 "total": batch.total,
                 "progress": batch.progress_text,

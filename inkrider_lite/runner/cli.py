@@ -101,6 +101,8 @@ def run(args: argparse.Namespace, sources: list[Path], out: TextIO) -> int:
             named["timed_out"] = timed_out[run["path"]]
         runs.append(named)
     progress.finish(runs)
+    if state.get("seconds") is not None:
+        print(f"the batch took {state['seconds']:.1f} s in the page", file=out)
     if args.junit is not None:
         args.junit.parent.mkdir(parents=True, exist_ok=True)
         seconds = time.monotonic() - started
