@@ -44,8 +44,9 @@ class Worker:
         #: An install into this worker before any session bound it (controller.early_install).
         self.early: asyncio.Future[Any] | None = None
         self.early_folder: str | None = None
-        #: The notebook folder that is the worker's current directory ("" is /drive itself).
-        self.folder = ""
+        #: The notebook folder that is the worker's current directory ("" is /drive itself);
+        #: None until entered (pyodide-kernel starts it in /drive only if /drive is mounted).
+        self.folder: str | None = None
         #: Its place under the browser-wide cap, held until the worker is disposed.
         self.slot: Slot | None = None
 
@@ -128,12 +129,23 @@ class Worker:
 
 
 def chdir_code(location: str) -> str:
+    """Code that enters the folder of `location` under /drive, and otherwise fails saying
+    why: a session left in /home/pyodide would run its notebook's relative paths silently
+    against the wrong folder."""
     folder = location.split(":", 1)[-1]
     return (
         "import os\n"
         f"_p = os.path.join('/drive', {folder!r})\n"
-        "if os.path.isdir(_p): os.chdir(_p)\n"
-        "del _p"
+        "try:\n"
+        "    if not os.path.isdir('/drive'):\n"
+        "        raise FileNotFoundError(\n"
+        "            f'/drive is not mounted in this kernel, so it stays in {os.getcwd()}')\n"
+        "    if not os.path.isdir(_p):\n"
+        "        raise FileNotFoundError(\n"
+        "            f'{_p} is not a folder in /drive, so the kernel stays in {os.getcwd()}')\n"
+        "    os.chdir(_p)\n"
+        "finally:\n"
+        "    del _p"
     )
 
 
