@@ -44,9 +44,8 @@ class Worker:
         #: An install into this worker before any session bound it (controller.early_install).
         self.early: asyncio.Future[Any] | None = None
         self.early_folder: str | None = None
-        #: The notebook folder that is the worker's current directory ("" is /drive itself);
-        #: None until entered (pyodide-kernel starts it in /drive only if /drive is mounted).
-        self.folder: str | None = None
+        #: The notebook folder that is the worker's current directory ("" is /drive itself).
+        self.folder = ""
         #: Its place under the browser-wide cap, held until the worker is disposed.
         self.slot: Slot | None = None
 
