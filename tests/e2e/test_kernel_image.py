@@ -186,3 +186,30 @@ def test_an_image_made_for_other_files_is_not_used(
     stale = [m for m in messages if PLAIN in m]
     assert stale and re.search(r"stale: made for another ipython wheel", stale[0]), messages
     assert not any(RESTORED in m for m in messages)
+
+
+def test_a_session_in_a_second_tab_sees_drive_and_runs_in_its_folder(
+    page: Page, site_url: str, context: BrowserContext
+) -> None:
+    # In a second tab of a profile JupyterLite unregisters the service worker and registers it
+    # again; a kernel created meanwhile, like the warm worker the controller starts at once,
+    # would have no /drive and run in /home/pyodide.
+    open_notebook(page, site_url, "batch/notebook-01.ipynb", app="notebooks")
+    assert run_existing_cell(page).strip() == "notebook 01 ran in /drive/batch"
+
+    second = context.new_page()
+    second.set_default_timeout(60_000)
+    lines: list[str] = []
+    second.on("console", lambda m: lines.append(f"{m.type}: {m.text}"))
+    second.console_lines = lines  # type: ignore[attr-defined]
+    open_notebook(second, site_url, "batch/notebook-02.ipynb", app="notebooks")
+    assert run_existing_cell(second).strip() == "notebook 02 ran in /drive/batch"
+    listing = run_in_new_cell(second, "import os\nprint(sorted(os.listdir('.')))")
+    assert "notebook-02.ipynb" in listing and "notebook-01.ipynb" in listing, listing
+    assert any(RESTORED in m for m in boot_messages(second)), boot_messages(second)
+    assert not [line for line in lines if "could not enter" in line], lines
+    assert not [line for line in lines if "NOT be synced" in line], lines
+
+    # The first tab's session still reaches /drive through the service worker registered again.
+    listing = run_in_new_cell(page, "import os\nprint(os.getcwd(), sorted(os.listdir('.')))")
+    assert listing.startswith("/drive/batch") and "notebook-02.ipynb" in listing, listing

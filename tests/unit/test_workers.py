@@ -423,3 +423,36 @@ def test_a_bind_waits_for_the_early_install_running_in_its_worker() -> None:
         await Worker("plain").settled()  # no early install: nothing to wait for
 
     asyncio.run(main())
+
+
+@pytest.mark.parametrize(
+    ("folders", "location", "entered", "error"),
+    [
+        ({"/drive", "/drive/batch"}, "batch", "/drive/batch", None),
+        ({"/drive", "/drive/a b"}, "drive:a b", "/drive/a b", None),
+        ({"/drive"}, "gone", None, "/drive/gone is not a folder in /drive"),
+        (set(), "batch", None, "/drive is not mounted in this kernel"),
+    ],
+)
+def test_chdir_code_enters_the_folder_or_says_what_is_missing(
+    monkeypatch: pytest.MonkeyPatch,
+    folders: set[str],
+    location: str,
+    entered: str | None,
+    error: str | None,
+) -> None:
+    import os
+
+    chdirs: list[str] = []
+    monkeypatch.setattr(os.path, "isdir", lambda path: path in folders)
+    monkeypatch.setattr(os, "chdir", chdirs.append)
+    namespace: dict[str, object] = {}
+    code = workers_module.chdir_code(location)
+    if error is None:
+        exec(code, namespace)
+        assert chdirs == [entered]
+    else:
+        with pytest.raises(FileNotFoundError, match=error):
+            exec(code, namespace)
+        assert chdirs == []
+    assert "_p" not in namespace  # the kernel's namespace keeps no trace

@@ -92,8 +92,45 @@
     return bootPatched;
   }
 
+  // pyodide-kernel decides whether a worker mounts /drive (the notebook contents, reached
+  // through the service worker) once, when the kernel is created: from whether JupyterLite's
+  // service-worker manager holds a registration at that moment (or the page reads as isolated,
+  // which startWorkerKernel hides). That manager starts with none. In the first tab of a
+  // profile it registers the service worker; in any later tab, where the worker already
+  // controls the page, it first unregisters every registration (its version check finds no
+  // version recorded by the first tab) and registers again, so for a while it holds none. A
+  // worker created in that window, like the warm one the controller starts as soon as the
+  // Pyodide factory appears, lives without /drive: `/home/pyodide` as its folder, nothing of
+  // the notebook's files. So a worker is created only once the manager is ready. `ready`
+  // rejects if registration failed (no /drive then, as JupyterLite intends) and never settles
+  // in a browser without service workers, hence the check and the bound on the wait.
+  const SERVICE_WORKER_WAIT_MS = 60000;
+  let serviceWorkerManager = null;
+  let serviceWorkerSettled = null;
+  function serviceWorkerReady() {
+    if (!serviceWorkerManager || !navigator.serviceWorker) return Promise.resolve();
+    serviceWorkerSettled ??= new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        console.warn(
+          `InkRider: the service worker was not ready after ${SERVICE_WORKER_WAIT_MS / 1000} s; ` +
+            'kernels start without /drive',
+        );
+        resolve();
+      }, SERVICE_WORKER_WAIT_MS);
+      serviceWorkerManager.ready.then(
+        () => { clearTimeout(timer); resolve(); },
+        () => {
+          clearTimeout(timer);
+          console.warn('InkRider: the service worker did not register; kernels start without /drive');
+          resolve();
+        },
+      );
+    });
+    return serviceWorkerSettled;
+  }
+
   async function startWorkerKernel(original, options) {
-    await bootFromImage();
+    await Promise.all([bootFromImage(), serviceWorkerReady()]);
     const isolated = window.crossOriginIsolated === true;
     if (!isolated) return original(options);
     hideIsolation(true);
@@ -419,6 +456,7 @@
     optional: [],
     activate: (app, kernelspecs, ...optional) => {
       const activated = performance.now();
+      serviceWorkerManager = optional[plugin.optionalNames.indexOf('serviceWorkerManager')] ?? null;
       const services = app.serviceManager;
       [services.serverSettings, services.kernels.serverSettings, services.sessions.serverSettings]
         .forEach(withoutSendDelay);
@@ -560,6 +598,7 @@
     ['@jupyterlab/mainmenu', 'IMainMenu', 'mainMenu'],
     ['@jupyterlab/apputils', 'ICommandPalette', 'palette'],
     ['@jupyterlite/services', 'IKernelClient', 'kernelClient'],
+    ['@jupyterlite/apputils', 'IServiceWorkerManager', 'serviceWorkerManager'],
   ];
 
   window._JUPYTERLAB = window._JUPYTERLAB || {};

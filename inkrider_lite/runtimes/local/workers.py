@@ -128,12 +128,23 @@ class Worker:
 
 
 def chdir_code(location: str) -> str:
+    """Code that enters the folder of `location` under /drive, and otherwise fails saying
+    why: a session left in /home/pyodide would run its notebook's relative paths silently
+    against the wrong folder."""
     folder = location.split(":", 1)[-1]
     return (
         "import os\n"
         f"_p = os.path.join('/drive', {folder!r})\n"
-        "if os.path.isdir(_p): os.chdir(_p)\n"
-        "del _p"
+        "try:\n"
+        "    if not os.path.isdir('/drive'):\n"
+        "        raise FileNotFoundError(\n"
+        "            f'/drive is not mounted in this kernel, so it stays in {os.getcwd()}')\n"
+        "    if not os.path.isdir(_p):\n"
+        "        raise FileNotFoundError(\n"
+        "            f'{_p} is not a folder in /drive, so the kernel stays in {os.getcwd()}')\n"
+        "    os.chdir(_p)\n"
+        "finally:\n"
+        "    del _p"
     )
 
 
