@@ -85,6 +85,7 @@ class Controller:
             on_warm_ready=self._start_early_install,
             on_line_change=self._refresh_ui,
             prepare=self._prepare_session,
+            make_route=getattr(handles, "workerRoute", None),
         )
         site_settings = getattr(handles, "siteSettings", None)
         #: The plan gate: a site built without the remote runtime offers only local sessions.
@@ -260,7 +261,7 @@ class Controller:
         )
 
     def _refresh_ui(self) -> None:
-        ui.refresh(self._ui)
+        ui.request_refresh(self._ui)
 
     def _changed(self, kernel: RoutingKernel) -> None:
         self.line_notices.update(kernel)

@@ -103,6 +103,90 @@
     return kernel;
   }
 
+  // The way back from a local worker, as direct as the way out: the worker kernel's sendMessage.
+  // Its messages go straight to the notebook it is bound to (`attach(send, tell)`); Python hears
+  // status and execute_reply messages only (`tell`: the session's state, the running request),
+  // and the replies to its own requests (`python`, for those whose parent session is
+  // `internalSession`). A printing loop sends tens of thousands of stream messages a second:
+  // the consecutive ones of a run are joined and sent at most every `limits.interval` seconds,
+  // and `limits` (inkrider_lite/sessions/output_limit.py) says once per joined chunk whether it
+  // is shown, and what the cell is told about output it cuts.
+  function workerRoute(python, internalSession, limits) {
+    const interval = limits.interval * 1000;
+    let send = null;
+    let tell = null;
+    let pending = []; // [{ msg, texts, count }], in arrival order
+    let timer = null;
+    let lastFlush = -Infinity;
+    const counted = new Set(); // runs the limiter has seen output of, until they end
+    let notices = 0;
+    const notice = (template, text) => ({
+      header: { ...template.header, msg_id: `${template.header.msg_id}-inkrider-${++notices}`, msg_type: 'stream' },
+      parent_header: template.parent_header,
+      metadata: {},
+      content: { name: 'stderr', text },
+      channel: 'iopub',
+    });
+    const lineEnds = (text) => {
+      let n = 0;
+      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+      return n;
+    };
+    function flush() {
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      lastFlush = performance.now();
+      const chunks = pending;
+      pending = [];
+      for (const { msg, texts, count } of chunks) {
+        const text = texts.length === 1 ? texts[0] : texts.join('');
+        const run = msg.parent_header.msg_id;
+        counted.add(run);
+        const [show, told] = limits.admit(run, count, text.length, lineEnds(text), lastFlush / 1000);
+        if (!send) continue;
+        if (told) send(notice(msg, told));
+        if (show) send(count === 1 ? msg : { ...msg, content: { ...msg.content, text } });
+      }
+    }
+    function sendMessage(msg) {
+      const parent = msg.parent_header || {};
+      if (parent.session === internalSession) return python(msg);
+      if (!send) return; // no notebook holds the worker (yet, or any more)
+      const type = msg.header.msg_type;
+      if (type === 'stream') {
+        const last = pending[pending.length - 1];
+        if (last && last.msg.parent_header.msg_id === parent.msg_id && last.msg.content.name === msg.content.name) {
+          last.texts.push(msg.content.text);
+          last.count++;
+        } else {
+          pending.push({ msg, texts: [msg.content.text], count: 1 });
+        }
+        const wait = lastFlush + interval - performance.now();
+        if (wait <= 0) flush();
+        else if (timer === null) timer = setTimeout(flush, wait);
+        return;
+      }
+      if (pending.length) flush(); // what was printed before comes first
+      const ends = type === 'execute_reply' || (type === 'status' && msg.content.execution_state === 'idle');
+      if (ends && counted.delete(parent.msg_id)) {
+        const told = limits.finish(parent.msg_id);
+        if (told) send(notice(msg, told));
+      }
+      send(msg);
+      if (type === 'status' || type === 'execute_reply') tell(msg);
+    }
+    return {
+      sendMessage,
+      attach: (sendTo, tellTo) => {
+        if (pending.length) flush();
+        send = sendTo || null;
+        tell = tellTo || null;
+        counted.clear();
+        limits.forget();
+      },
+    };
+  }
+
   // The worker's wasm heap in bytes; undefined while its Python is busy (it answers later).
   function workerMemory(kernel) {
     const heap = kernel._remoteKernel && kernel._remoteKernel._pyodide._module.HEAP8.length;
@@ -319,7 +403,7 @@
         const { pyodide, fromSnapshot } = await bootPython(coreutils);
         const handles = {
           app, kernelspecs, originals, requireShared, fromSnapshot, startWorkerKernel, workerMemory,
-          remoteKernel, siteSettings: liteSettings(coreutils, PLUGIN_ID), tabId, heldTabs,
+          workerRoute, remoteKernel, siteSettings: liteSettings(coreutils, PLUGIN_ID), tabId, heldTabs,
           isolated: window.crossOriginIsolated === true,
           siteUrl: new URL('../../../', scriptUrl).href,
           openWindow: (url) => window.open(url, '_blank', 'noopener'),

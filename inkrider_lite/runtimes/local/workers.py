@@ -1,7 +1,10 @@
 """Local Pyodide workers: booting them one at a time, keeping one warm, lending them out.
 
 A worker is one real kernel made by pyodide-kernel's own factory. It belongs to no notebook
-until a routing kernel binds it; its messages then go to that kernel's client.
+until a routing kernel binds it; its messages then go to that kernel's client: in the page, by
+the loader's worker route without a trip through Python (Python hears status and execute_reply
+messages, and the replies to its own requests); without a route (CPython tests), through
+`Worker.deliver`.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 
 from ..._compat import compat
 from ...protocol.messages import INTERNAL_SESSION, execute_outcome, execute_request
+from ...sessions.output_limit import OutputLimiter
 from ...sessions.capacity import WorkerBudget
 from ...sessions.limiter import Grant, SlotLimiter
 from ..base import SessionOwner, WaitCancelled, Watch
@@ -26,6 +30,27 @@ PROXY_GRACE = 10.0
 
 StartReal = Callable[[str, Any], Awaitable[Any]]
 Prepare = Callable[[Any, "Worker"], Awaitable[object]]
+#: The loader's workerRoute(python, internalSession, limits): a worker's way back to its notebook.
+MakeRoute = Callable[[Any, str, Any], Any]
+
+
+class PageOutputLimits:
+    """The output limiter as the loader's worker route calls it: once per coalesced chunk of a
+    run's stream output, never once per message."""
+
+    def __init__(self, limiter: OutputLimiter | None = None) -> None:
+        self.limiter = limiter or OutputLimiter()
+        self.interval = self.limiter.limits.flush_interval
+
+    def admit(self, cell: str, messages: int, chars: int, lines: int, now: float) -> Any:
+        verdict = self.limiter.admit(str(cell), float(now), int(messages), int(chars), int(lines))
+        return compat.to_js([verdict.show, verdict.notice])
+
+    def finish(self, cell: str) -> str | None:
+        return self.limiter.finish(str(cell))
+
+    def forget(self) -> None:
+        self.limiter.forget()
 
 
 class Worker:
@@ -37,6 +62,10 @@ class Worker:
         self.id = worker_id
         self.real: Any = None
         self.owner: Callable[[Any], None] | None = None
+        self._observer: Callable[[Any], None] | None = None
+        #: The loader's route for the worker's messages (see use_route); None in CPython tests.
+        self.route: Any = None
+        self._route_proxies: list[Any] = []
         self._internal: dict[str, list[dict[str, Any]]] = {}
         self._listeners: dict[str, Callable[[dict[str, Any]], None]] = {}
         self.deliver_proxy = compat.create_proxy(self.deliver)
@@ -46,8 +75,31 @@ class Worker:
         #: The notebook folder that is the worker's current directory ("" is /drive itself).
         self.folder = ""
 
+    def use_route(self, make_route: MakeRoute) -> None:
+        """Let the loader carry the worker's messages to its notebook (before the real kernel is
+        made: the route's sendMessage is the kernel's)."""
+        limits = compat.create_proxy(PageOutputLimits())
+        observe = compat.create_proxy(self._observe)
+        self._route_proxies = [limits, observe]
+        self.route = make_route(self.deliver_proxy, INTERNAL_SESSION, limits)
+
+    @property
+    def send_message(self) -> Any:
+        """What the real kernel sends its messages to."""
+        return self.deliver_proxy if self.route is None else self.route.sendMessage
+
     def attach(self, owner: SessionOwner | None) -> None:
         self.owner = None if owner is None else owner.from_session
+        self._observer = None if owner is None else owner.observe
+        if self.route is not None:
+            if owner is None:
+                self.route.attach(None, None)
+            else:
+                self.route.attach(owner.send, self._route_proxies[1])
+
+    def _observe(self, message: Any) -> None:
+        if self._observer is not None:
+            self._observer(message)
 
     async def enter(self, location: str) -> None:
         """Make the notebook's folder, in the worker's view of the contents (/drive), its
@@ -116,10 +168,13 @@ class Worker:
 
     def dispose(self) -> None:
         self.owner = None
+        self._observer = None
+        if self.route is not None:
+            self.route.attach(None, None)
         if self.real is not None:
             self.real.dispose()
-        proxy = self.deliver_proxy
-        asyncio.get_event_loop().call_later(PROXY_GRACE, compat.destroy_proxy, proxy)
+        for proxy in [self.deliver_proxy, *self._route_proxies]:
+            asyncio.get_event_loop().call_later(PROXY_GRACE, compat.destroy_proxy, proxy)
 
 
 def chdir_code(location: str) -> str:
@@ -148,8 +203,10 @@ class LocalWorkers:
         on_warm_ready: Callable[[], None] = lambda: None,
         on_line_change: Callable[[], None] = lambda: None,
         prepare: Prepare | None = None,
+        make_route: MakeRoute | None = None,
     ) -> None:
         self._start_real = start_real
+        self._make_route = make_route
         # Runs in a freshly bound worker before its first request, e.g. requirements.txt.
         self._prepare = prepare
         self._warm_wanted = warm_wanted
@@ -178,7 +235,9 @@ class LocalWorkers:
             worker = Worker(f"inkrider-worker-{next(self._ids)}")
             self.live[worker.id] = worker
             try:
-                worker.real = await self._start_real(worker.id, worker.deliver_proxy)
+                if self._make_route is not None:
+                    worker.use_route(self._make_route)
+                worker.real = await self._start_real(worker.id, worker.send_message)
                 await worker.real.ready
                 ok, text = await worker.run_internal(self._setup_code)
                 if not ok:
