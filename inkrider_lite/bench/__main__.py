@@ -16,7 +16,7 @@ from typing import Any
 from playwright.sync_api import sync_playwright
 
 from ..site.chromium import CHROMIUM
-from . import memory, remote, remote_report, report
+from . import flood, memory, remote, remote_report, report
 from .measures import FloorRun, PackagesRun, SiteRun, run_floor, run_packages, run_site
 from .sessions import SessionsRun, run_sessions
 from .sessions import report_lines as sessions_report
@@ -50,11 +50,12 @@ def _arguments() -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=["startup", "packages", "sessions", "remote"],
+        choices=["startup", "packages", "sessions", "remote", "flood"],
         help="measure only rows 1–6 (startup, memory, floor), only rows 7 (the packages "
         "folder: auto-install against %%pip install -r), only the session figures (Close, "
         "memory released, interrupt latency), or only the remote runtime against JupyterLab "
-        "on one `jupyter lab` server (rows R1–R3); all by default",
+        "on one `jupyter lab` server (rows R1–R3), or only a printing cell (10,000 lines, an "
+        "endless loop and its Stop; see bench/flood.py); all by default",
     )
     args = parser.parse_args()
     if args.runs < 1 or args.trips < 1:
@@ -103,6 +104,7 @@ def main() -> None:
     packages: list[PackagesRun] = []
     session_runs: list[SessionsRun] = []
     remote_runs: list[remote.RemoteRun] = []
+    flood_runs: list[flood.FloodRun] = []
     started = time.monotonic()
     with ExitStack() as stack:
         floor_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="inkrider-floor-")))
@@ -170,6 +172,13 @@ def main() -> None:
                     f"bench: packages {site.name} run {n}: {outcome} ({elapsed:.0f} s)",
                     file=sys.stderr,
                 )
+            for site in order if args.only in (None, "flood") else ():
+                flood_runs.append(flood.run_flood(playwright, site, urls[site.name], n))
+                elapsed = time.monotonic() - started
+                print(
+                    f"bench: flood {site.name} run {n}: {flood_runs[-1]} ({elapsed:.0f} s)",
+                    file=sys.stderr,
+                )
             if args.only in (None, "sessions"):
                 session_runs.append(run_sessions(playwright, urls[inkrider.name], n))
                 print(f"bench: sessions run {n}: {session_runs[-1]}", file=sys.stderr)
@@ -209,6 +218,8 @@ def main() -> None:
         print(report.packages_markdown(packages))
     if args.only in (None, "sessions"):
         print("\n".join(sessions_report(session_runs)))
+    if args.only in (None, "flood"):
+        print("\n".join(flood.report_lines(flood_runs)))
     remote_warnings = remote_report.warnings(remote_runs, lean_log) if remote_runs else []
     if args.only in (None, "remote"):
         print("\nThe remote runtime against JupyterLab, one `jupyter lab` server (issue 10):\n")

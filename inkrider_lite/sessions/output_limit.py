@@ -152,7 +152,8 @@ def stopped_text(which: str, limits: Limits = DEFAULT_LIMITS) -> str:
 
 def cut_text(cut: _Cut, total: _Cut, *, resumed: bool, repeated: bool) -> str:
     """The notice that says how much output was left out."""
-    amount = f"{_count(cut.lines, 'line', 'lines')} ({_count(cut.chars, 'character', 'characters')})"
+    chars = _count(cut.chars, "character", "characters")
+    amount = f"{_count(cut.lines, 'line', 'lines')} ({chars})"
     text = f"[{amount} of output not shown"
     if repeated:
         text += f"; {_count(total.lines, 'line', 'lines')} in all for this cell"

@@ -16,9 +16,9 @@ from typing import Any
 
 from ..._compat import compat
 from ...protocol.messages import INTERNAL_SESSION, execute_outcome, execute_request
-from ...sessions.output_limit import OutputLimiter
 from ...sessions.capacity import WorkerBudget
 from ...sessions.limiter import Grant, SlotLimiter
+from ...sessions.output_limit import OutputLimiter
 from ..base import SessionOwner, WaitCancelled, Watch
 from ..settings import Settings
 
