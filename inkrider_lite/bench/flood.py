@@ -14,7 +14,9 @@ Two measures per site, each in a fresh browser:
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import statistics
 import tempfile
 import time
@@ -167,6 +169,15 @@ def _endless(page: Page, site: Site, result: FloodRun) -> None:
     result.stop_ms = probe["stopped"] - probe["stopClick"]
 
 
+def _end_frozen_browser(profile: str) -> None:
+    """A frozen page never lets its browser close (Playwright waits on it) while its flood
+    grows the renderer by a gigabyte a minute: end this run's own browser, found by its
+    profile folder, and no other process."""
+    for proc in memory.browser_tree(profile):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(proc.pid, signal.SIGKILL)
+
+
 def run_flood(playwright: Playwright, site: Site, base_url: str, run: int) -> FloodRun:
     result = FloodRun(site=site.name, run=run, loadavg_1m=os.getloadavg()[0])
     for measure in (_lines, _endless):
@@ -182,6 +193,8 @@ def run_flood(playwright: Playwright, site: Site, base_url: str, run: int) -> Fl
                 text = f"{type(error).__name__}: {str(error).splitlines()[0][:300]}"
                 result.error = f"{result.error}; {text}" if result.error else text
             finally:
+                if result.stop_note.startswith("the page did not answer"):
+                    _end_frozen_browser(profile)
                 context.close()
     return result
 

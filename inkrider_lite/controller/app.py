@@ -51,7 +51,9 @@ def worker_setup_code(site_url: str) -> str:
         + "import inkrider_lite.kernel.interrupts as _ii\n_ii.make_interruptible()\n"
         # Imports from a notebook folder on /drive would stat it over and over.
         + "import inkrider_lite.kernel.drive_stats as _ds\n_ds.install(get_ipython())\n"
-        + "del _ii, _ds\n"
+        # A printing loop would bury the page under messages (held while the page is behind).
+        + "import inkrider_lite.kernel.output_flow as _of\n_of.install(get_ipython())\n"
+        + "del _ii, _ds, _of\n"
     )
 
 

@@ -105,3 +105,18 @@ def test_a_flood_is_cut_with_a_notice_that_says_how_much(page: Page, site_url: s
     # The lines shown are the first ones, and those after any resumption, in order.
     numbers = [int(line[:5]) for line in shown]
     assert numbers == sorted(numbers) and numbers[0] == 0
+
+
+def test_input_still_prompts_after_what_the_cell_printed(page: Page, site_url: str) -> None:
+    """stdin's request goes the same way as the output: what was printed comes first."""
+    open_notebook(page, site_url, "examples/scratch.ipynb")
+    cell = submit_in_new_cell(
+        page, "for i in range(500): print(i)\nname = input('who? ')\nprint('hello', name)"
+    )
+    box = cell.locator(".jp-Stdin-input")
+    box.wait_for(timeout=120_000)
+    assert stdout_text(cell).splitlines()[:500] == [str(i) for i in range(500)]
+    box.fill("ada")
+    box.press("Enter")
+    expect(cell.locator(".jp-InputPrompt")).to_have_text(DONE)
+    expect(cell.locator(".jp-OutputArea")).to_contain_text("hello ada")

@@ -445,6 +445,10 @@ class FakeRoute:
             if message["header"]["msg_type"] in ("status", "execute_reply"):
                 self.tell(message)
 
+    async def connect(self, kernel: Any) -> bool:
+        self.connected = kernel
+        return False
+
     def attach(self, send: Any, tell: Any) -> None:
         self.send, self.tell = send, tell
 
@@ -476,6 +480,7 @@ def test_a_routed_worker_sends_to_the_notebook_and_tells_python_only_state_chang
         (route,) = routes
         (kernel,) = pool.kernels
         assert kernel.send_message == route.sendMessage
+        assert route.connected is kernel  # before the setup code ran: it looks for the counter
         assert route.internal_session == INTERNAL_SESSION
         assert route.limits.interval == route.limits.limiter.limits.flush_interval
         owner = Owner()

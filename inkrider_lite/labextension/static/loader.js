@@ -120,6 +120,9 @@
     let lastFlush = -Infinity;
     const counted = new Set(); // runs the limiter has seen output of, until they end
     let notices = 0;
+    // Stream messages taken in, counted for the worker (inkrider_lite/kernel/output_flow.py),
+    // which holds and joins its writes while too many are still on their way.
+    let taken = null;
     const notice = (template, text) => ({
       header: { ...template.header, msg_id: `${template.header.msg_id}-inkrider-${++notices}`, msg_type: 'stream' },
       parent_header: template.parent_header,
@@ -150,9 +153,10 @@
     }
     function sendMessage(msg) {
       const parent = msg.parent_header || {};
+      const type = msg.header.msg_type;
+      if (taken !== null && type === 'stream') Atomics.add(taken, 0, 1);
       if (parent.session === internalSession) return python(msg);
       if (!send) return; // no notebook holds the worker (yet, or any more)
-      const type = msg.header.msg_type;
       if (type === 'stream') {
         const last = pending[pending.length - 1];
         if (last && last.msg.parent_header.msg_id === parent.msg_id && last.msg.content.name === msg.content.name) {
@@ -177,6 +181,16 @@
     }
     return {
       sendMessage,
+      // Give the worker's Python the counter, where memory can be shared (the page is
+      // cross-origin isolated). Before its first request: the setup code looks for it.
+      connect: async (kernel) => {
+        const pyodide = kernel._remoteKernel && kernel._remoteKernel._pyodide;
+        if (!window.crossOriginIsolated || typeof SharedArrayBuffer === 'undefined' || !pyodide) return false;
+        const counter = new Int32Array(new SharedArrayBuffer(4));
+        await pyodide.registerJsModule('inkrider_flow', { acks: counter.buffer });
+        taken = counter;
+        return true;
+      },
       attach: (sendTo, tellTo) => {
         if (pending.length) flush();
         send = sendTo || null;

@@ -239,6 +239,8 @@ class LocalWorkers:
                     worker.use_route(self._make_route)
                 worker.real = await self._start_real(worker.id, worker.send_message)
                 await worker.real.ready
+                if worker.route is not None:
+                    await worker.route.connect(worker.real)
                 ok, text = await worker.run_internal(self._setup_code)
                 if not ok:
                     raise RuntimeError(f"worker setup failed: {text}")
