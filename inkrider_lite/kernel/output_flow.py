@@ -3,9 +3,12 @@
 pyodide-kernel sends one message to the page per `write` on stdout or stderr: a `print` in a
 tight loop sends tens of thousands a second, more than the page's main thread can take in, so they
 pile up there (gigabytes in a minute) and Stop's answer waits behind them. The page counts the
-stream messages it has taken in, in a SharedArrayBuffer shared with this worker (the loader's
-worker route). While more than `HIGH` are still on their way, writes are held here and joined;
-they go as one message once fewer than `LOW` are, at the next write. A cell that prints at a
+stream messages and characters it has taken in, in a SharedArrayBuffer shared with this worker
+(the loader's worker route). While too much is still on its way (`HIGH` messages or `HIGH_CHARS`
+characters), writes are held here and joined; they go as one message once the page is down to
+`LOW` / `LOW_CHARS`, at the next write. Once `MAX_HELD` characters are held, the write waits for
+the page (in short slices, so that Stop still interrupts it): a cell that prints faster than the
+page can take in runs at the page's pace, and the page keeps answering. A cell that prints at a
 reader's pace never waits: its writes go at once, as before.
 
 Held output also goes before anything that must come after it: a display, the cell's result or
@@ -17,58 +20,99 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-#: Messages on their way to the page above which writes are held, and below which they go again.
+#: On their way to the page: above HIGH messages or HIGH_CHARS characters writes are held, and
+#: they go again below LOW and LOW_CHARS.
 HIGH = 200
 LOW = 50
+HIGH_CHARS = 256 * 1024
+LOW_CHARS = 64 * 1024
+#: Characters held at most; the next write waits for the page to take in what is on its way.
+MAX_HELD = 256 * 1024
+#: Seconds of each wait for the page, and of all of them for one write (a page that never takes
+#: anything in must not hang the cell).
+WAIT_SLICE = 0.02
+MAX_WAIT = 10.0
 
 
 class StreamGate:
     """Writes of a worker's streams, sent at once while the page keeps up, else held and joined.
 
-    `publish(stream, text)` sends one stream message; `taken_in()` is how many the page has
-    taken in so far."""
+    `publish(stream, text)` sends one stream message (False if the kernel has nowhere to send
+    it); `taken_in()` is how many messages and characters the page has taken in so far;
+    `wait(seconds)` waits that long at most for the page to take in more."""
 
     def __init__(
         self,
         publish: Callable[[Any, str], bool],
-        taken_in: Callable[[], int],
+        taken_in: Callable[[], tuple[int, int]],
+        wait: Callable[[float], None],
+        *,
         high: int = HIGH,
         low: int = LOW,
+        high_chars: int = HIGH_CHARS,
+        low_chars: int = LOW_CHARS,
+        max_held: int = MAX_HELD,
     ) -> None:
         self._publish = publish
         self._taken_in = taken_in
-        self.high = high
-        self.low = low
+        self._wait = wait
+        self.high, self.low = high, low
+        self.high_chars, self.low_chars = high_chars, low_chars
+        self.max_held = max_held
         self.sent = 0
+        self.sent_chars = 0
         #: Held writes, joined by stream, in order: [stream, [texts]].
         self._held: list[tuple[Any, list[str]]] = []
+        self._held_chars = 0
 
     @property
     def holding(self) -> bool:
         return bool(self._held)
 
+    def _on_the_way(self) -> tuple[int, int]:
+        messages, chars = self._taken_in()
+        # The page's counters are 32-bit and wrap (2 GB printed): the difference does not.
+        return (self.sent - messages) % 2**32, (self.sent_chars - chars) % 2**32
+
     def write(self, stream: Any, text: str) -> int:
         if not text:
             return 0
-        if not self._held and self.sent - self._taken_in() < self.high:
-            self._send(stream, text)
-            return len(text)
+        if not self._held:
+            messages, chars = self._on_the_way()
+            if messages < self.high and chars < self.high_chars:
+                self._send(stream, text)
+                return len(text)
         if self._held and self._held[-1][0] is stream:
             self._held[-1][1].append(text)
         else:
             self._held.append((stream, [text]))
-        if self.sent - self._taken_in() < self.low:
+        self._held_chars += len(text)
+        if self._held_chars >= self.max_held:
+            self._wait_for_page()
+        messages, chars = self._on_the_way()
+        if messages < self.low and chars < self.low_chars:
             self.flush()
         return len(text)
 
+    def _wait_for_page(self) -> None:
+        waited = 0.0
+        while waited < MAX_WAIT:
+            messages, chars = self._on_the_way()
+            if messages < self.low and chars < self.low_chars:
+                return
+            self._wait(WAIT_SLICE)
+            waited += WAIT_SLICE
+
     def flush(self, *_args: Any) -> None:
         held, self._held = self._held, []
+        self._held_chars = 0
         for stream, texts in held:
             self._send(stream, "".join(texts))
 
     def _send(self, stream: Any, text: str) -> None:
         if self._publish(stream, text):
             self.sent += 1
+            self.sent_chars += len(text)
 
 
 def _publish(stream: Any, text: str) -> bool:
@@ -93,9 +137,17 @@ def install(shell: Any) -> StreamGate | None:
 
     import js  # type: ignore[import-not-found]
 
+    # [messages, characters] the page has taken in.
     counter = js.Int32Array.new(inkrider_flow.acks)
     atomics = js.Atomics
-    gate = StreamGate(_publish, lambda: int(atomics.load(counter, 0)))
+
+    def taken_in() -> tuple[int, int]:
+        return int(atomics.load(counter, 0)), int(atomics.load(counter, 1))
+
+    def wait(seconds: float) -> None:
+        atomics.wait(counter, 1, atomics.load(counter, 1), seconds * 1000)
+
+    gate = StreamGate(_publish, taken_in, wait)
     for stream in (sys.stdout, sys.stderr):
         # pyodide-kernel sets the stream's callback anew for each request; its `write` stays.
         stream.write = lambda text, stream=stream: gate.write(stream, text)

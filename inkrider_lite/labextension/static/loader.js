@@ -120,8 +120,9 @@
     let lastFlush = -Infinity;
     const counted = new Set(); // runs the limiter has seen output of, until they end
     let notices = 0;
-    // Stream messages taken in, counted for the worker (inkrider_lite/kernel/output_flow.py),
-    // which holds and joins its writes while too many are still on their way.
+    // Stream messages and characters taken in, counted for the worker
+    // (inkrider_lite/kernel/output_flow.py), which holds and joins its writes while too much is
+    // still on its way, and waits once it holds too much.
     let taken = null;
     const notice = (template, text) => ({
       header: { ...template.header, msg_id: `${template.header.msg_id}-inkrider-${++notices}`, msg_type: 'stream' },
@@ -154,7 +155,11 @@
     function sendMessage(msg) {
       const parent = msg.parent_header || {};
       const type = msg.header.msg_type;
-      if (taken !== null && type === 'stream') Atomics.add(taken, 0, 1);
+      if (taken !== null && type === 'stream') {
+        Atomics.add(taken, 0, 1);
+        Atomics.add(taken, 1, msg.content.text.length);
+        Atomics.notify(taken, 1);
+      }
       if (parent.session === internalSession) return python(msg);
       if (!send) return; // no notebook holds the worker (yet, or any more)
       if (type === 'stream') {
@@ -186,7 +191,7 @@
       connect: async (kernel) => {
         const pyodide = kernel._remoteKernel && kernel._remoteKernel._pyodide;
         if (!window.crossOriginIsolated || typeof SharedArrayBuffer === 'undefined' || !pyodide) return false;
-        const counter = new Int32Array(new SharedArrayBuffer(4));
+        const counter = new Int32Array(new SharedArrayBuffer(8)); // messages, characters
         await pyodide.registerJsModule('inkrider_flow', { acks: counter.buffer });
         taken = counter;
         return true;
