@@ -1,14 +1,14 @@
 """How much of a cell's printed output reaches the page, and what the cell is told when some does
-not (pure logic; the loader's worker route asks it once per coalesced chunk, never per message).
+not (pure logic; the worker's stream gate, kernel/output_flow.py, asks it for each write).
 
-A printing loop in a local worker sends a stream message per `print` call part, tens of thousands
-a second. The loader joins the consecutive stream messages of one cell into one chunk at most every
-`flush_interval`, so the notebook redraws its output a few dozen times a second whatever the flood.
-Beyond a rate that no reader can follow, the rest is cut, as jupyter_server does with
-`iopub_msg_rate_limit` and `iopub_data_rate_limit`: rates are averaged over a sliding window,
-output stops when either is exceeded, and comes back once both are below 80 % of their limit. Unlike
-the server, the cell is told how much was cut, when output comes back and when the cell ends:
-nothing is dropped silently.
+A printing loop writes tens of thousands of times a second. Beyond a rate that no reader can
+follow, the rest is cut, as jupyter_server does with `iopub_msg_rate_limit` and
+`iopub_data_rate_limit`: rates are averaged over a sliding window, output stops when either is
+exceeded, and comes back once both are below 80 % of their limit. Unlike the server, the cell is
+told how much was cut, when output comes back and when the cell ends: nothing is dropped silently.
+The rates are measured where the output is made, in the worker, before anything waits for the
+page: the page takes in output at its own pace (see output_flow), which says nothing of how fast
+the cell prints.
 
 The window is the cell's own: a flood stopped with Interrupt does not cut the next cell's output.
 """
@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Limits:
-    #: Stream messages a second (a `print` sends two), averaged over `window`. 10,000 printed
-    #: lines, however fast they come, stay below it (20,000 messages in a 3 s window).
+    #: Writes a second (a `print` makes two, each once a stream message), averaged over
+    #: `window`. 10,000 printed lines, however fast they come, stay below it (20,000 writes in
+    #: a 3 s window).
     msg_rate: float = 10_000.0
     #: Characters a second, averaged over `window`: about 3,000 lines of 60 characters, far
     #: more than anyone reads, and small enough for the notebook to keep redrawing the output.
@@ -31,8 +32,9 @@ class Limits:
     window: float = 3.0
     #: Output comes back once both rates are below this share of their limit.
     resume_ratio: float = 0.8
-    #: Seconds between two chunks sent to the notebook: the most it redraws a printing cell.
-    flush_interval: float = 0.05
+    #: Writes closer together than this many seconds are counted as one entry of the window,
+    #: which so holds at most window / bucket entries however fast a cell prints.
+    bucket: float = 0.05
 
 
 DEFAULT_LIMITS = Limits()
@@ -76,14 +78,18 @@ class OutputLimiter:
 
     def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
         self.limits = limits
-        self._cells: dict[str, _Cell] = {}
+        self._cells: dict[object, _Cell] = {}
 
-    def admit(self, cell: str, now: float, messages: int, chars: int, lines: int) -> Verdict:
-        """A chunk of `messages` stream messages holding `chars` characters and `lines` line
-        ends, from the run `cell` (its request's msg_id), at `now` (seconds, any origin)."""
+    def admit(self, cell: object, now: float, messages: int, chars: int, lines: int) -> Verdict:
+        """`messages` writes (a `print` makes two) of `chars` characters holding `lines` line
+        ends, from the run `cell`, at `now` (seconds, any origin)."""
         state = self._cells.setdefault(cell, _Cell())
         limits = self.limits
-        state.chunks.append((now, messages, chars))
+        if state.chunks and now - state.chunks[-1][0] < limits.bucket:
+            start, old_messages, old_chars = state.chunks[-1]
+            state.chunks[-1] = (start, old_messages + messages, old_chars + chars)
+        else:
+            state.chunks.append((now, messages, chars))
         state.messages += messages
         state.chars += chars
         while state.chunks and state.chunks[0][0] <= now - limits.window:
@@ -110,7 +116,7 @@ class OutputLimiter:
         state.total.add(lines, chars)
         return Verdict(False)
 
-    def finish(self, cell: str) -> str | None:
+    def finish(self, cell: object) -> str | None:
         """The run `cell` ended: what it has not been told yet about cut output, if anything."""
         state = self._cells.pop(cell, None)
         if state is None:
@@ -139,7 +145,7 @@ def _count(n: int, one: str, many: str) -> str:
 def stopped_text(which: str, limits: Limits = DEFAULT_LIMITS) -> str:
     """The notice a cell gets when its output stops being shown."""
     if which == "message":
-        rate = f"more than {limits.msg_rate:,.0f} messages a second"
+        rate = f"more than {limits.msg_rate:,.0f} writes a second"
     else:
         rate = f"more than {limits.data_rate:,.0f} characters a second"
     return (

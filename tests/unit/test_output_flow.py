@@ -5,6 +5,7 @@ reordered."""
 from __future__ import annotations
 
 from inkrider_lite.kernel.output_flow import MAX_WAIT, WAIT_SLICE, StreamGate
+from inkrider_lite.sessions.output_limit import Limits, OutputLimiter
 
 
 class Page:
@@ -132,3 +133,25 @@ def test_empty_writes_send_nothing() -> None:
     gate = gate_for(page)
     assert gate.write("stdout", "") == 0
     assert page.sent == []
+
+
+def test_beyond_a_readable_rate_writes_are_cut_and_the_cell_told_how_much_when_it_ends() -> None:
+    page = Page()
+    gate = StreamGate(page.publish, lambda: page.taken, page.wait)
+    gate.limiter = OutputLimiter(Limits(msg_rate=10.0, data_rate=1e9, window=1.0))
+    gate.notices = "stderr"
+    gate._clock = lambda: 0.0
+    gate.start_run()
+    for i in range(30):
+        gate.write("stdout", f"{i}\n")
+        page.catch_up()
+    gate.end_run()
+    shown = "".join(text for stream, text in page.sent if stream == "stdout")
+    told = "".join(text for stream, text in page.sent if stream == "stderr")
+    assert shown == "".join(f"{i}\n" for i in range(10))  # 10 writes a second over 1 s
+    assert "Output rate exceeded" in told
+    assert "[20 lines (60 characters) of output not shown]" in told
+    # The next run has a window of its own.
+    gate.start_run()
+    gate.write("stdout", "next\n")
+    assert page.sent[-1] == ("stdout", "next\n")

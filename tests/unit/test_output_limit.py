@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from inkrider_lite.sessions.output_limit import DEFAULT_LIMITS, Limits, OutputLimiter, Verdict
+from inkrider_lite.sessions.output_limit import Limits, OutputLimiter, Verdict
 
 LIMITS = Limits(msg_rate=100.0, data_rate=1_000.0, window=1.0, resume_ratio=0.8)
 CUT = re.compile(r"\[([\d,]+) lines? \(([\d,]+) characters?\) of output not shown")
@@ -40,7 +40,7 @@ def test_a_message_flood_is_cut_with_a_notice_then_told_how_much_at_the_end() ->
     stopped = limiter.admit("a", 0.05, 20, 20, 10)  # 120 messages in the 1 s window
     assert not stopped.show
     assert stopped.notice is not None and "Output rate exceeded" in stopped.notice
-    assert "100 messages a second" in stopped.notice
+    assert "100 writes a second" in stopped.notice
     # While stopped: cut, and told nothing more until the end.
     assert limiter.admit("a", 0.1, 30, 40, 15) == Verdict(False)
     assert cut_figures(limiter.finish("a")) == (25, 60)
@@ -90,5 +90,9 @@ def test_forget_drops_every_cell() -> None:
     assert limiter.admit("a", 0.1, 1, 1, 1).show
 
 
-def test_the_default_flush_interval_keeps_redraws_a_few_dozen_a_second() -> None:
-    assert 0.016 <= DEFAULT_LIMITS.flush_interval <= 0.2
+def test_writes_close_together_are_one_entry_of_the_window() -> None:
+    limiter = OutputLimiter(LIMITS)
+    for i in range(100_000):  # a million writes a second for 0.1 s
+        limiter.admit("a", i * 1e-6, 1, 1, 0)
+    state = limiter._cells["a"]
+    assert len(state.chunks) <= 3 and state.messages == 100_000

@@ -430,10 +430,9 @@ class FakeRoute:
     """The loader's workerRoute contract: the replies to Python's own requests go to `python`,
     the rest to the notebook attached, with status and execute_reply told to Python too."""
 
-    def __init__(self, python: Any, internal_session: str, limits: Any) -> None:
+    def __init__(self, python: Any, internal_session: str) -> None:
         self.python = python
         self.internal_session = internal_session
-        self.limits = limits
         self.send: Any = None
         self.tell: Any = None
 
@@ -470,8 +469,8 @@ def test_a_routed_worker_sends_to_the_notebook_and_tells_python_only_state_chang
     async def main() -> None:
         routes: list[FakeRoute] = []
 
-        def make_route(python: Any, internal: str, limits: Any) -> FakeRoute:
-            routes.append(FakeRoute(python, internal, limits))
+        def make_route(python: Any, internal: str) -> FakeRoute:
+            routes.append(FakeRoute(python, internal))
             return routes[-1]
 
         pool = Pool(NO_WARM)
@@ -482,7 +481,6 @@ def test_a_routed_worker_sends_to_the_notebook_and_tells_python_only_state_chang
         assert kernel.send_message == route.sendMessage
         assert route.connected is kernel  # before the setup code ran: it looks for the counter
         assert route.internal_session == INTERNAL_SESSION
-        assert route.limits.interval == route.limits.limiter.limits.flush_interval
         owner = Owner()
         worker.attach(owner)  # type: ignore[arg-type]
         assert route.send == owner.send

@@ -107,49 +107,29 @@
   // Its messages go straight to the notebook it is bound to (`attach(send, tell)`); Python hears
   // status and execute_reply messages only (`tell`: the session's state, the running request),
   // and the replies to its own requests (`python`, for those whose parent session is
-  // `internalSession`). A printing loop sends tens of thousands of stream messages a second:
-  // the consecutive ones of a run are joined and sent at most every `limits.interval` seconds,
-  // and `limits` (inkrider_lite/sessions/output_limit.py) says once per joined chunk whether it
-  // is shown, and what the cell is told about output it cuts.
-  function workerRoute(python, internalSession, limits) {
-    const interval = limits.interval * 1000;
+  // `internalSession`). What a printing loop may send is limited in the worker
+  // (inkrider_lite/kernel/output_flow.py); here the consecutive stream messages of a run are
+  // joined and sent at most every FLUSH_MS, so that the notebook redraws a printing cell a few
+  // dozen times a second, not once per message.
+  const FLUSH_MS = 50;
+  function workerRoute(python, internalSession) {
     let send = null;
     let tell = null;
-    let pending = []; // [{ msg, texts, count }], in arrival order
+    let pending = []; // [{ msg, texts }], in arrival order
     let timer = null;
     let lastFlush = -Infinity;
-    const counted = new Set(); // runs the limiter has seen output of, until they end
-    let notices = 0;
-    // Stream messages and characters taken in, counted for the worker
-    // (inkrider_lite/kernel/output_flow.py), which holds and joins its writes while too much is
-    // still on its way, and waits once it holds too much.
+    // Stream messages and characters taken in, counted for the worker, which holds and joins
+    // its writes while too much is still on its way, and waits once it holds too much.
     let taken = null;
-    const notice = (template, text) => ({
-      header: { ...template.header, msg_id: `${template.header.msg_id}-inkrider-${++notices}`, msg_type: 'stream' },
-      parent_header: template.parent_header,
-      metadata: {},
-      content: { name: 'stderr', text },
-      channel: 'iopub',
-    });
-    const lineEnds = (text) => {
-      let n = 0;
-      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
-      return n;
-    };
     function flush() {
       if (timer !== null) clearTimeout(timer);
       timer = null;
       lastFlush = performance.now();
       const chunks = pending;
       pending = [];
-      for (const { msg, texts, count } of chunks) {
-        const text = texts.length === 1 ? texts[0] : texts.join('');
-        const run = msg.parent_header.msg_id;
-        counted.add(run);
-        const [show, told] = limits.admit(run, count, text.length, lineEnds(text), lastFlush / 1000);
-        if (!send) continue;
-        if (told) send(notice(msg, told));
-        if (show) send(count === 1 ? msg : { ...msg, content: { ...msg.content, text } });
+      if (!send) return;
+      for (const { msg, texts } of chunks) {
+        send(texts.length === 1 ? msg : { ...msg, content: { ...msg.content, text: texts.join('') } });
       }
     }
     function sendMessage(msg) {
@@ -166,21 +146,15 @@
         const last = pending[pending.length - 1];
         if (last && last.msg.parent_header.msg_id === parent.msg_id && last.msg.content.name === msg.content.name) {
           last.texts.push(msg.content.text);
-          last.count++;
         } else {
-          pending.push({ msg, texts: [msg.content.text], count: 1 });
+          pending.push({ msg, texts: [msg.content.text] });
         }
-        const wait = lastFlush + interval - performance.now();
+        const wait = lastFlush + FLUSH_MS - performance.now();
         if (wait <= 0) flush();
         else if (timer === null) timer = setTimeout(flush, wait);
         return;
       }
       if (pending.length) flush(); // what was printed before comes first
-      const ends = type === 'execute_reply' || (type === 'status' && msg.content.execution_state === 'idle');
-      if (ends && counted.delete(parent.msg_id)) {
-        const told = limits.finish(parent.msg_id);
-        if (told) send(notice(msg, told));
-      }
       send(msg);
       if (type === 'status' || type === 'execute_reply') tell(msg);
     }
@@ -200,8 +174,6 @@
         if (pending.length) flush();
         send = sendTo || null;
         tell = tellTo || null;
-        counted.clear();
-        limits.forget();
       },
     };
   }

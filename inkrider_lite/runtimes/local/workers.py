@@ -18,7 +18,6 @@ from ..._compat import compat
 from ...protocol.messages import INTERNAL_SESSION, execute_outcome, execute_request
 from ...sessions.capacity import WorkerBudget
 from ...sessions.limiter import Grant, SlotLimiter
-from ...sessions.output_limit import OutputLimiter
 from ..base import SessionOwner, WaitCancelled, Watch
 from ..settings import Settings
 
@@ -30,27 +29,8 @@ PROXY_GRACE = 10.0
 
 StartReal = Callable[[str, Any], Awaitable[Any]]
 Prepare = Callable[[Any, "Worker"], Awaitable[object]]
-#: The loader's workerRoute(python, internalSession, limits): a worker's way back to its notebook.
-MakeRoute = Callable[[Any, str, Any], Any]
-
-
-class PageOutputLimits:
-    """The output limiter as the loader's worker route calls it: once per coalesced chunk of a
-    run's stream output, never once per message."""
-
-    def __init__(self, limiter: OutputLimiter | None = None) -> None:
-        self.limiter = limiter or OutputLimiter()
-        self.interval = self.limiter.limits.flush_interval
-
-    def admit(self, cell: str, messages: int, chars: int, lines: int, now: float) -> Any:
-        verdict = self.limiter.admit(str(cell), float(now), int(messages), int(chars), int(lines))
-        return compat.to_js([verdict.show, verdict.notice])
-
-    def finish(self, cell: str) -> str | None:
-        return self.limiter.finish(str(cell))
-
-    def forget(self) -> None:
-        self.limiter.forget()
+#: The loader's workerRoute(python, internalSession): a worker's way back to its notebook.
+MakeRoute = Callable[[Any, str], Any]
 
 
 class Worker:
@@ -78,10 +58,9 @@ class Worker:
     def use_route(self, make_route: MakeRoute) -> None:
         """Let the loader carry the worker's messages to its notebook (before the real kernel is
         made: the route's sendMessage is the kernel's)."""
-        limits = compat.create_proxy(PageOutputLimits())
         observe = compat.create_proxy(self._observe)
-        self._route_proxies = [limits, observe]
-        self.route = make_route(self.deliver_proxy, INTERNAL_SESSION, limits)
+        self._route_proxies = [observe]
+        self.route = make_route(self.deliver_proxy, INTERNAL_SESSION)
 
     @property
     def send_message(self) -> Any:
@@ -95,7 +74,7 @@ class Worker:
             if owner is None:
                 self.route.attach(None, None)
             else:
-                self.route.attach(owner.send, self._route_proxies[1])
+                self.route.attach(owner.send, self._route_proxies[0])
 
     def _observe(self, message: Any) -> None:
         if self._observer is not None:
