@@ -68,8 +68,10 @@ ARM_JS = """([last]) => {
   }
 }"""
 
-# Clicks Stop and times it until the first cell's prompt shows an execution count.
-STOP_JS = """() => {
+# Arms the timing of Stop: from the press on the button (a real click: JupyterLab's toolbar
+# buttons act on the mouse, not on a scripted click()) until the first cell's prompt shows an
+# execution count.
+ARM_STOP_JS = """() => {
   const probe = window.__flood;
   const cell = document.querySelector('.jp-Notebook .jp-Cell');
   const prompt = () => (cell.querySelector('.jp-InputArea-prompt') || {}).textContent || '';
@@ -77,10 +79,11 @@ STOP_JS = """() => {
     if (/\\[[0-9]+\\]/.test(prompt())) { probe.stopped = performance.now(); observer.disconnect(); }
   });
   observer.observe(cell, { childList: true, characterData: true, subtree: true });
-  probe.stopClick = performance.now();
-  const panel = '.jp-NotebookPanel:not(.lm-mod-hidden) ';
-  document.querySelector(panel + "[data-command='notebook:interrupt-kernel']").click();
+  document.addEventListener('pointerdown', () => {
+    if (probe.stopClick === null) probe.stopClick = performance.now();
+  }, { capture: true });
 }"""
+STOP_BUTTON = ".jp-NotebookPanel:visible [data-command='notebook:interrupt-kernel']"
 
 
 @dataclass
@@ -163,7 +166,8 @@ def _endless(page: Page, site: Site, result: FloodRun) -> None:
     if not site.inkrider:
         result.stop_note = "not isolated: Stop cannot end a running loop"
         return
-    page.evaluate(STOP_JS)
+    page.evaluate(ARM_STOP_JS)
+    page.locator(STOP_BUTTON).click()
     page.wait_for_function("window.__flood.stopped !== null", timeout=60_000)
     probe = page.evaluate("window.__flood")
     result.stop_ms = probe["stopped"] - probe["stopClick"]
