@@ -5,7 +5,8 @@
 // init(sharedScope), then get('./extension'). The plugin boots Pyodide on the page's main
 // thread, loads `inkrider_lite` from the site, and hands the app to Python. Everything the
 // extension does is Python; this file only resolves tokens, defers kernel starts until Python
-// has wrapped the factory, and reports a failed start loudly.
+// has wrapped the factory, carries messages where Python must not sit on the path (a local
+// worker's way back, the remote relay), and reports a failed start loudly.
 (function () {
   'use strict';
   const NAME = 'inkrider-lite';
