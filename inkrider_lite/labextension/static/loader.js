@@ -157,7 +157,19 @@
       }
       if (pending.length) flush(); // what was printed before comes first
       send(msg);
-      if (type === 'status' || type === 'execute_reply') tell(msg);
+      if (type === 'status' || type === 'execute_reply') tellLater(msg);
+    }
+    // Python hears after the notebook has handled the message (its client settles a request in
+    // promise callbacks, which would otherwise wait for Python): a task later, in order.
+    let told = [];
+    function tellLater(msg) {
+      told.push([tell, msg]);
+      if (told.length > 1) return;
+      setTimeout(() => {
+        const batch = told;
+        told = [];
+        for (const [to, message] of batch) if (to) to(message);
+      }, 0);
     }
     return {
       sendMessage,
