@@ -64,6 +64,10 @@ class CompatibilityInPyodide(CompatibilityLayer):
         return _js().Promise.resolve(value)
 
     @staticmethod
+    def next_frame(callback: Callable[[], None]) -> None:
+        _js().requestAnimationFrame(create_once_callable(lambda _time: callback()))
+
+    @staticmethod
     def log_error(text: str, error: BaseException | None = None) -> None:
         detail = "".join(traceback.format_exception(error)) if error else ""
         _js().console.error(f"InkRider: {text}\n{detail}".rstrip())

@@ -102,6 +102,13 @@ class CompatibilityNotInPyodide(CompatibilityLayer):
         return future
 
     @staticmethod
+    def next_frame(callback: Callable[[], None]) -> None:
+        try:
+            asyncio.get_running_loop().call_soon(callback)
+        except RuntimeError:  # no loop runs: nothing else could happen before the call
+            callback()
+
+    @staticmethod
     def log_error(text: str, error: BaseException | None = None) -> None:
         logger.error("InkRider: %s", text, exc_info=error)
 

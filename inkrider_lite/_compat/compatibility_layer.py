@@ -67,6 +67,11 @@ class CompatibilityLayer(ABC):
 
     @staticmethod
     @abstractmethod
+    def next_frame(callback: Callable[[], None]) -> None:
+        """Call `callback` once, before the page next paints (soon, where there is no page)."""
+
+    @staticmethod
+    @abstractmethod
     def log_error(text: str, error: BaseException | None = None) -> None: ...
 
     @staticmethod

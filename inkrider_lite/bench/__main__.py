@@ -16,7 +16,7 @@ from typing import Any
 from playwright.sync_api import sync_playwright
 
 from ..site.chromium import CHROMIUM
-from . import batch, memory, remote, remote_report, report
+from . import batch, flood, memory, remote, remote_report, report
 from .fresh import FreshRun, run_fresh
 from .fresh import report_lines as fresh_report
 from .measures import FloorRun, PackagesRun, SiteRun, run_floor, run_packages, run_site
@@ -52,13 +52,14 @@ def _arguments() -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=["startup", "packages", "sessions", "fresh", "remote", "batch"],
+        choices=["startup", "packages", "sessions", "fresh", "remote", "batch", "flood"],
         help="measure only rows 1–6 (startup, memory, floor), only rows 7 (the packages "
         "folder: auto-install against %%pip install -r), only the session figures (Close, "
         "memory released, interrupt latency), only a fresh local session with no warm "
         "worker (bind and restart → first output), only the remote runtime against JupyterLab "
-        "on one `jupyter lab` server (rows R1–R3), or only the Execution Tool's batch (six "
-        "CPU-bound notebooks at parallelism 1 and 3, and nbconvert); all by default",
+        "on one `jupyter lab` server (rows R1–R3), only the Execution Tool's batch (six "
+        "CPU-bound notebooks at parallelism 1 and 3, and nbconvert), or only a printing cell "
+        "(10,000 lines, an endless loop and its Stop; see bench/flood.py); all by default",
     )
     args = parser.parse_args()
     if args.runs < 1 or args.trips < 1:
@@ -109,6 +110,7 @@ def main() -> None:
     fresh_runs: list[FreshRun] = []
     remote_runs: list[remote.RemoteRun] = []
     batch_runs: list[batch.BatchRun] = []
+    flood_runs: list[flood.FloodRun] = []
     started = time.monotonic()
     with ExitStack() as stack:
         floor_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="inkrider-floor-")))
@@ -179,6 +181,13 @@ def main() -> None:
             for site in order if args.only in (None, "fresh") else ():
                 fresh_runs.append(run_fresh(playwright, site, urls[site.name], n))
                 print(f"bench: fresh {site.name} run {n}: {fresh_runs[-1]}", file=sys.stderr)
+            for site in order if args.only in (None, "flood") else ():
+                flood_runs.append(flood.run_flood(playwright, site, urls[site.name], n))
+                elapsed = time.monotonic() - started
+                print(
+                    f"bench: flood {site.name} run {n}: {flood_runs[-1]} ({elapsed:.0f} s)",
+                    file=sys.stderr,
+                )
             if args.only in (None, "sessions"):
                 session_runs.append(run_sessions(playwright, urls[inkrider.name], n))
                 print(f"bench: sessions run {n}: {session_runs[-1]}", file=sys.stderr)
@@ -225,6 +234,8 @@ def main() -> None:
         print("\n".join(sessions_report(session_runs)))
     if args.only in (None, "fresh"):
         print("\n".join(fresh_report(fresh_runs, vanilla.name, inkrider.name)))
+    if args.only in (None, "flood"):
+        print("\n".join(flood.report_lines(flood_runs)))
     remote_warnings = remote_report.warnings(remote_runs, lean_log) if remote_runs else []
     if args.only in (None, "remote"):
         print("\nThe remote runtime against JupyterLab, one `jupyter lab` server (issue 10):\n")

@@ -52,7 +52,9 @@ def worker_setup_code(site_url: str) -> str:
         + "import inkrider_lite.kernel.interrupts as _ii\n_ii.make_interruptible()\n"
         # Imports from a notebook folder on /drive would stat it over and over.
         + "import inkrider_lite.kernel.drive_stats as _ds\n_ds.install(get_ipython())\n"
-        + "del _ii, _ds\n"
+        # A printing loop would bury the page under messages (held while the page is behind).
+        + "import inkrider_lite.kernel.output_flow as _of\n_of.install(get_ipython())\n"
+        + "del _ii, _ds, _of\n"
     )
 
 
@@ -88,6 +90,7 @@ class Controller:
             prepare=self._prepare_session,
             slots=BrowserSlots(getattr(handles, "browserSlots", None)),
             label_for=lambda ticket: self.session_registry.notebook_paths().get(str(ticket), ""),
+            make_route=getattr(handles, "workerRoute", None),
         )
         self.workers.slots.listen(self.workers.on_slot_event)
         site_settings = getattr(handles, "siteSettings", None)
@@ -282,7 +285,7 @@ class Controller:
         )
 
     def _refresh_ui(self) -> None:
-        ui.refresh(self._ui)
+        ui.request_refresh(self._ui)
 
     def _changed(self, kernel: RoutingKernel) -> None:
         self.line_notices.update(kernel)

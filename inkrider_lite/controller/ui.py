@@ -177,6 +177,25 @@ def _on_activate(proxies: ProxyKeeper, node: Any, opener: Callable[[], None]) ->
     node.addEventListener("keydown", on_keydown)
 
 
+#: The UiDeps (by id) whose refresh waits for the next frame.
+_requested: set[int] = set()
+
+
+def request_refresh(deps: UiDeps) -> None:
+    """Refresh the status item and the explorer before the next paint: however many session
+    changes come in one frame (a busy and an idle status per request), they are drawn once."""
+    key = id(deps)
+    if key in _requested:
+        return
+    _requested.add(key)
+
+    def run() -> None:
+        _requested.discard(key)
+        refresh(deps)
+
+    compat.next_frame(run)
+
+
 def refresh(deps: UiDeps) -> None:
     parts = _items.get(id(deps))
     if parts is not None:

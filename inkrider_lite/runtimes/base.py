@@ -23,11 +23,13 @@ class SessionOwner(Protocol):
     """The routing kernel, as a bound session sees it."""
 
     def from_session(self, message: Any) -> None:
-        """Every message, for a session whose messages pass through Python (local, today)."""
+        """Every message, for a session whose messages pass through Python (a local worker
+        without the loader's route: the CPython tests)."""
 
     def observe(self, message: Any) -> None:
         """Status and execute_reply messages only, for a session that delivers its messages to
-        the notebook itself (remote): Python learns of state changes, not every output."""
+        the notebook itself (remote, and local through the loader's worker route): Python learns
+        of state changes, not every output."""
 
     def connection_changed(self, state: str) -> None:
         """The session's link to its kernel changed ("connected", "connecting", "lost")."""

@@ -272,3 +272,20 @@ def test_the_python_api_goes_to_the_registry() -> None:
     assert page.controller.close_all_sessions() == 2
     assert idle.closed and waiting.closed
     assert not page.controller.close_session("nobody")
+
+
+def test_session_changes_redraw_the_status_item_once_per_frame(monkeypatch: Any) -> None:
+    page = asyncio.run(installed())
+    frames: list[Any] = []
+    monkeypatch.setattr(ui.compat, "next_frame", frames.append)
+    drawn: list[str] = []
+    monkeypatch.setattr(ui, "refresh", lambda deps: drawn.append(page.status()))
+    for _ in range(5):  # e.g. the busy and idle statuses of a few quick requests
+        page.controller._refresh_ui()
+    assert len(frames) == 1 and drawn == []
+    frames.pop()()
+    assert len(drawn) == 1
+    page.controller._refresh_ui()  # a later change gets a frame of its own
+    assert len(frames) == 1
+    frames.pop()()
+    assert len(drawn) == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import pytest
 
@@ -12,7 +13,7 @@ from inkrider_lite.runtimes.local import workers as workers_module
 from inkrider_lite.runtimes.local.workers import WaitCancelled, Worker
 from inkrider_lite.runtimes.settings import Settings
 
-from .fakes import SETUP_CODE, Pool, kernel_message, settle
+from .fakes import SETUP_CODE, Pool, execute, kernel_message, settle
 
 NO_WARM = Settings(warm_worker=False)
 
@@ -456,3 +457,77 @@ def test_chdir_code_enters_the_folder_or_says_what_is_missing(
             exec(code, namespace)
         assert chdirs == []
     assert "_p" not in namespace  # the kernel's namespace keeps no trace
+
+
+class FakeRoute:
+    """The loader's workerRoute contract: the replies to Python's own requests go to `python`,
+    the rest to the notebook attached, with status and execute_reply told to Python too."""
+
+    def __init__(self, python: Any, internal_session: str) -> None:
+        self.python = python
+        self.internal_session = internal_session
+        self.send: Any = None
+        self.tell: Any = None
+
+    def sendMessage(self, message: dict) -> None:  # the loader's name
+        if message["parent_header"].get("session") == self.internal_session:
+            self.python(message)
+        elif self.send is not None:
+            self.send(message)
+            if message["header"]["msg_type"] in ("status", "execute_reply"):
+                self.tell(message)
+
+    async def connect(self, kernel: Any) -> bool:
+        self.connected = kernel
+        return False
+
+    def attach(self, send: Any, tell: Any) -> None:
+        self.send, self.tell = send, tell
+
+
+class Owner:
+    def __init__(self) -> None:
+        self.sent: list[dict] = []
+        self.observed: list[str] = []
+        self.send = self.sent.append
+
+    def from_session(self, message: dict) -> None:
+        raise AssertionError("a routed worker's messages do not pass through Python")
+
+    def observe(self, message: dict) -> None:
+        self.observed.append(message["header"]["msg_type"])
+
+
+def test_a_routed_worker_sends_to_the_notebook_and_tells_python_only_state_changes() -> None:
+    async def main() -> None:
+        routes: list[FakeRoute] = []
+
+        def make_route(python: Any, internal: str) -> FakeRoute:
+            routes.append(FakeRoute(python, internal))
+            return routes[-1]
+
+        pool = Pool(NO_WARM)
+        pool.workers._make_route = make_route
+        worker = await pool.workers.acquire()  # its setup ran through the route, internally
+        (route,) = routes
+        (kernel,) = pool.kernels
+        assert kernel.send_message == route.sendMessage
+        assert route.connected is kernel  # before the setup code ran: it looks for the counter
+        assert route.internal_session == INTERNAL_SESSION
+        owner = Owner()
+        worker.attach(owner)  # type: ignore[arg-type]
+        assert route.send == owner.send
+        await kernel.handleMessage(execute("print(1)"))
+        await settle()
+        assert [m["header"]["msg_type"] for m in owner.sent] == [
+            "status",
+            "stream",
+            "execute_reply",
+            "status",
+        ]
+        assert owner.observed == ["status", "execute_reply", "status"]
+        worker.attach(None)
+        assert route.send is None and route.tell is None
+        worker.dispose()
+
+    asyncio.run(main())

@@ -5,8 +5,9 @@
 // init(sharedScope), then get('./extension'). The plugin boots Pyodide on the page's main
 // thread, loads `inkrider_lite` from the site, and hands the app to Python. Everything the
 // extension does is Python; this file only resolves tokens, defers kernel starts until Python
-// has wrapped the factory, holds runs pressed before a notebook has its kernel, and reports a
-// failed start loudly.
+// has wrapped the factory, holds runs pressed before a notebook has its kernel, carries
+// messages where Python must not sit on the path (a local worker's way back, the remote
+// relay), and reports a failed start loudly.
 (function () {
   'use strict';
   const NAME = 'inkrider-lite';
@@ -160,6 +161,93 @@
       Atomics.store(signal, 0, 2); // SIGINT
     };
     return kernel;
+  }
+
+  // The way back from a local worker, as direct as the way out: the worker kernel's sendMessage.
+  // Its messages go straight to the notebook it is bound to (`attach(send, tell)`); Python hears
+  // status and execute_reply messages only (`tell`: the session's state, the running request),
+  // and the replies to its own requests (`python`, for those whose parent session is
+  // `internalSession`). What a printing loop may send is limited in the worker
+  // (inkrider_lite/kernel/output_flow.py); here the consecutive stream messages of a run are
+  // joined and sent at most every FLUSH_MS, so that the notebook redraws a printing cell a few
+  // dozen times a second, not once per message.
+  const FLUSH_MS = 50;
+  function workerRoute(python, internalSession) {
+    let send = null;
+    let tell = null;
+    let pending = []; // [{ msg, texts }], in arrival order
+    let timer = null;
+    let lastFlush = -Infinity;
+    // Stream messages and characters taken in, counted for the worker, which holds and joins
+    // its writes while too much is still on its way, and waits once it holds too much.
+    let taken = null;
+    function flush() {
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      lastFlush = performance.now();
+      const chunks = pending;
+      pending = [];
+      if (!send) return;
+      for (const { msg, texts } of chunks) {
+        send(texts.length === 1 ? msg : { ...msg, content: { ...msg.content, text: texts.join('') } });
+      }
+    }
+    function sendMessage(msg) {
+      const parent = msg.parent_header || {};
+      const type = msg.header.msg_type;
+      if (taken !== null && type === 'stream') {
+        Atomics.add(taken, 0, 1);
+        Atomics.add(taken, 1, msg.content.text.length);
+        Atomics.notify(taken, 1);
+      }
+      if (parent.session === internalSession) return python(msg);
+      if (!send) return; // no notebook holds the worker (yet, or any more)
+      if (type === 'stream') {
+        const last = pending[pending.length - 1];
+        if (last && last.msg.parent_header.msg_id === parent.msg_id && last.msg.content.name === msg.content.name) {
+          last.texts.push(msg.content.text);
+        } else {
+          pending.push({ msg, texts: [msg.content.text] });
+        }
+        const wait = lastFlush + FLUSH_MS - performance.now();
+        if (wait <= 0) flush();
+        else if (timer === null) timer = setTimeout(flush, wait);
+        return;
+      }
+      if (pending.length) flush(); // what was printed before comes first
+      send(msg);
+      if (type === 'status' || type === 'execute_reply') tellLater(msg);
+    }
+    // Python hears after the notebook has handled the message (its client settles a request in
+    // promise callbacks, which would otherwise wait for Python): a task later, in order.
+    let told = [];
+    function tellLater(msg) {
+      told.push([tell, msg]);
+      if (told.length > 1) return;
+      setTimeout(() => {
+        const batch = told;
+        told = [];
+        for (const [to, message] of batch) if (to) to(message);
+      }, 0);
+    }
+    return {
+      sendMessage,
+      // Give the worker's Python the counter, where memory can be shared (the page is
+      // cross-origin isolated). Before its first request: the setup code looks for it.
+      connect: async (kernel) => {
+        const pyodide = kernel._remoteKernel && kernel._remoteKernel._pyodide;
+        if (!window.crossOriginIsolated || typeof SharedArrayBuffer === 'undefined' || !pyodide) return false;
+        const counter = new Int32Array(new SharedArrayBuffer(8)); // messages, characters
+        await pyodide.registerJsModule('inkrider_flow', { acks: counter.buffer });
+        taken = counter;
+        return true;
+      },
+      attach: (sendTo, tellTo) => {
+        if (pending.length) flush();
+        send = sendTo || null;
+        tell = tellTo || null;
+      },
+    };
   }
 
   // The worker's wasm heap in bytes; undefined while its Python is busy (it answers later).
@@ -486,7 +574,7 @@
         const { pyodide, fromSnapshot } = await bootPython(coreutils);
         const handles = {
           app, kernelspecs, originals, requireShared, fromSnapshot, startWorkerKernel, workerMemory,
-          remoteKernel, siteSettings: liteSettings(coreutils, PLUGIN_ID), tabId, heldTabs,
+          workerRoute, remoteKernel, siteSettings: liteSettings(coreutils, PLUGIN_ID), tabId, heldTabs,
           browserSlots: navigator.locks ? browserSlots : undefined,
           isolated: window.crossOriginIsolated === true,
           siteUrl: new URL('../../../', scriptUrl).href,

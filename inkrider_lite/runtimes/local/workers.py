@@ -1,7 +1,10 @@
 """Local Pyodide workers: booting them one at a time, keeping one warm, lending them out.
 
 A worker is one real kernel made by pyodide-kernel's own factory. It belongs to no notebook
-until a routing kernel binds it; its messages then go to that kernel's client.
+until a routing kernel binds it; its messages then go to that kernel's client: in the page, by
+the loader's worker route without a trip through Python (Python hears status and execute_reply
+messages, and the replies to its own requests); without a route (CPython tests), through
+`Worker.deliver`.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ PROXY_GRACE = 10.0
 
 StartReal = Callable[[str, Any], Awaitable[Any]]
 Prepare = Callable[[Any, "Worker"], Awaitable[object]]
+#: The loader's workerRoute(python, internalSession): a worker's way back to its notebook.
+MakeRoute = Callable[[Any, str], Any]
 
 
 class Worker:
@@ -38,6 +43,10 @@ class Worker:
         self.id = worker_id
         self.real: Any = None
         self.owner: Callable[[Any], None] | None = None
+        self._observer: Callable[[Any], None] | None = None
+        #: The loader's route for the worker's messages (see use_route); None in CPython tests.
+        self.route: Any = None
+        self._route_proxies: list[Any] = []
         self._internal: dict[str, list[dict[str, Any]]] = {}
         self._listeners: dict[str, Callable[[dict[str, Any]], None]] = {}
         self.deliver_proxy = compat.create_proxy(self.deliver)
@@ -49,8 +58,30 @@ class Worker:
         #: Its place under the browser-wide cap, held until the worker is disposed.
         self.slot: Slot | None = None
 
+    def use_route(self, make_route: MakeRoute) -> None:
+        """Let the loader carry the worker's messages to its notebook (before the real kernel is
+        made: the route's sendMessage is the kernel's)."""
+        observe = compat.create_proxy(self._observe)
+        self._route_proxies = [observe]
+        self.route = make_route(self.deliver_proxy, INTERNAL_SESSION)
+
+    @property
+    def send_message(self) -> Any:
+        """What the real kernel sends its messages to."""
+        return self.deliver_proxy if self.route is None else self.route.sendMessage
+
     def attach(self, owner: SessionOwner | None) -> None:
         self.owner = None if owner is None else owner.from_session
+        self._observer = None if owner is None else owner.observe
+        if self.route is not None:
+            if owner is None:
+                self.route.attach(None, None)
+            else:
+                self.route.attach(owner.send, self._route_proxies[0])
+
+    def _observe(self, message: Any) -> None:
+        if self._observer is not None:
+            self._observer(message)
 
     async def enter(self, location: str) -> None:
         """Make the notebook's folder, in the worker's view of the contents (/drive), its
@@ -119,12 +150,15 @@ class Worker:
 
     def dispose(self) -> None:
         self.owner = None
+        self._observer = None
+        if self.route is not None:
+            self.route.attach(None, None)
         if self.real is not None:
             self.real.dispose()
         if self.slot is not None:
             self.slot.release()
-        proxy = self.deliver_proxy
-        asyncio.get_event_loop().call_later(PROXY_GRACE, compat.destroy_proxy, proxy)
+        for proxy in [self.deliver_proxy, *self._route_proxies]:
+            asyncio.get_event_loop().call_later(PROXY_GRACE, compat.destroy_proxy, proxy)
 
 
 def chdir_code(location: str) -> str:
@@ -170,12 +204,14 @@ class LocalWorkers:
         prepare: Prepare | None = None,
         slots: BrowserSlots | None = None,
         label_for: Callable[[Hashable], str] = lambda _ticket: "",
+        make_route: MakeRoute | None = None,
     ) -> None:
         """`slots` keeps the cap across the site's tabs (a cap per tab without it);
         `label_for` names the notebook of a session's ticket, for the other tabs."""
         self._start_real = start_real
         self.slots = slots if slots is not None else BrowserSlots()
         self._label_for = label_for
+        self._make_route = make_route
         # Runs in a freshly bound worker before its first request, e.g. requirements.txt.
         self._prepare = prepare
         self._warm_wanted = warm_wanted
@@ -206,8 +242,12 @@ class LocalWorkers:
             worker.slot = slot
             self.live[worker.id] = worker
             try:
-                worker.real = await self._start_real(worker.id, worker.deliver_proxy)
+                if self._make_route is not None:
+                    worker.use_route(self._make_route)
+                worker.real = await self._start_real(worker.id, worker.send_message)
                 await worker.real.ready
+                if worker.route is not None:
+                    await worker.route.connect(worker.real)
                 ok, text = await worker.run_internal(self._setup_code)
                 if not ok:
                     raise RuntimeError(f"worker setup failed: {text}")
