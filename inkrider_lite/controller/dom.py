@@ -17,3 +17,20 @@ def child(document: Any, parent: Any, tag: str, classes: str = "") -> Any:
     node = element(document, tag, classes)
     parent.appendChild(node)
     return node
+
+
+def labelled_input(
+    document: Any, parent: Any, kind: str, element_id: str, label: str, name: str = ""
+) -> Any:
+    """An <input type=`kind`> (radio, checkbox) on a row of its own, before its <label>, which
+    gives it its accessible name."""
+    row = child(document, parent, "div")
+    control = child(document, row, "input")
+    control.type = kind
+    if name:
+        control.name = name
+    control.id = element_id
+    text = child(document, row, "label")
+    text.htmlFor = element_id
+    text.textContent = f" {label}"
+    return control

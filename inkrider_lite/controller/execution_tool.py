@@ -28,7 +28,7 @@ from ..execution.states import NotebookRun, duration_text
 from . import explorer
 from .batch_files import BatchFiles
 from .batch_session import BatchSession
-from .dom import child
+from .dom import child, labelled_input
 
 if TYPE_CHECKING:
     from ..runtimes.base import Runtime
@@ -600,27 +600,14 @@ def _field(doc: Any, parent: Any, element_id: str, label: str, tag: str) -> Any:
 
 
 def _radio(doc: Any, parent: Any, element_id: str, label: str, value: str) -> Any:
-    row = child(doc, parent, "div")
-    radio = child(doc, row, "input")
-    radio.type = "radio"
-    radio.name = "inkrider-exec-what"
-    radio.id = element_id
+    radio = labelled_input(doc, parent, "radio", element_id, label, "inkrider-exec-what")
     radio.value = value
-    text = child(doc, row, "label")
-    text.htmlFor = element_id
-    text.textContent = f" {label}"
     return radio
 
 
 def _checkbox(doc: Any, parent: Any, element_id: str, label: str, checked: bool) -> Any:
-    row = child(doc, parent, "div")
-    box = child(doc, row, "input")
-    box.type = "checkbox"
-    box.id = element_id
+    box = labelled_input(doc, parent, "checkbox", element_id, label)
     box.checked = checked
-    text = child(doc, row, "label")
-    text.htmlFor = element_id
-    text.textContent = f" {label}"
     return box
 
 

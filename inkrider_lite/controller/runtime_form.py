@@ -17,7 +17,7 @@ from ..runtimes.remote import kernels_store
 from ..runtimes.remote.address import AddressError, parse_base_url
 from ..runtimes.remote.connection_check import check_connection
 from ..runtimes.remote.diagnosis import Diagnosis
-from .dom import child
+from .dom import child, labelled_input
 
 if TYPE_CHECKING:
     from ..runtimes.settings import Settings
@@ -283,15 +283,8 @@ def show(deps: RuntimeFormDeps) -> None:
 
 
 def _radio(doc: Any, parent: Any, element_id: str, label: str, value: str) -> Any:
-    row = child(doc, parent, "div")
-    radio = child(doc, row, "input")
-    radio.type = "radio"
-    radio.name = "inkrider-runtime"
-    radio.id = element_id
+    radio = labelled_input(doc, parent, "radio", element_id, label, "inkrider-runtime")
     radio.value = value
-    text = child(doc, row, "label")
-    text.htmlFor = element_id
-    text.textContent = f" {label}"
     return radio
 
 

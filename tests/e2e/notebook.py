@@ -131,3 +131,22 @@ class WorkerCounter:
 
     def _ended(self) -> None:
         self.live -= 1
+
+
+def answer_input(page: Page, name: str = "Ada") -> None:
+    """input() in a new cell: the prompt reaches the notebook and the answer the kernel."""
+    cell = submit_in_new_cell(page, "name = input('Your name? '); print('hello', name)")
+    stdin = cell.locator(".jp-Stdin-input")
+    stdin.wait_for()
+    stdin.fill(name)
+    stdin.press("Enter")
+    expect(cell.locator(".jp-OutputArea")).to_contain_text(f"hello {name}")
+
+
+def interrupt_a_sleep(page: Page) -> None:
+    """A sleeping cell, stopped from the notebook's toolbar: it ends in KeyboardInterrupt."""
+    cell = submit_in_new_cell(page, "import time; time.sleep(100)")
+    expect(cell.locator(".jp-InputPrompt")).to_have_text("[*]:")
+    page.wait_for_timeout(500)
+    page.locator(".jp-NotebookPanel:visible [data-command='notebook:interrupt-kernel']").click()
+    expect(cell.locator(".jp-OutputArea")).to_contain_text("KeyboardInterrupt", timeout=10_000)

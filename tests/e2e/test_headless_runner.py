@@ -11,16 +11,10 @@ from pathlib import Path
 
 import nbformat
 
+from tests.notebook_files import write_notebook
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(sys.executable).parent / "inkrider-lite"
-
-
-def write_notebook(path: Path, *sources: str) -> Path:
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(nbformat.writes(nb), encoding="utf-8")
-    return path
 
 
 def run(*args: str, script: bool = True) -> subprocess.CompletedProcess[str]:

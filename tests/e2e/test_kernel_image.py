@@ -14,6 +14,8 @@ import re
 from playwright.sync_api import BrowserContext, Page, expect
 
 from .notebook import (
+    answer_input,
+    interrupt_a_sleep,
     open_notebook,
     run_existing_cell,
     run_in_new_cell,
@@ -103,19 +105,10 @@ def test_a_session_from_the_image_does_what_a_plain_one_does(page: Page, site_ur
     expect(cell.locator(".jp-OutputArea i.zz-card")).to_have_text("card")
 
     # input() reaches the notebook, and the answer the kernel.
-    cell = submit_in_new_cell(page, "name = input('Your name? '); print('hello', name)")
-    stdin = cell.locator(".jp-Stdin-input")
-    stdin.wait_for()
-    stdin.fill("Ada")
-    stdin.press("Enter")
-    expect(cell.locator(".jp-OutputArea")).to_contain_text("hello Ada")
+    answer_input(page)
 
     # Interrupt stops a running cell; the session lives on.
-    cell = submit_in_new_cell(page, "import time; time.sleep(100)")
-    expect(cell.locator(".jp-InputPrompt")).to_have_text("[*]:")
-    page.wait_for_timeout(500)
-    page.locator(".jp-NotebookPanel:visible [data-command='notebook:interrupt-kernel']").click()
-    expect(cell.locator(".jp-OutputArea")).to_contain_text("KeyboardInterrupt", timeout=10_000)
+    interrupt_a_sleep(page)
 
     # Modules written to the notebook's folder on /drive import.
     run_in_new_cell(page, "with open('helper_img.py', 'w') as f: f.write('value = 7')")

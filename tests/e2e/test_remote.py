@@ -15,6 +15,8 @@ from playwright.sync_api import BrowserContext, Page, expect
 from tests.servers import JupyterServer, TcpProxy, free_port
 
 from .notebook import (
+    answer_input,
+    interrupt_a_sleep,
     open_notebook,
     run_in_new_cell,
     sessions,
@@ -86,19 +88,10 @@ def test_remote_runs_stdin_interrupt_and_switching_keep_local_sessions(
     assert len(set(jupyter_server.kernel_ids()) - before) == 1
 
     # input() reaches the notebook and the answer reaches the server's kernel.
-    cell = submit_in_new_cell(page, "name = input('Your name? '); print('hello', name)")
-    stdin = cell.locator(".jp-Stdin-input")
-    stdin.wait_for()
-    stdin.fill("Ada")
-    stdin.press("Enter")
-    expect(cell.locator(".jp-OutputArea")).to_contain_text("hello Ada")
+    answer_input(page)
 
     # Interrupt uses the server's endpoint and really stops the cell.
-    cell = submit_in_new_cell(page, "import time; time.sleep(100)")
-    expect(cell.locator(".jp-InputPrompt")).to_have_text("[*]:")
-    page.wait_for_timeout(500)
-    page.locator(".jp-NotebookPanel:visible [data-command='notebook:interrupt-kernel']").click()
-    expect(cell.locator(".jp-OutputArea")).to_contain_text("KeyboardInterrupt", timeout=10_000)
+    interrupt_a_sleep(page)
     assert "still here" in run_in_new_cell(page, "print('still', 'here')")
 
     # Restart restarts the kernel on the server: the same kernel, a new process, no variables.

@@ -7,20 +7,12 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from inkrider_lite.runner.cli import main
 from inkrider_lite.runner.inputs import UsageError, find_notebooks, site_layout
 from inkrider_lite.runner.junit import junit_xml
-
-
-def write_notebook(path: Path, *sources: str) -> Path:
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(nbformat.writes(nb), encoding="utf-8")
-    return path
+from tests.notebook_files import write_notebook
 
 
 @pytest.fixture
