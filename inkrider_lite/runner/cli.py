@@ -100,9 +100,7 @@ def run(args: argparse.Namespace, sources: list[Path], out: TextIO) -> int:
         if run["path"] in timed_out:
             named["timed_out"] = timed_out[run["path"]]
         runs.append(named)
-    progress.finish(runs)
-    if state.get("seconds") is not None:
-        print(f"the batch took {state['seconds']:.1f} s in the page", file=out)
+    progress.finish(runs, state.get("seconds"))
     if args.junit is not None:
         args.junit.parent.mkdir(parents=True, exist_ok=True)
         seconds = time.monotonic() - started
@@ -188,11 +186,15 @@ class _Progress:
             )
             self._out.flush()
 
-    def finish(self, runs: list[dict[str, Any]]) -> None:
+    def finish(self, runs: list[dict[str, Any]], seconds: float | None) -> None:
+        """Each notebook (on a terminal), the batch's own time as the page measured it, and
+        last the count that passed."""
         if self._tty:
             print(file=self._out)
             for run in runs:
                 print(_line(run), file=self._out)
+        if seconds is not None:
+            print(f"the batch took {seconds:.1f} s in the page", file=self._out)
         passed = sum(run["state"] == "done" for run in runs)
         print(f"{passed} of {len(runs)} notebooks passed", file=self._out)
 

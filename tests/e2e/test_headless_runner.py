@@ -56,6 +56,7 @@ def test_a_batch_with_a_failure_writes_outputs_junit_and_exits_1(tmp_path: Path)
     lines = done.stdout.splitlines()
     assert "failed a/bad.ipynb" in done.stdout and "cell 3: KeyError: 'k'" in done.stdout
     assert lines[-1] == "2 of 3 notebooks passed"
+    assert lines[-2].startswith("the batch took ") and lines[-2].endswith(" s in the page")
     assert sum(line.startswith("[") for line in lines) == 3
 
     for path, data in originals.items():
