@@ -23,7 +23,7 @@ NOTEBOOKS = 6
 WORK = """import time
 _started = time.perf_counter()
 total = 0
-for i in range(3_000_000):
+for i in range(9_000_000):
     total += i * i % 7
 print(f"work {time.perf_counter() - _started:.3f} s")"""
 ARMS = ("parallel 1", "parallel 3", "nbconvert")
