@@ -34,3 +34,14 @@ def labelled_input(
     text.htmlFor = element_id
     text.textContent = f" {label}"
     return control
+
+
+def labelled_field(document: Any, parent: Any, element_id: str, label: str, tag: str) -> Any:
+    """A control (`tag`) under its <label>, which gives it its accessible name."""
+    field = child(document, parent, "div", "inkrider-field")
+    text = child(document, field, "label")
+    text.htmlFor = element_id
+    text.textContent = label
+    control = child(document, field, tag)
+    control.id = element_id
+    return control

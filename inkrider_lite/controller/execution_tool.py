@@ -28,7 +28,7 @@ from ..execution.states import NotebookRun, duration_text
 from . import explorer
 from .batch_files import BatchFiles
 from .batch_session import BatchSession
-from .dom import child, labelled_input
+from .dom import child, labelled_field, labelled_input
 
 if TYPE_CHECKING:
     from ..runtimes.base import Runtime
@@ -397,21 +397,21 @@ class _Panel:
         self.by_notebooks = _radio(
             doc, what, "inkrider-exec-by-notebooks", "Notebooks", "notebooks"
         )
-        self.notebooks = _field(doc, what, "inkrider-exec-notebooks", "Notebooks", "select")
+        self.notebooks = labelled_field(doc, what, "inkrider-exec-notebooks", "Notebooks", "select")
         self.notebooks.multiple = True
         self.notebooks.size = 8
         self.by_folder = _radio(
             doc, what, "inkrider-exec-by-folder", "A folder (its notebooks, recursively)", "folder"
         )
-        self.folder = _field(doc, what, "inkrider-exec-folder", "Folder", "select")
+        self.folder = labelled_field(doc, what, "inkrider-exec-folder", "Folder", "select")
         self.by_notebooks.checked = True
 
-        self.runtime = _field(doc, form, "inkrider-exec-runtime", "Runtime", "select")
+        self.runtime = labelled_field(doc, form, "inkrider-exec-runtime", "Runtime", "select")
         for value in ("local", "remote") if deps.remote_enabled else ("local",):
             option = child(doc, self.runtime, "option")
             option.value = value
             option.textContent = RUNTIME_LABELS[value]
-        self.parallelism = _field(
+        self.parallelism = labelled_field(
             doc, form, "inkrider-exec-parallelism", f"Parallelism (1–{MAX_PARALLELISM})", "input"
         )
         self.parallelism.type = "number"
@@ -586,17 +586,6 @@ def _fill(doc: Any, select: Any, options: list[tuple[str, str]], selected: set[s
         option.value = value
         option.textContent = label
         option.selected = value in selected
-
-
-def _field(doc: Any, parent: Any, element_id: str, label: str, tag: str) -> Any:
-    """A control under its <label>, which gives it its accessible name."""
-    field = child(doc, parent, "div", "inkrider-field")
-    text = child(doc, field, "label")
-    text.htmlFor = element_id
-    text.textContent = label
-    control = child(doc, field, tag)
-    control.id = element_id
-    return control
 
 
 def _radio(doc: Any, parent: Any, element_id: str, label: str, value: str) -> Any:

@@ -17,7 +17,7 @@ from ..runtimes.remote import kernels_store
 from ..runtimes.remote.address import AddressError, parse_base_url
 from ..runtimes.remote.connection_check import check_connection
 from ..runtimes.remote.diagnosis import Diagnosis
-from .dom import child, labelled_input
+from .dom import child, labelled_field, labelled_input
 
 if TYPE_CHECKING:
     from ..runtimes.settings import Settings
@@ -112,7 +112,7 @@ class RuntimeForm:
         self.result = child(doc, server, "div", "inkrider-result")
         self.result.setAttribute("role", "status")
         self.result.setAttribute("aria-live", "polite")
-        self.kernel = _field(doc, server, "inkrider-kernel", "Kernel", "select")
+        self.kernel = labelled_field(doc, server, "inkrider-kernel", "Kernel", "select")
 
         buttons = child(doc, form, "div", "inkrider-actions")
         self.save = _button(doc, buttons, "Save", "jp-mod-accept")
@@ -288,19 +288,8 @@ def _radio(doc: Any, parent: Any, element_id: str, label: str, value: str) -> An
     return radio
 
 
-def _field(doc: Any, parent: Any, element_id: str, label: str, tag: str) -> Any:
-    """A control under its <label>, which gives it its accessible name."""
-    field = child(doc, parent, "div", "inkrider-field")
-    text = child(doc, field, "label")
-    text.htmlFor = element_id
-    text.textContent = label
-    control = child(doc, field, tag)
-    control.id = element_id
-    return control
-
-
 def _input(doc: Any, parent: Any, element_id: str, label: str, kind: str) -> Any:
-    control = _field(doc, parent, element_id, label, "input")
+    control = labelled_field(doc, parent, element_id, label, "input")
     control.type = kind
     control.spellcheck = False
     return control
