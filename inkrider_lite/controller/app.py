@@ -132,6 +132,7 @@ class Controller:
             runtime=self._batch_runtime,
             remote_enabled=self.remote_enabled,
             on_kernel_change=lambda _kernel: self._refresh_ui(),
+            hold_kernel_image=self._hold_kernel_image,
         )
         self._ui = ui.UiDeps(
             lab=self.lab,
@@ -199,6 +200,11 @@ class Controller:
         )
         # The loader builds it: the worker kind that keeps replies, with an interrupt buffer.
         return await self._handles.startWorkerKernel(original, options)
+
+    def _hold_kernel_image(self, hold: bool) -> None:
+        holder = getattr(self._handles, "holdKernelImage", None)
+        if holder is not None:
+            holder(hold)
 
     async def _measure_memory(self) -> None:
         """Each session's wasm heap, for the Session Explorer, while it is open; and the

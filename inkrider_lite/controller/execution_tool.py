@@ -98,6 +98,9 @@ class ExecutionToolDeps:
     remote_enabled: bool
     #: Told when a batch session changes (the status item, the Session Explorer).
     on_kernel_change: Callable[[RoutingKernel], None]
+    #: Asks the page to hold the kernel image while local sessions start one after another
+    #: (True), or to let it go (False): see holdKernelImage in loader.js.
+    hold_kernel_image: Callable[[bool], None] = lambda _hold: None
 
 
 class ExecutionTool:
@@ -229,10 +232,17 @@ class ExecutionTool:
     async def _run(self, batch: Batch) -> None:
         self._changed()
         self._ticker = asyncio.ensure_future(self._tick(batch))
+        # Each notebook starts a local session: one copy of the image in the page spares each
+        # worker fetching its 70 MB. Let go as soon as the batch ends.
+        hold = batch.options.runtime == "local" and len(batch.runs) > 1
+        if hold:
+            self._deps.hold_kernel_image(True)
         try:
             summary = await batch.run()
         finally:
             self._ticker.cancel()
+            if hold:
+                self._deps.hold_kernel_image(False)
         self._end_notice()
         kind = "success" if summary.passed else "error"
         self._deps.notifier.notify(f"Execution Tool: {summary.headline}", kind)

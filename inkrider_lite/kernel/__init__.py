@@ -15,6 +15,16 @@ from typing import Any
 
 from ..requirements.diagnose import NOT_FOUND, reason_for, unreachable_indexes
 
+#: What every local worker imports as it starts (the controller's worker setup code). The
+#: kernel image is made with them imported, so that a worker starting in a notebook's folder
+#: does not look for each of them through /drive.
+WORKER_MODULES = (
+    "inkrider_lite.kernel",
+    "inkrider_lite.kernel.interrupts",
+    "inkrider_lite.kernel.drive_stats",
+    "inkrider_lite.kernel.output_flow",
+)
+
 #: Marks the progress lines the controller reads; nothing else in a session prints it.
 EVENT_PREFIX = "\x1einkrider-event "
 

@@ -1,7 +1,6 @@
 """How many local Pyodide workers may exist: bound sessions plus the warm one, under one cap.
 
-Several Pyodide workers that boot at the same instant are known to crash browsers, so the
-budget also says whether a boot may begin now: one at a time.
+(When they start is LocalWorkers' business: one Pyodide start at a time.)
 """
 
 from __future__ import annotations

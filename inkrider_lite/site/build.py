@@ -15,6 +15,7 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
+from ..kernel import WORKER_MODULES
 from . import content_requirements, docs, downloads, pyodide_lock, snapshot
 from .package_index import write_simple_index
 from .wheel_files import WheelFile, read_wheel
@@ -209,7 +210,7 @@ def build(root: Path, *, vanilla: bool = False) -> Path:
     if not vanilla:
         docs.render(root / "docs", output / "inkrider" / "docs")
         snapshot.make(output, static_pyodide)
-        snapshot.make_kernel(output, static_pyodide, kernel_image_packages())
+        snapshot.make_kernel(output, static_pyodide, kernel_image_packages(), list(WORKER_MODULES))
     # Last, so that what notebook authors must fix is not lost among other output.
     print("\n".join(requirements.lines()))
     return output

@@ -1,7 +1,11 @@
 // Build-time only (Node): boot the site's own Pyodide as a kernel worker would, with the kernel's
 // packages in place and IPython, ipykernel and pyodide-kernel imported, and save a memory
 // snapshot of it (the "image"), which the worker restores instead of booting (kernel-boot.mjs).
-// Usage: node kernel_snapshot.mjs <static/pyodide dir> <image> <files bundle> <manifest> <packages...>
+// Usage: node kernel_snapshot.mjs <static/pyodide dir> <image> <files bundle> <manifest>
+//        [--import=module,...] <packages...>
+// `--import` names modules of those packages that every worker imports after its boot (InkRider's
+// kernel side): imported here, they cost a worker nothing, where each import would otherwise
+// look through the notebook's folder on /drive, one request per path entry.
 //
 // The image must be the same bytes for the same sources, so everything that would make two
 // builds differ is pinned here: the hash seed, the clock (file times end up in Python's import
@@ -17,7 +21,10 @@ import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 
-const [dir, output, filesOutput, manifestFile, ...roots] = process.argv.slice(2);
+const [dir, output, filesOutput, manifestFile, ...rest] = process.argv.slice(2);
+const IMPORT = '--import=';
+const imports = rest.filter((a) => a.startsWith(IMPORT)).flatMap((a) => a.slice(IMPORT.length).split(',')).filter(Boolean);
+const roots = rest.filter((a) => !a.startsWith(IMPORT));
 
 const EPOCH = Date.UTC(2020, 0, 1);
 let tick = 0;
@@ -88,6 +95,7 @@ import pyodide_kernel
 import pyodide_kernel.kernel as _k
 _k._load_packages_from_imports = None
 del _k
+${imports.map((name) => `import ${name}`).join('\n')}
 import gc
 gc.collect()
 `);
@@ -133,6 +141,7 @@ const manifest = {
   jspi: Boolean(pyodide._module.jspiSupported),
   packages: Object.fromEntries(names.map((name) => [name, lock.packages[name].sha256])),
   roots,
+  imports,
   image: { sha256: digest(image), size: image.length },
   files: { sha256: digest(bundle), size: bundle.length, count: files.length },
   loaded,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import mimetypes
+import sys
 from collections.abc import Callable
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -95,6 +96,17 @@ class PlainSiteHandler(SiteHandler):
     isolated: ClassVar[bool] = False
 
 
+class SiteServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A worker's Pyodide starts fetching its wasm before it learns that the page compiled
+        # it already, and drops the response: a browser that stops reading is no error.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 def make_server(
     directory: Path,
     port: int,
@@ -111,8 +123,7 @@ def make_server(
     handler = functools.partial(
         SiteHandler if isolated else PlainSiteHandler, directory=str(directory)
     )
-    server = ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
+    server = SiteServer((host, port), handler)
     server.on_request = on_request  # type: ignore[attr-defined]
     server.overlay = overlay  # type: ignore[attr-defined]
     return server

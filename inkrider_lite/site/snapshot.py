@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 SNAPSHOT_NAME = "controller.snapshot"
@@ -35,7 +36,9 @@ def make(output: Path, static_pyodide: Path) -> Path | None:
     return target
 
 
-def make_kernel(output: Path, static_pyodide: Path, packages: list[str]) -> Path | None:
+def make_kernel(
+    output: Path, static_pyodide: Path, packages: list[str], imports: Sequence[str] = ()
+) -> Path | None:
     """The kernel worker's image: Pyodide with `packages` (pyodide-kernel's preload list and
     InkRider's kernel side) in place and IPython, ipykernel and pyodide-kernel imported, with
     the bundle of those packages' files and a manifest of what it was made from. A worker
@@ -57,6 +60,7 @@ def make_kernel(output: Path, static_pyodide: Path, packages: list[str]) -> Path
             str(target),
             str(folder / KERNEL_FILES_NAME),
             str(folder / KERNEL_MANIFEST_NAME),
+            *([f"--import={','.join(imports)}"] if imports else []),
             *packages,
         ],
         check=True,

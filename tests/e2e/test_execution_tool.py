@@ -238,6 +238,16 @@ def test_six_notebooks_through_the_panel_at_parallelism_three(page: Page, site_u
     assert status(page)["bound"] == 0
     assert not page.page_errors  # type: ignore[attr-defined]
 
+    # The sessions that booted during the batch restored the image the page held for it (all
+    # but the warm worker the first one took, if it was ready), and the page let it go after.
+    restored = [
+        line
+        for line in page.console_lines  # type: ignore[attr-defined]
+        if "kernel restored from its image" in line
+    ]
+    assert sum("the image held by the page" in line for line in restored) >= 4, restored
+    assert page.evaluate("window.inkrider._handles.kernelImageHeld()") is False
+
 
 def test_cancel_mid_batch_leaves_files_as_they_were_and_frees_the_sessions(
     page: Page, site_url: str

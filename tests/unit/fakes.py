@@ -74,18 +74,26 @@ class FakeRealKernel:
         *,
         return_tasks: bool = False,
         log: list[tuple[str, str]] | None = None,
+        ready_after: int = 0,
     ) -> None:
+        """`ready_after`: event-loop turns before Pyodide is up, as its start takes a while."""
         self.id = worker_id
         self.send_message = send_message
         self.return_tasks = return_tasks
         self.log = log if log is not None else []
         self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.ready.set_result(None)
+        self._readying = asyncio.ensure_future(self._become_ready(ready_after))
         self.received: list[dict[str, Any]] = []
         self.disposed = False
         self.hold: asyncio.Event | None = None
         self.execution_count = 0
         self.tasks: list[asyncio.Task[None]] = []
+
+    async def _become_ready(self, turns: int) -> None:
+        for _ in range(turns):  # a concurrent boot could interleave here
+            await asyncio.sleep(0)
+        self.log.append(("ready", self.id))
+        self.ready.set_result(None)
 
     def handleMessage(self, msg: dict[str, Any]) -> Any:
         self.received.append(msg)
@@ -183,7 +191,9 @@ class Pool:
             await self.gate.wait()
         if self.fail_next:
             raise self.fail_next.pop(0)
-        kernel = FakeRealKernel(worker_id, deliver, return_tasks=self.return_tasks, log=self.log)
+        kernel = FakeRealKernel(
+            worker_id, deliver, return_tasks=self.return_tasks, log=self.log, ready_after=self.steps
+        )
         self.kernels.append(kernel)
         return kernel
 

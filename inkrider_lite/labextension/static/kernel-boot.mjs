@@ -10,6 +10,10 @@
 // working directory, the /drive mount and the interrupt buffer are set by pyodide-kernel and the
 // loader after this returns, as in a plain boot.
 //
+// Pyodide's compiled wasm comes from the page (loader.js), and so do the image, the files, the
+// manifest and the lock while the page holds them (during an Execution Tool batch); otherwise
+// each is fetched here.
+//
 // Without an image, or with one made for other wheels or another Pyodide (a stale build), or if
 // restoring fails, the worker boots plainly and says why on the console.
 const IMAGE_URL = new URL('./kernel.snapshot', import.meta.url).href;
@@ -111,8 +115,38 @@ _inkrider_restore()
 del _inkrider_restore
 `;
 
-export async function loadPyodide(config) {
+// Pyodide's wasm, compiled once by the page (loader.js), so that a worker instantiates it
+// without compiling 9.6 MB of code again.
+async function withCompiled(wasm, start) {
+  if (!(wasm instanceof WebAssembly.Module)) return start();
+  const streaming = WebAssembly.instantiateStreaming;
+  WebAssembly.instantiateStreaming = async (source, imports) => {
+    Promise.resolve(source).then((r) => r.body && r.body.cancel(), () => {});
+    return { module: wasm, instance: await WebAssembly.instantiate(wasm, imports) };
+  };
+  try {
+    return await start();
+  } finally {
+    WebAssembly.instantiateStreaming = streaming;
+  }
+}
+
+// The loader may hand over Pyodide's compiled wasm and, while it holds them, the image and the
+// package files (shared memory where the page is isolated: copied here, since Pyodide decodes
+// the image and MEMFS keeps the files).
+export async function loadPyodide(options) {
+  const { inkriderWasm, inkriderImage, ...config } = options;
+  return withCompiled(inkriderWasm, () => load(config, inkriderImage));
+}
+
+function ownCopy(bytes) {
+  return bytes instanceof SharedArrayBuffer ? new Uint8Array(bytes).slice().buffer : bytes;
+}
+
+async function load(config, offered) {
   const t0 = performance.now();
+  const lockUrl = config.lockFileURL || `${config.indexURL}pyodide-lock.json`;
+  const held = offered && offered.lockUrl === lockUrl ? offered : null;
   // Everything is asked for at once; the image and the files are dropped if they do not fit.
   const controller = new AbortController();
   const download = (url) => {
@@ -123,14 +157,14 @@ export async function loadPyodide(config) {
     bytes.catch(() => {});
     return bytes;
   };
-  const image = download(IMAGE_URL);
-  const bundle = download(FILES_URL);
+  const image = held ? Promise.resolve(ownCopy(held.image)) : download(IMAGE_URL);
+  const bundle = held ? Promise.resolve(ownCopy(held.files)) : download(FILES_URL);
   const asm = import(`${config.indexURL}pyodide.asm.mjs`);
   asm.catch(() => {});
   const [pyodideModule, manifest, lock] = await Promise.all([
     import(`${config.indexURL}pyodide.mjs`),
-    fetch(MANIFEST_URL).then((r) => (r.ok ? r.json() : null), () => null),
-    fetch(config.lockFileURL || `${config.indexURL}pyodide-lock.json`).then((r) => r.json()),
+    held ? held.manifest : fetch(MANIFEST_URL).then((r) => (r.ok ? r.json() : null), () => null),
+    held ? held.lock : fetch(lockUrl).then((r) => r.json()),
   ]);
   const plain = () => pyodideModule.loadPyodide(config);
   if (!manifest) {
@@ -216,7 +250,7 @@ export async function loadPyodide(config) {
   console.info(
     `InkRider: kernel restored from its image in ${Math.round(t4 - t0)} ms ` +
       `(checks ${Math.round(t1 - t0)}, restore ${Math.round(t2 - t1)}, ` +
-      `package files ${Math.round(t3 - t2)}, fix-ups ${Math.round(t4 - t3)})`,
+      `package files ${Math.round(t3 - t2)}, fix-ups ${Math.round(t4 - t3)})${held ? ', the image held by the page' : ''}`,
   );
   return pyodide;
 }

@@ -30,9 +30,11 @@
     return all[pluginId] || {};
   }
 
+  let pyodideIndexUrl = '';
   async function bootPython(coreutils) {
     const pyodideUrl = new URL(liteSettings(coreutils, PYODIDE_KERNEL_PLUGIN).pyodideUrl, location.href).href;
     const indexURL = pyodideUrl.slice(0, pyodideUrl.lastIndexOf('/') + 1);
+    pyodideIndexUrl = indexURL;
     let image = fetch(new URL('./controller.snapshot', scriptUrl).href).then(
       (r) => (r.ok ? r.arrayBuffer() : null),
       () => null,
@@ -80,12 +82,17 @@
   // the very class the kernel extension constructs.
   const KERNEL_BOOT_URL = new URL('./kernel-boot.mjs', scriptUrl).href;
   let bootPatched = null;
+  let sharedImage = null; // what the worker being built gets of the held image
   function bootFromImage() {
     bootPatched ??= requireShared('@jupyterlite/pyodide-kernel').then(
       ({ PyodideKernel }) => {
         const remoteOptions = PyodideKernel.prototype.initRemoteOptions;
         PyodideKernel.prototype.initRemoteOptions = function (options) {
-          return { ...remoteOptions.call(this, options), pyodideUrl: KERNEL_BOOT_URL };
+          const remote = remoteOptions.call(this, options);
+          const loadPyodideOptions = { ...remote.loadPyodideOptions };
+          if (compiledWasm && compiledWasm.indexUrl === remote.indexUrl) loadPyodideOptions.inkriderWasm = compiledWasm.module;
+          if (sharedImage) loadPyodideOptions.inkriderImage = sharedImage;
+          return { ...remote, pyodideUrl: KERNEL_BOOT_URL, loadPyodideOptions };
         };
       },
       (error) => console.warn('InkRider: kernels boot without their image', error),
@@ -130,8 +137,69 @@
     return serviceWorkerSettled;
   }
 
+  // Every worker would compile Pyodide's 9.6 MB of wasm again: it is compiled once, here, and
+  // each worker instantiates that module (kernel-boot.mjs).
+  let compiledWasm = null;
+  let compiling = null;
+  function compilePyodide() {
+    compiling ??= (async () => {
+      const indexUrl = pyodideIndexUrl;
+      try {
+        const module = await WebAssembly.compileStreaming(fetch(`${indexUrl}pyodide.asm.wasm`));
+        compiledWasm = { indexUrl, module };
+      } catch (error) {
+        console.warn('InkRider: each kernel compiles Pyodide itself', error);
+      }
+    })();
+    return compiling;
+  }
+
+  // A worker restoring the kernel image waits for its 54 MB, and the 15 MB of package files,
+  // to come from the HTTP cache: about a third of a second, and more when several start. While
+  // the controller expects several starts (a batch of the Execution Tool), the page holds one
+  // copy, shared with each starting worker (a SharedArrayBuffer where the page is isolated, a
+  // copy per worker otherwise), and lets it go when the batch ends.
+  const IMAGE_PARTS = { image: 'kernel.snapshot', files: 'kernel.files', manifest: 'kernel.snapshot.json' };
+  let heldImage = null;
+  let imageHolds = 0;
+  function shareable(bytes) {
+    if (typeof SharedArrayBuffer === 'undefined' || window.crossOriginIsolated !== true) return bytes;
+    const shared = new SharedArrayBuffer(bytes.byteLength);
+    new Uint8Array(shared).set(new Uint8Array(bytes));
+    return shared;
+  }
+  function holdKernelImage(hold) {
+    imageHolds = Math.max(0, imageHolds + (hold ? 1 : -1));
+    if (imageHolds === 0) {
+      heldImage = null;
+      return;
+    }
+    heldImage ??= (async () => {
+      const get = async (url, read) => {
+        const response = await fetch(url);
+        if (!response.ok) throw new Error(`${url}: ${response.status}`);
+        return read(response);
+      };
+      const bytes = async (name) => shareable(await get(new URL(`./${name}`, scriptUrl).href, (r) => r.arrayBuffer()));
+      const json = (url) => get(url, (r) => r.json());
+      try {
+        const [image, files, manifest, lock] = await Promise.all([
+          bytes(IMAGE_PARTS.image),
+          bytes(IMAGE_PARTS.files),
+          json(new URL(`./${IMAGE_PARTS.manifest}`, scriptUrl).href),
+          json(`${pyodideIndexUrl}pyodide-lock.json`),
+        ]);
+        return { image, files, manifest, lock, lockUrl: `${pyodideIndexUrl}pyodide-lock.json` };
+      } catch (error) {
+        console.warn('InkRider: each kernel fetches its image itself', error);
+        return null;
+      }
+    })();
+  }
+
   async function startWorkerKernel(original, options) {
-    await Promise.all([bootFromImage(), serviceWorkerReady()]);
+    const [, , , image] = await Promise.all([bootFromImage(), serviceWorkerReady(), compilePyodide(), heldImage]);
+    sharedImage = image || null;
     const isolated = window.crossOriginIsolated === true;
     if (!isolated) return original(options);
     hideIsolation(true);
@@ -573,7 +641,8 @@
         const coreutils = await requireShared('@jupyterlab/coreutils');
         const { pyodide, fromSnapshot } = await bootPython(coreutils);
         const handles = {
-          app, kernelspecs, originals, requireShared, fromSnapshot, startWorkerKernel, workerMemory,
+          app, kernelspecs, originals, requireShared, fromSnapshot, startWorkerKernel, holdKernelImage, workerMemory,
+          kernelImageHeld: () => heldImage !== null,
           workerRoute, remoteKernel, siteSettings: liteSettings(coreutils, PLUGIN_ID), tabId, heldTabs,
           browserSlots: navigator.locks ? browserSlots : undefined,
           isolated: window.crossOriginIsolated === true,

@@ -236,26 +236,28 @@ class LocalWorkers:
         return self.limiter.budget
 
     async def _boot(self, slot: Slot) -> Worker:
-        # One boot at a time: simultaneous Pyodide starts are known to crash browsers.
-        async with self._boot_lock:
-            worker = Worker(f"inkrider-worker-{next(self._ids)}")
-            worker.slot = slot
-            self.live[worker.id] = worker
-            try:
-                if self._make_route is not None:
-                    worker.use_route(self._make_route)
+        worker = Worker(f"inkrider-worker-{next(self._ids)}")
+        worker.slot = slot
+        self.live[worker.id] = worker
+        try:
+            if self._make_route is not None:
+                worker.use_route(self._make_route)
+            # Pyodide starts one at a time: simultaneous starts are known to crash browsers.
+            # What follows is Python in a worker that has started, so the next start need not
+            # wait for it (in a batch, the next notebook's start overlaps this one's setup).
+            async with self._boot_lock:
                 worker.real = await self._start_real(worker.id, worker.send_message)
                 await worker.real.ready
-                if worker.route is not None:
-                    await worker.route.connect(worker.real)
-                ok, text = await worker.run_internal(self._setup_code)
-                if not ok:
-                    raise RuntimeError(f"worker setup failed: {text}")
-            except BaseException:
-                self.live.pop(worker.id, None)
-                worker.dispose()
-                raise
-            return worker
+            if worker.route is not None:
+                await worker.route.connect(worker.real)
+            ok, text = await worker.run_internal(self._setup_code)
+            if not ok:
+                raise RuntimeError(f"worker setup failed: {text}")
+        except BaseException:
+            self.live.pop(worker.id, None)
+            worker.dispose()
+            raise
+        return worker
 
     def ensure_warm(self) -> None:
         """Start booting a warm worker if the settings, the line and the open notebooks say so."""
