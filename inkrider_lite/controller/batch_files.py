@@ -13,7 +13,7 @@ from typing import Any
 
 from .._compat import compat
 from ..execution.batch import NotWritten, Skip
-from ..execution.notebook_file import NotANotebook, check_notebook
+from ..execution.notebook_file import NotANotebook, check_notebook, only_kernel_filled
 
 UNSAVED = "it has unsaved edits in an open editor: save or revert them, then run it again"
 EDITED_DURING_RUN = (
@@ -67,7 +67,6 @@ class BatchFiles:
 
     async def read(self, path: str) -> dict[str, Any]:
         """The notebook's JSON; Skip when it cannot run as it is."""
-        self._refuse_unsaved(path, UNSAVED)
         try:
             model = await self._contents.get(path, compat.to_js({"content": True}))
         except Exception as error:
@@ -75,14 +74,18 @@ class BatchFiles:
         if model.type != "notebook":
             raise Skip("it is not a notebook")
         try:
-            return check_notebook(compat.to_py(model.content))
+            notebook = check_notebook(compat.to_py(model.content))
         except NotANotebook as error:
             raise Skip(str(error)) from None
+        self._refuse_unsaved(path, notebook, UNSAVED)
+        return notebook
 
     async def write(self, path: str, notebook: dict[str, Any]) -> None:
         """The run's one write; NotWritten when an editor got unsaved edits meanwhile."""
         try:
-            self._refuse_unsaved(path, EDITED_DURING_RUN)
+            if any(context.model.dirty for context in self._open_contexts(path)):
+                stored = await self._contents.get(path, compat.to_js({"content": True}))
+                self._refuse_unsaved(path, compat.to_py(stored.content), EDITED_DURING_RUN)
         except Skip as skip:
             raise NotWritten(str(skip)) from None
         await self._contents.save(
@@ -94,9 +97,14 @@ class BatchFiles:
             except Exception as error:
                 compat.log_error(f"could not reload {path} in its editor", error)
 
-    def _refuse_unsaved(self, path: str, reason: str) -> None:
+    def _refuse_unsaved(self, path: str, stored: Any, reason: str) -> None:
+        """Skip when an editor of `path` holds edits the `stored` file lacks. What JupyterLab
+        fills in by itself (the kernel's language_info) is no edit: the written file has it."""
         for context in self._open_contexts(path):
-            if context.model.dirty:
+            if not context.model.dirty:
+                continue
+            editor = compat.to_py(context.model.toJSON())
+            if not (isinstance(stored, dict) and only_kernel_filled(editor, stored)):
                 raise Skip(reason)
 
     def _open_contexts(self, path: str) -> list[Any]:

@@ -90,3 +90,44 @@ def split_output(output: Mapping[str, Any]) -> dict[str, Any]:
 def dumps(notebook: Mapping[str, Any]) -> str:
     """The file's text, as nbformat.writes makes it."""
     return json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def only_kernel_filled(editor: Mapping[str, Any], stored: Mapping[str, Any]) -> bool:
+    """Whether an editor's notebook differs from the stored file only in what JupyterLab fills
+    in by itself once a kernel answers: `metadata.language_info`, and `metadata.kernelspec`
+    where the file has none. JupyterLab then marks the notebook changed though nobody edited
+    it; anything else (a cell, an output, other metadata) counts as an edit."""
+    return _comparable(editor, stored) == _comparable(stored, stored)
+
+
+def _comparable(notebook: Mapping[str, Any], stored: Mapping[str, Any]) -> Any:
+    metadata = dict(notebook.get("metadata") or {})
+    metadata.pop("language_info", None)
+    if "kernelspec" not in (stored.get("metadata") or {}):
+        metadata.pop("kernelspec", None)
+    cells = [
+        {
+            "cell_type": cell.get("cell_type"),
+            "source": source_text(cell),
+            "metadata": cell.get("metadata") or {},
+            "execution_count": cell.get("execution_count"),
+            "outputs": [_joined(output) for output in cell.get("outputs") or []],
+            "attachments": cell.get("attachments") or {},
+        }
+        for cell in notebook.get("cells") or []
+    ]
+    return json.loads(json.dumps({"metadata": metadata, "cells": cells}, sort_keys=True))
+
+
+def _joined(output: Mapping[str, Any]) -> dict[str, Any]:
+    """An output with its multi-line strings as one string, however they were stored."""
+
+    def join(value: Any) -> Any:
+        return "".join(value) if isinstance(value, list) else value
+
+    output = dict(output)
+    if "text" in output:
+        output["text"] = join(output["text"])
+    if isinstance(output.get("data"), Mapping):
+        output["data"] = {mime: join(value) for mime, value in output["data"].items()}
+    return output

@@ -25,6 +25,13 @@ TOOL = "#inkrider-execution-tool"
 OLD_OUTPUT = "output from before the run\n"
 
 
+#: Whether the editor open on a path has unsaved changes.
+DIRTY = (
+    "(p) => { for (const w of window.inkrider.app.shell.widgets('main'))"
+    " if (w.context && w.context.path === p) return w.context.model.dirty; return false; }"
+)
+
+
 def code_notebook(*sources: str, markdown: str = "") -> dict[str, Any]:
     """Code cells that already show an old output and count, to see which ones the run
     rewrote."""
@@ -363,21 +370,25 @@ def test_open_notebooks_a_clean_one_gets_its_outputs_one_with_unsaved_edits_is_s
     root = f"open-{uuid.uuid4().hex[:6]}"
     make_folder(page, root)
     clean, edited = f"{root}/clean.ipynb", f"{root}/edited.ipynb"
-    for path in (clean, edited):
+    bare = f"{root}/bare.ipynb"
+    for path in (clean, edited, bare):
         save(page, path, code_notebook("print('ran in the batch')"))
+    # A notebook saved without language_info: JupyterLab fills it in as the kernel answers
+    # and marks the notebook changed, though nobody edited it: the batch runs it all the same.
+    without = code_notebook("print('ran in the batch')")
+    del without["metadata"]["language_info"]
+    save(page, bare, without)
     open_notebook(page, site_url, clean)
-    page.evaluate(
-        "(path) => window.inkrider.app.commands.execute('docmanager:open', { path })", edited
-    )
+    for path in (bare, edited):
+        page.evaluate(
+            "(path) => window.inkrider.app.commands.execute('docmanager:open', { path })", path
+        )
+    page.wait_for_function(DIRTY, arg=bare)
     cell = page.locator(".jp-NotebookPanel:visible .jp-Cell").first
     cell.locator(".cm-content").click()
     page.keyboard.press("End")
     page.keyboard.insert_text("  # an unsaved edit")
-    page.wait_for_function(
-        "(p) => { for (const w of window.inkrider.app.shell.widgets('main'))"
-        " if (w.context && w.context.path === p) return w.context.model.dirty; return false; }",
-        arg=edited,
-    )
+    page.wait_for_function(DIRTY, arg=edited)
     before = stored(page, edited)
 
     # The Session Explorer opens the tool too.
@@ -387,19 +398,21 @@ def test_open_notebooks_a_clean_one_gets_its_outputs_one_with_unsaved_edits_is_s
 
     # The file browser's context menu, on the two notebooks selected.
     listing = page.locator(".jp-DirListing-content")
-    listing.locator(".jp-DirListing-item", has_text="clean.ipynb").click()
+    listing.locator(".jp-DirListing-item", has_text="bare.ipynb").click()
+    listing.locator(".jp-DirListing-item", has_text="clean.ipynb").click(modifiers=["Control"])
     listing.locator(".jp-DirListing-item", has_text="edited.ipynb").click(modifiers=["Control"])
     listing.locator(".jp-DirListing-item", has_text="edited.ipynb").click(button="right")
     page.locator(".lm-Menu-itemLabel", has_text="Run with Execution Tool").click()
     tool = page.locator(TOOL)
     expect(tool).to_be_visible()
     chosen = tool.locator("#inkrider-exec-notebooks option:checked")
-    expect(chosen).to_have_text([clean, edited])
+    expect(chosen).to_have_text([bare, clean, edited])
     tool.get_by_role("button", name="Run", exact=True).click()
 
     state = wait_for_end(page)
     runs = {run["path"]: run for run in state["runs"]}
     assert runs[clean]["state"] == "done", runs[clean]
+    assert runs[bare]["state"] == "done", runs[bare]
     assert runs[edited]["state"] == "skipped"
     assert "unsaved edits" in runs[edited]["reason"]
     expect(tool.locator(f"tr[data-path='{edited}'] .inkrider-exec-error")).to_contain_text(
@@ -410,6 +423,10 @@ def test_open_notebooks_a_clean_one_gets_its_outputs_one_with_unsaved_edits_is_s
     assert not shown["dirty"]
     assert shown["cells"][0]["execution_count"] == 1
     assert texts(shown["cells"][0]) == "ran in the batch\n"
+    filled = open_model(page, bare)
+    assert not filled["dirty"]
+    assert texts(filled["cells"][0]) == "ran in the batch\n"
+    assert written(page, bare)["metadata"]["language_info"]["name"] == "python"
     kept = open_model(page, edited)
     assert kept["dirty"]
     assert "# an unsaved edit" in "".join(kept["cells"][0]["source"])

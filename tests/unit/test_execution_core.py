@@ -17,6 +17,7 @@ from inkrider_lite.execution.notebook_file import (
     check_notebook,
     code_cells,
     dumps,
+    only_kernel_filled,
     written_notebook,
 )
 from inkrider_lite.execution.notebook_run import SessionStartError, run_notebook
@@ -377,3 +378,59 @@ def test_options_and_transitions_are_checked() -> None:
     timed.advance(RunState.DONE)
     assert timed.duration() == 10.0
     assert timed.cells_duration() == 7.5  # from its first cell
+
+
+def _stored() -> dict[str, Any]:
+    return {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": 1,
+                "id": "a",
+                "metadata": {},
+                "outputs": [
+                    {"name": "stdout", "output_type": "stream", "text": ["one\n", "two\n"]}
+                ],
+                "source": ["x = 1\n", "print(x)"],
+            }
+        ],
+        "metadata": {"kernelspec": {"name": "python", "display_name": "Python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+def test_what_jupyterlab_fills_in_by_itself_is_no_edit() -> None:
+    stored = _stored()
+    editor = json.loads(json.dumps(stored))
+    # As JupyterLab's model gives it: strings whole, language_info from the kernel.
+    editor["cells"][0]["source"] = "x = 1\nprint(x)"
+    editor["cells"][0]["outputs"][0]["text"] = "one\ntwo\n"
+    editor["metadata"]["language_info"] = {"name": "python", "version": "3.14"}
+    assert only_kernel_filled(editor, stored)
+    # A kernelspec counts only where the file had none.
+    bare = _stored()
+    del bare["metadata"]["kernelspec"]
+    assert only_kernel_filled(editor, bare)
+    changed = json.loads(json.dumps(editor))
+    changed["metadata"]["kernelspec"]["name"] = "other"
+    assert not only_kernel_filled(changed, stored)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda nb: nb["cells"][0].update(source="x = 2\nprint(x)"),
+        lambda nb: nb["cells"][0].update(execution_count=2),
+        lambda nb: nb["cells"][0]["outputs"].clear(),
+        lambda nb: nb["cells"][0]["metadata"].update(tags=["slow"]),
+        lambda nb: nb["cells"].append({"cell_type": "markdown", "metadata": {}, "source": "new"}),
+        lambda nb: nb["metadata"].update(title="mine"),
+    ],
+)
+def test_any_other_difference_is_an_edit(edit: Callable[[dict[str, Any]], None]) -> None:
+    stored = _stored()
+    editor = json.loads(json.dumps(stored))
+    editor["metadata"]["language_info"] = {"name": "python"}
+    edit(editor)
+    assert not only_kernel_filled(editor, stored)
