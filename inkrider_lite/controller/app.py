@@ -15,7 +15,7 @@ from typing import Any
 
 from .._compat import compat
 from ..requirements.kernel_plan import index_setup_code
-from ..runtimes.base import Runtime
+from ..runtimes.base import BoundSession, Runtime
 from ..runtimes.local.browser_slots import BrowserSlots
 from ..runtimes.local.workers import LocalWorkers, Worker
 from ..runtimes.remote import kernels_store
@@ -243,6 +243,7 @@ class Controller:
             self._changed,
             fast_path,
             lambda: self._stored_language_info(str(options.id)),
+            lambda: self._take_kept(str(options.id)),
         )
         self.sessions[kernel.id] = kernel
         self.workers.ensure_warm()  # a notebook just opened: its first run may come soon
@@ -262,6 +263,12 @@ class Controller:
             if context is not None and (ours or (path and context.path == path)):
                 return compat.to_py(context.model.getMetadata("language_info"))
         return None
+
+    def _take_kept(self, kernel_id: str) -> tuple[Runtime, BoundSession] | None:
+        """A session the Execution Tool kept for this kernel's notebook, if any."""
+        tool = execution_tool.tool_of(self.execution)
+        path = self.session_registry.notebook_paths().get(kernel_id)
+        return None if tool is None or not path else tool.take_kept(path)
 
     def selected_runtime(self) -> Runtime:
         """The runtime a notebook binds to at its first run: the one selected now."""
@@ -383,10 +390,12 @@ class Controller:
     # -- the Python API (window.inkrider) ---------------------------------------------------
 
     def sessions_json(self) -> str:
+        paths = self.session_registry.notebook_paths()
         return json.dumps(
             [
                 {
                     "kernel_id": k.id,
+                    "path": paths.get(k.id),
                     "location": k.location,
                     "state": str(k.state),
                     "started_at": k.started_at,

@@ -25,7 +25,7 @@ from ..sessions.lifecycle import SessionState
 from .routing_kernel import RoutingKernel
 
 if TYPE_CHECKING:
-    from ..runtimes.base import Runtime
+    from ..runtimes.base import BoundSession, Runtime
     from .session_registry import SessionRegistry
 
 #: Seconds to wait for the kernel_info_reply that gives the notebook its language_info.
@@ -125,6 +125,14 @@ class BatchSession:
         """Let the session go (its slot goes to the next in line) and forget the kernel."""
         self.kernel.dispose()
         self._forget()
+
+    def hand_over(self) -> tuple[Runtime, BoundSession] | None:
+        """The kept session, for the notebook's own kernel; this batch kernel is forgotten."""
+        taken = self.kernel.hand_over()
+        if taken is not None:
+            self.keep = False
+            self._forget()
+        return taken
 
     def _forget(self) -> None:
         self._registry.kernels.pop(self.kernel.id, None)

@@ -31,7 +31,7 @@ from .batch_session import BatchSession
 from .dom import child, labelled_field, labelled_input
 
 if TYPE_CHECKING:
-    from ..runtimes.base import Runtime
+    from ..runtimes.base import BoundSession, Runtime
     from .keepalive import ProxyKeeper, Spawn
     from .lab_handles import LabHandles
     from .notifier import Notifier
@@ -111,6 +111,8 @@ class ExecutionTool:
         self.files = BatchFiles(deps.lab.app.serviceManager.contents, deps.lab.app.shell)
         self.batch: Batch | None = None
         self._sessions: dict[str, BatchSession] = {}
+        #: Sessions kept after their notebook's run, by path, until that notebook takes its own.
+        self._kept: dict[str, BatchSession] = {}
         self._panel: _Panel | None = None
         self._widgets: Any = None
         self._notice: Any = None
@@ -270,9 +272,21 @@ class ExecutionTool:
             self._sessions.pop(run.path, None)
             if kept:
                 session.keep = True
+                older = self._kept.pop(run.path, None)
+                if older is not None and older.keep:
+                    older.end()  # the notebook's earlier run: this one is what it would take
+                self._kept[run.path] = session
             else:
                 session.end()
             self._deps.on_kernel_change(session.kernel)
+
+    def take_kept(self, path: str) -> tuple[Runtime, BoundSession] | None:
+        """The session kept for the notebook at `path`, handed to that notebook's kernel at its
+        first run: it goes on with the batch run's variables and execution count."""
+        session = self._kept.pop(path, None)
+        if session is None or not session.keep:
+            return None
+        return session.hand_over()
 
     def cancel(self, path: str) -> bool:
         return self.batch is not None and self.batch.cancel(path)

@@ -42,8 +42,12 @@ class RoutingKernel:
         on_change: Callable[[RoutingKernel], None] = lambda _kernel: None,
         fast_path: Any = None,
         stored_language_info: Callable[[], Any] = lambda: None,
+        take_kept: Callable[[], tuple[Runtime, BoundSession] | None] = lambda: None,
     ) -> None:
+        """`take_kept` hands over, at the first run, a live session kept for this notebook
+        (the Execution Tool's "keep the sessions"), which then binds with its variables."""
         self.id = kernel_id
+        self._take_kept = take_kept
         # The notebook's language_info as saved: the unbound kernel answers with it.
         self._stored_language_info = stored_language_info
         self.name = name
@@ -167,6 +171,11 @@ class RoutingKernel:
         header = compat.message_part(message, "header")
         self._stopped_while_starting = False
         self._set_state(SessionState.STARTING)
+        kept = self._take_kept()
+        if kept is not None:
+            self.runtime = kept[0]
+            self._take(kept[1])
+            return True
         # The UI would show "idle" for the whole boot otherwise.
         self._send(compat.to_js(messages.status("busy", header)))
         runtime = self.runtime = self._select_runtime()
@@ -209,6 +218,20 @@ class RoutingKernel:
         self._set_state(SessionState.STARTING)
         self._take(session)
         return True
+
+    def hand_over(self) -> tuple[Runtime, BoundSession] | None:
+        """Give this kernel's idle session, variables and all, to another kernel (`adopt`, or
+        `take_kept` at a first run); this kernel ends without closing it."""
+        session, runtime = self.session, self.runtime
+        if session is None or runtime is None or self.state is not SessionState.IDLE:
+            return None
+        self.session = None
+        session.attach(None)
+        if self._fast_path is not None:
+            self._fast_path.unbind()
+        self._pending = []
+        self._set_state(SessionState.DEAD)
+        return runtime, session
 
     def _take(self, session: BoundSession) -> None:
         self.error = None

@@ -11,6 +11,8 @@ from typing import Any
 import nbformat
 from playwright.sync_api import Page, expect
 
+from tests.servers import JupyterServer
+
 from .notebook import (
     kernel_worker_count,
     open_notebook,
@@ -19,6 +21,7 @@ from .notebook import (
     status,
     wait_for_controller,
 )
+from .remote_form import back_to_notebook, choose_remote
 from .test_sessions import WorkerCounter
 
 TOOL = "#inkrider-execution-tool"
@@ -431,4 +434,103 @@ def test_open_notebooks_a_clean_one_gets_its_outputs_one_with_unsaved_edits_is_s
     assert kept["dirty"]
     assert "# an unsaved edit" in "".join(kept["cells"][0]["source"])
     assert stored(page, edited) == before
+    assert not page.page_errors  # type: ignore[attr-defined]
+
+
+def start_batch(page: Page, paths: list[str], **options: Any) -> None:
+    """A batch through the page's own entry point (the one the headless runner uses)."""
+    request = json.dumps({"paths": paths, **options})
+    assert page.evaluate("(r) => window.inkrider.execution_start(r)", request) == ""
+
+
+def test_a_kept_session_goes_on_in_its_notebook_with_the_batch_run_variables(
+    page: Page, site_url: str
+) -> None:
+    open_site(page, site_url)
+    root = f"kept-{uuid.uuid4().hex[:6]}"
+    make_folder(page, root)
+    kept, other = f"{root}/kept.ipynb", f"{root}/other.ipynb"
+    save(page, kept, code_notebook("answer = 41", "print(answer)"))
+    save(page, other, code_notebook("print('other')"))
+    start_batch(page, [kept, other], keep_sessions=True, parallelism=2)
+    state = wait_for_end(page)
+    assert [run["state"] for run in state["runs"]] == ["done", "done"]
+    # Both sessions stay open, listed as the batch's, and hold their slots.
+    listed = [s for s in sessions(page) if s["kernel_id"].startswith("batch-")]
+    assert sorted(s["path"] for s in listed) == [kept, other], listed
+    assert status(page)["bound"] == 2
+
+    # Opening the notebook and running a cell goes on in that session: its variables, its
+    # execution count, its worker.
+    batch_worker = next(s["worker"] for s in listed if s["path"] == kept)
+    back_to_notebook(page, kept)
+    assert run_in_new_cell(page, "print(answer + 1)").strip() == "42"
+    ran = page.locator(".jp-NotebookPanel:visible .jp-CodeCell", has_text="print(answer + 1)")
+    expect(ran.locator(".jp-InputPrompt")).to_have_text("[3]:")
+    mine = [s for s in sessions(page) if s["path"] == kept]
+    assert [s["worker"] for s in mine] == [batch_worker], mine
+    listed = [s for s in sessions(page) if s["kernel_id"].startswith("batch-")]
+    assert [s["path"] for s in listed] == [other]
+    assert status(page)["bound"] == 2
+
+    # The other one is closed from the Session Explorer: its slot is free again.
+    page.evaluate("window.inkrider.app.commands.execute('inkrider:open-session-explorer')")
+    explorer = page.locator("#inkrider-session-explorer")
+    explorer.get_by_role("button", name=f"Close the session of {other}").click()
+    page.wait_for_function("JSON.parse(window.inkrider.status_json()).bound === 1")
+    assert not [s for s in sessions(page) if s["kernel_id"].startswith("batch-")]
+    assert not page.page_errors  # type: ignore[attr-defined]
+
+
+def test_a_batch_on_the_remote_runtime_runs_on_the_server(
+    page: Page, site_url: str, jupyter_server: JupyterServer
+) -> None:
+    open_site(page, site_url)
+    choose_remote(page, jupyter_server.base_url, jupyter_server.token)
+    root = f"remote-{uuid.uuid4().hex[:6]}"
+    make_folder(page, root)
+    paths = [f"{root}/r{n}.ipynb" for n in (1, 2)]
+    for number, path in enumerate(paths, 1):
+        save(page, path, code_notebook(f"import sys; n = {number}", "print(sys.platform, n)"))
+    save(page, f"{root}/fails.ipynb", code_notebook("1 / 0", "print('never')"))
+    on_server = set(jupyter_server.kernel_ids())
+
+    page.evaluate("window.inkrider.app.commands.execute('inkrider:open-execution-tool')")
+    tool = page.locator(TOOL)
+    expect(tool).to_be_visible()
+    tool.get_by_label("A folder (its notebooks, recursively)").check()
+    tool.get_by_label("Folder", exact=True).select_option(root)
+    tool.get_by_label("Runtime").select_option("remote")
+    tool.get_by_label("Keep the sessions afterwards").check()
+    tool.get_by_role("button", name="Run", exact=True).click()
+    page.wait_for_function("window.inkrider.execution_json() !== 'null'")
+    state = wait_for_end(page)
+    runs = {run["path"]: run for run in state["runs"]}
+    assert runs[f"{root}/fails.ipynb"]["state"] == "failed"
+    assert runs[f"{root}/fails.ipynb"]["error"]["text"] == (
+        "cell 1: ZeroDivisionError: division by zero"
+    )
+    for number, path in enumerate(paths, 1):
+        assert runs[path]["state"] == "done", runs[path]
+        # A CPython kernel of the server ran it, not Pyodide.
+        assert texts(written(page, path)["cells"][1]) == f"linux {number}\n"
+
+    # Kept, the failed one too (its session is where to look into the failure): each keeps
+    # its kernel on the server.
+    kept = set(jupyter_server.kernel_ids()) - on_server
+    listed = [s for s in sessions(page) if s["kernel_id"].startswith("batch-")]
+    assert sorted(s["path"] for s in listed) == sorted([*paths, f"{root}/fails.ipynb"])
+    assert {s["worker"] for s in listed} == kept and len(kept) == 3
+    # No local worker was used for the batch.
+    assert status(page)["bound"] == 0
+
+    # Closing them shuts the kernels down on the server.
+    page.evaluate("window.inkrider.close_all_sessions()")
+    for _ in range(50):
+        if not kept & set(jupyter_server.kernel_ids()):
+            break
+        page.wait_for_timeout(100)
+    assert not kept & set(jupyter_server.kernel_ids())
+    token = jupyter_server.token
+    assert not [line for line in page.console_lines if token in line]  # type: ignore[attr-defined]
     assert not page.page_errors  # type: ignore[attr-defined]

@@ -606,3 +606,46 @@ def test_while_lost_the_notebooks_own_requests_are_answered_without_reconnecting
     _pool, client, _fast, asked = lost_client(revives=True)
     sent = asyncio.run(client.request(client_request("kernel_info_request")))
     assert asked == [] and "kernel_info_reply" in types(sent)
+
+
+def test_a_kept_session_is_handed_to_the_notebooks_kernel_at_its_first_run() -> None:
+    async def main() -> None:
+        pool = Pool(NO_WARM)
+        batch = Client(pool, "batch-1")
+        await batch.request(execute("x = 41"))
+        worker = batch.kernel.session
+        assert worker is not None and pool.starts == [worker.id]
+
+        notebook = Client(pool, "k-notebook")
+        handed: list[object] = []
+
+        def take_kept() -> Any:
+            taken = batch.kernel.hand_over()
+            handed.append(taken)
+            return taken
+
+        notebook.kernel._take_kept = take_kept
+        sent = await notebook.request(execute("print(x + 1)"))
+        # The same worker, now the notebook's: no new start, and the batch kernel is over.
+        assert notebook.kernel.session is worker and pool.starts == [worker.id]
+        assert handed == [(pool.workers, worker)]
+        assert batch.kernel.state is SessionState.DEAD and batch.kernel.session is None
+        assert notebook.kernel.state is SessionState.IDLE
+        assert "execute_reply" in types(sent)
+        # Its messages now reach the notebook only.
+        before = len(batch.sent)
+        await notebook.request(execute("y = 1"))
+        assert len(batch.sent) == before
+        assert pool.workers.budget.bound == 1
+
+    asyncio.run(main())
+
+
+def test_only_an_idle_bound_session_can_be_handed_over() -> None:
+    async def main() -> None:
+        pool = Pool(NO_WARM)
+        client = Client(pool)
+        assert client.kernel.hand_over() is None  # unbound
+        assert client.kernel.state is SessionState.UNBOUND
+
+    asyncio.run(main())
