@@ -48,7 +48,10 @@ CONTEXT_SELECTORS = (
 )
 #: Seconds between redraws of the durations while a batch runs.
 TICK = 1.0
-RUNTIME_LABELS = {"local": "JupyterLab (local, in this browser)", "remote": "Jupyter Server"}
+RUNTIME_LABELS = {
+    "local": "JupyterLite (local, in this browser)",
+    "remote": "Jupyter Server (remote)",
+}
 
 CSS = f"""
 #{TOOL_ID} {{
@@ -171,10 +174,7 @@ class ExecutionTool:
         panel = self._panel
         if panel is None or panel.widget.isDisposed:
             panel = self._panel = _Panel(self, self._widgets)
-        shell = self._deps.lab.app.shell
-        if compat.is_null(panel.widget.parent) or not panel.widget.isAttached:
-            shell.add(panel.widget, "main")
-        shell.activateById(TOOL_ID)
+        self._deps.lab.show_panel(panel.widget, TOOL_ID)
         self._deps.spawn(panel.load(notebooks, folder))
         self._follow()
 
@@ -193,14 +193,14 @@ class ExecutionTool:
         self.show(notebooks=notebooks)
 
     def _browser_selection(self) -> list[tuple[str, str]]:
-        for widget in self._deps.lab.app.shell.widgets("left"):
-            if getattr(widget, "id", "") != "filebrowser":
-                continue
-            try:
-                return [(str(item.path), str(item.type)) for item in widget.selectedItems()]
-            except Exception as error:
-                compat.log_error("could not read the file browser's selection", error)
-        return []
+        browser = self._deps.lab.file_browser
+        if browser is None:
+            return []
+        try:
+            return [(str(item.path), str(item.type)) for item in browser.selectedItems()]
+        except Exception as error:
+            compat.log_error("could not read the file browser's selection", error)
+            return []
 
     @property
     def panel_visible(self) -> bool:

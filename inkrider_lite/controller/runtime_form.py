@@ -273,10 +273,7 @@ def show(deps: RuntimeFormDeps) -> None:
         form = _forms[id(deps)] = RuntimeForm(deps, widgets)
     else:
         form.load()
-    shell = deps.lab.app.shell
-    if compat.is_null(form.widget.parent) or not form.widget.isAttached:
-        shell.add(form.widget, "main")
-    shell.activateById(FORM_ID)
+    deps.lab.show_panel(form.widget, FORM_ID)
 
 
 # -- building nodes, as text only ------------------------------------------------------------

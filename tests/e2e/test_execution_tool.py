@@ -534,3 +534,50 @@ def test_a_batch_on_the_remote_runtime_runs_on_the_server(
     token = jupyter_server.token
     assert not [line for line in page.console_lines if token in line]  # type: ignore[attr-defined]
     assert not page.page_errors  # type: ignore[attr-defined]
+
+
+def test_in_jupyter_notebook_the_tool_opens_where_there_is_room_and_runs(
+    page: Page, site_url: str
+) -> None:
+    """Jupyter Notebook's main area holds one widget and ignores any other: the tool (and the
+    runtime form) open as a tab of its file browser page and in the notebook page's side bar."""
+    page.goto(f"{site_url}tree/index.html")
+    wait_for_controller(page)
+    page.wait_for_function("window.inkrider._handles.app.serviceManager.contents !== undefined")
+    root = f"tree-{uuid.uuid4().hex[:6]}"
+    make_folder(page, root)
+    paths = [f"{root}/t{n}.ipynb" for n in (1, 2)]
+    for path in paths:
+        save(page, path, code_notebook("print('ran from the Notebook app')"))
+    page.reload()
+    wait_for_controller(page)
+
+    # The file browser's context menu on the folder.
+    folder = page.locator(".jp-DirListing-item", has_text=root)
+    folder.click()
+    folder.click(button="right")
+    page.locator(".lm-Menu-itemLabel", has_text="Run with Execution Tool").click()
+    tool = page.locator(TOOL)
+    expect(tool).to_be_visible()
+    expect(page.locator(".lm-TabBar-tab", has_text="Execution Tool")).to_be_visible()
+    expect(tool.get_by_label("A folder (its notebooks, recursively)")).to_be_checked()
+    expect(tool.get_by_label("Folder", exact=True)).to_have_value(root)
+    tool.get_by_role("button", name="Run", exact=True).click()
+    page.wait_for_function("window.inkrider.execution_json() !== 'null'")
+    state = wait_for_end(page)
+    assert [run["state"] for run in state["runs"]] == ["done", "done"]
+    for path in paths:
+        assert texts(written(page, path)["cells"][0]) == "ran from the Notebook app\n"
+
+    # Settings → Runtime… opens too.
+    page.locator(".lm-MenuBar-itemLabel", has_text="Settings").click()
+    page.locator(".lm-Menu-itemLabel", has_text="Runtime…").click()
+    expect(page.locator("#inkrider-runtime-form")).to_be_visible()
+
+    # The notebook page: the tool in the side bar, beside the notebook.
+    open_notebook(page, site_url, paths[0], app="notebooks")
+    page.locator(".lm-MenuBar-itemLabel", has_text="Tools").click()
+    page.locator(".lm-Menu-itemLabel", has_text="Execution Tool…").click()
+    expect(page.locator(TOOL)).to_be_visible()
+    expect(page.locator(".jp-Notebook")).to_be_visible()
+    assert not page.page_errors  # type: ignore[attr-defined]

@@ -130,6 +130,10 @@ class Widget:
         self.isDisposed = False
         self.onAfterShow: Any = None
 
+    @property
+    def isAttached(self) -> bool:
+        return self.parent is not None
+
     def addClass(self, name: str) -> None:
         self.node.className = f"{self.node.className} {name}".strip()
 
@@ -210,7 +214,7 @@ class Shell:
     def __init__(self) -> None:
         self.areas: dict[str, list[tuple[Widget, dict[str, Any]]]] = {}
 
-    def add(self, widget: Widget, area: str, options: dict[str, Any]) -> None:
+    def add(self, widget: Widget, area: str, options: dict[str, Any] | None = None) -> None:
         self.areas.setdefault(area, []).append((widget, options))
         widget.parent = self
 

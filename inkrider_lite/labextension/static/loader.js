@@ -756,6 +756,9 @@
     ['@jupyterlab/apputils', 'ICommandPalette', 'palette'],
     ['@jupyterlite/services', 'IKernelClient', 'kernelClient'],
     ['@jupyterlite/apputils', 'IServiceWorkerManager', 'serviceWorkerManager'],
+    ['@jupyterlab/filebrowser', 'IDefaultFileBrowser', 'fileBrowser'],
+    // Only Jupyter Notebook's file browser page has it.
+    ['@jupyter-notebook/tree', 'INotebookTree', 'notebookTree', { quiet: true }],
   ];
 
   window._JUPYTERLAB = window._JUPYTERLAB || {};
@@ -771,7 +774,8 @@
       plugin.requires = [services.IKernelSpecs];
       plugin.optional = [];
       plugin.optionalNames = [];
-      for (const [pkg, token, name] of OPTIONAL) {
+      for (const [pkg, token, name, { quiet } = {}] of OPTIONAL) {
+        if (quiet && !(shared && shared[pkg])) continue;
         try {
           const mod = await requireShared(pkg);
           if (mod[token]) {
