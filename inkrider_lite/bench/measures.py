@@ -148,6 +148,8 @@ class SiteRun:
     controller_boot_ms: float | None = None
     controller_from_snapshot: bool | None = None
     controller_ready_ms: float | None = None
+    #: The longest main-thread task that began while the controller booted (activate → ready).
+    controller_longest_task_ms: float | None = None
     reading: memory.MemoryReading | None = None
     pss_at_s: float = 0.0
     steady_reading: memory.MemoryReading | None = None
@@ -362,6 +364,12 @@ def _measure(
         result.controller_boot_ms = boot["pythonReady"] - boot["activate"]
         result.controller_ready_ms = boot["pythonReady"]
         result.controller_from_snapshot = bool(boot["fromSnapshot"])
+        during = [
+            duration
+            for start, duration in page.evaluate("window.__bench.longTasks")
+            if boot["activate"] <= start <= boot["pythonReady"]
+        ]
+        result.controller_longest_task_ms = max(during, default=0.0)
 
     while time.monotonic() - output_seen < settle_s:
         time.sleep(0.05)

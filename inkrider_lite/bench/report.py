@@ -52,6 +52,12 @@ MEASURES = [
     Measure(
         "5b. longest main-thread task, navigation → first output", "ms", lambda r: r.longest_task_ms
     ),
+    Measure(
+        "5c. longest main-thread task begun during the controller's boot (0: none over 50 ms)",
+        "ms",
+        lambda r: r.controller_longest_task_ms,
+        inkrider_only=True,
+    ),
 ]
 
 
