@@ -106,6 +106,12 @@ class StreamGate:
             if verdict.notice and self.notices is not None:
                 self._pass(self.notices, verdict.notice)
             if not verdict.show:
+                # What was held when the cut began (the notice too) goes once the page has
+                # caught up, while the cell is still printing, not when it ends.
+                if self._held:
+                    messages, chars = self._on_the_way()
+                    if messages < self.low and chars < self.low_chars:
+                        self.flush()
                 return len(text)
         self._pass(stream, text)
         return len(text)

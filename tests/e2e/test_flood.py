@@ -68,6 +68,10 @@ def test_an_endless_printing_loop_stops_with_stop_and_the_page_answers_meanwhile
     explorer = page.locator(".inkrider-session-explorer")
     expect(explorer).to_be_visible()
     expect(explorer).to_contain_text("busy")
+    # The cut is told in the cell while the loop still runs, not only once it is stopped.
+    notice = cell.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    expect(notice.first).to_contain_text("Output rate exceeded", timeout=30_000)
+    expect(cell.locator(".jp-InputPrompt")).to_have_text(RUNNING)
     printed_before_stop = len(stdout_text(cell))
     assert printed_before_stop > 0
     page.locator(".jp-NotebookPanel-notebook").first.click(position={"x": 5, "y": 5})

@@ -155,3 +155,25 @@ def test_beyond_a_readable_rate_writes_are_cut_and_the_cell_told_how_much_when_i
     gate.start_run()
     gate.write("stdout", "next\n")
     assert page.sent[-1] == ("stdout", "next\n")
+
+
+def test_the_notice_of_a_cut_reaches_the_page_while_the_cell_still_prints() -> None:
+    """The page was behind when the cut began: the notice was held with the last writes shown,
+    and goes as soon as the page has caught up, though every later write is cut."""
+    page = Page()
+    gate = gate_for(page, max_held=10_000)
+    gate.limiter = OutputLimiter(Limits(msg_rate=10.0, data_rate=1e9, window=1.0))
+    gate.notices = "stderr"
+    gate._clock = lambda: 0.0
+    gate.start_run()
+    for i in range(30):  # the page takes nothing in meanwhile
+        gate.write("stdout", f"{i}\n")
+    assert gate.holding
+    assert not any(stream == "stderr" for stream, _ in page.sent)
+    page.catch_up()
+    gate.write("stdout", "still printing\n")  # cut, but the held writes and the notice go
+    assert not gate.holding
+    told = "".join(text for stream, text in page.sent if stream == "stderr")
+    assert "Output rate exceeded" in told
+    shown = "".join(text for stream, text in page.sent if stream == "stdout")
+    assert shown == "".join(f"{i}\n" for i in range(10))

@@ -62,6 +62,20 @@ function deserializer(live) {
   };
 }
 
+// Pyodide keeps its options for the life of the worker, `_loadSnapshot` included: handed the
+// image's promise, it would hold its 54 MB after they were copied into the heap. This thenable
+// lets go of them once Pyodide has taken them.
+function usedOnce(promise) {
+  let pending = promise;
+  return {
+    then(ok, fail) {
+      const taken = pending;
+      pending = null;
+      return taken.then(ok, fail);
+    },
+  };
+}
+
 // The bundle made at build time: u32 header length, JSON header, then the files' bytes.
 function writeFiles(FS, bytes, expected) {
   if (bytes.byteLength !== expected.size) throw new Error('the files are not the ones the manifest describes');
@@ -212,10 +226,12 @@ async function load(config, offered) {
       ...config,
       packages: [], // their modules are in the image, their files in the bundle
       createPyodideModule,
-      _loadSnapshot: image.then((bytes) => {
-        if (bytes.byteLength !== manifest.image.size) throw new Error('the image is not the one its manifest describes');
-        return bytes;
-      }),
+      _loadSnapshot: usedOnce(
+        image.then((bytes) => {
+          if (bytes.byteLength !== manifest.image.size) throw new Error('the image is not the one its manifest describes');
+          return bytes;
+        }),
+      ),
       _snapshotDeserializer: deserializer(live),
     });
     live.pyodide = pyodide;
