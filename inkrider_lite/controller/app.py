@@ -48,13 +48,15 @@ def worker_setup_code(site_url: str) -> str:
         "import micropip, pyodide_js\n"
         + index_setup_code(site_index(site_url), pypi_fallback=False)
         + "await pyodide_js.loadPackage('inkrider-lite', messageCallback=lambda _m: None)\n"
+        # This run, and every internal one after it, takes no number in the notebook's count.
+        + "import inkrider_lite.kernel.quiet_runs as _qr\n_qr.install(get_ipython())\n"
         # time.sleep and awaiting cells would otherwise ignore the Stop button.
         + "import inkrider_lite.kernel.interrupts as _ii\n_ii.make_interruptible()\n"
         # Imports from a notebook folder on /drive would stat it over and over.
         + "import inkrider_lite.kernel.drive_stats as _ds\n_ds.install(get_ipython())\n"
         # A printing loop would bury the page under messages (held while the page is behind).
         + "import inkrider_lite.kernel.output_flow as _of\n_of.install(get_ipython())\n"
-        + "del _ii, _ds, _of\n"
+        + "del _ii, _ds, _of, _qr\n"
     )
 
 

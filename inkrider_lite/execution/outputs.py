@@ -91,7 +91,8 @@ class CellOutputs:
             self.outputs.append(
                 {
                     "output_type": "error",
-                    "ename": str(content.get("ename", "")),
+                    # As ipykernel names it (and nbconvert writes it), not pyodide-kernel's repr.
+                    "ename": exception_name(str(content.get("ename", ""))),
                     "evalue": str(content.get("evalue", "")),
                     "traceback": [str(line) for line in content.get("traceback") or []],
                 }

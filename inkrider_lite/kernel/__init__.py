@@ -23,6 +23,7 @@ WORKER_MODULES = (
     "inkrider_lite.kernel.interrupts",
     "inkrider_lite.kernel.drive_stats",
     "inkrider_lite.kernel.output_flow",
+    "inkrider_lite.kernel.quiet_runs",
 )
 
 #: Marks the progress lines the controller reads; nothing else in a session prints it.

@@ -235,6 +235,7 @@ def test_six_notebooks_through_the_panel_at_parallelism_three(page: Page, site_u
     assert [c["execution_count"] for c in fails["cells"]] == [1, 2, 3, 77]
     assert texts(fails["cells"][1]) == "before the error\n"
     assert fails["cells"][2]["outputs"][0]["evalue"] == "boom in cell 3"
+    assert fails["cells"][2]["outputs"][0]["ename"] == "ValueError"
     original = json.loads(before["fails"]["text"])
     assert fails["cells"][3] == original["cells"][3]  # untouched after the failure
     assert texts(written(page, paths["work-1"])["cells"][1]) == "8999955000050000\n"

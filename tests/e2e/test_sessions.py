@@ -282,3 +282,21 @@ def test_a_notebook_name_that_looks_like_html_shows_as_text(page: Page, site_url
     page.wait_for_timeout(500)
     assert dialogs == []
     assert cells(page).count() >= 1
+
+
+def test_a_local_session_numbers_cells_as_the_notebook_does(page: Page, site_url: str) -> None:
+    """The controller's own runs in the worker (its setup, the folder's installs) take no
+    number: the first cell's traceback says `Cell In[1]`, as its prompt says [1], and the next
+    cell's result is Out[2], as its prompt is [2]."""
+    from .notebook import submit_in_new_cell
+
+    open_notebook(page, site_url, "examples/scratch.ipynb")
+    first = submit_in_new_cell(page, "1 / 0")
+    expect(first.locator(".jp-InputPrompt")).to_have_text("[1]:", timeout=90_000)
+    expect(first.locator(".jp-OutputArea")).to_contain_text("Cell In[1], line 1")
+    second = submit_in_new_cell(page, "_i1, 20 + 1")
+    expect(second.locator(".jp-InputPrompt")).to_have_text("[2]:")
+    expect(second.locator(".jp-OutputArea-promptOverlay, .jp-OutputPrompt").first).to_have_text(
+        "[2]:"
+    )
+    expect(second.locator(".jp-OutputArea")).to_contain_text("('1 / 0', 21)")

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from inkrider_lite.kernel.quiet_runs import MARK as QUIET_MARK
 from inkrider_lite.runtimes.local.workers import LocalWorkers
 from inkrider_lite.runtimes.settings import Settings
 
@@ -128,7 +129,7 @@ class FakeRealKernel:
                 await self.hold.wait()
             if not silent:
                 self.execution_count += 1
-            if code.startswith("raise"):
+            if code.removeprefix(QUIET_MARK).startswith("raise"):
                 error = {"ename": "RuntimeError", "evalue": code, "traceback": []}
                 send(kernel_message("error", error, parent))
                 reply = {"status": "error", "execution_count": self.execution_count, **error}

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from inkrider_lite.controller.routing_kernel import KernelHandle, RoutingKernel
+from inkrider_lite.kernel.quiet_runs import MARK as QUIET_MARK
 from inkrider_lite.protocol.messages import INTERNAL_SESSION, UNBOUND_REPLIES
 from inkrider_lite.runtimes.settings import Settings
 from inkrider_lite.sessions.lifecycle import SessionState
@@ -77,7 +78,11 @@ def test_the_first_run_binds_a_worker() -> None:
         (kernel,) = pool.kernels
         setup, user = kernel.received
         assert setup["header"]["session"] == INTERNAL_SESSION
-        assert setup["content"] == {**setup["content"], "code": SETUP_CODE, "silent": True}
+        assert setup["content"] == {
+            **setup["content"],
+            "code": QUIET_MARK + SETUP_CODE,
+            "silent": True,
+        }
         assert user is request
         # The setup's own messages never reach the notebook; the user's output does.
         assert all(m["parent_header"].get("session") != INTERNAL_SESSION for m in sent)

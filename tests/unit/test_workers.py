@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from inkrider_lite.kernel.quiet_runs import MARK as QUIET_MARK
 from inkrider_lite.protocol.messages import INTERNAL_SESSION
 from inkrider_lite.runtimes.local import workers as workers_module
 from inkrider_lite.runtimes.local.workers import WaitCancelled, Worker
@@ -28,7 +29,7 @@ def test_acquire_boots_a_worker_and_runs_the_setup_silently() -> None:
         assert kernel.send_message == worker.deliver  # start_real got the worker's callback
         (setup,) = kernel.received
         assert setup["header"]["session"] == INTERNAL_SESSION
-        assert setup["content"]["code"] == SETUP_CODE
+        assert setup["content"]["code"] == QUIET_MARK + SETUP_CODE
         assert setup["content"]["silent"] is True
         assert pool.workers.live == {worker.id: worker}
         assert (pool.workers.budget.bound, pool.workers.budget.warm) == (1, 0)
@@ -50,7 +51,7 @@ def test_worker_ids_are_unique() -> None:
 def test_failed_setup_frees_everything() -> None:
     async def main() -> None:
         pool = Pool(NO_WARM, setup_code="raise SystemError")
-        with pytest.raises(RuntimeError, match=r"worker setup failed: .*raise SystemError"):
+        with pytest.raises(RuntimeError, match=r"(?s)worker setup failed: .*raise SystemError"):
             await pool.workers.acquire()
         assert pool.kernels[0].disposed
         assert pool.workers.live == {}

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 from ..._compat import compat
+from ...kernel.quiet_runs import MARK as QUIET_MARK
 from ...protocol.messages import INTERNAL_SESSION, execute_outcome, execute_request
 from ...sessions.capacity import WorkerBudget
 from ...sessions.limiter import Grant, SlotLimiter
@@ -119,7 +120,7 @@ class Worker:
         """Run `code` silently; its output never reaches a notebook. Returns (ok, text).
 
         `on_message` sees each message as it arrives, e.g. progress printed on stdout."""
-        request = execute_request(code)
+        request = execute_request(QUIET_MARK + code)
         msg_id = request["header"]["msg_id"]
         self._internal[msg_id] = []
         if on_message is not None:
