@@ -164,6 +164,29 @@ def test_without_an_image_the_kernel_boots_plainly_and_says_so(
     assert "ok" in run_in_new_cell(page, "import IPython, micropip\nprint('ok')")
 
 
+def test_a_manifest_fetch_that_fails_once_is_tried_again(
+    page: Page, site_url: str, context: BrowserContext
+) -> None:
+    """A fetch with no HTTP answer (as while another tab registers the service worker again)
+    does not cost the worker its image: it asks again."""
+    failed: list[str] = []
+
+    def fail_once(route) -> None:
+        if failed:
+            route.continue_()
+        else:
+            failed.append(route.request.url)
+            route.abort("connectionreset")
+
+    context.route(MANIFEST, fail_once)
+    open_notebook(page, site_url, "examples/scratch.ipynb")
+    assert "42" in run_in_new_cell(page, "print(6 * 7)")
+    messages = boot_messages(page)
+    assert failed, "the manifest was never asked for"
+    assert any(RESTORED in m for m in messages), messages
+    assert not any(PLAIN in m for m in messages), messages
+
+
 def test_an_image_made_for_other_files_is_not_used(
     page: Page, site_url: str, context: BrowserContext
 ) -> None:

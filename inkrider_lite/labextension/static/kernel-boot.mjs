@@ -62,6 +62,36 @@ function deserializer(live) {
   };
 }
 
+// A fetch that fails outright (no HTTP answer: e.g. while another tab of the site registers its
+// service worker again) is tried again twice before the worker gives up its image.
+async function retried(request) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await request();
+    } catch (error) {
+      if (attempt === 3 || (error && error.name === 'AbortError')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 150 * attempt));
+    }
+  }
+}
+
+// The manifest, or why the worker boots without an image.
+async function manifestOrWhyNot() {
+  let response;
+  try {
+    response = await retried(() => fetch(MANIFEST_URL));
+  } catch (error) {
+    return `its manifest could not be fetched: ${error && error.message ? error.message : error}`;
+  }
+  if (response.status === 404) return 'none was built';
+  if (!response.ok) return `its manifest could not be fetched: HTTP ${response.status}`;
+  try {
+    return await response.json();
+  } catch (error) {
+    return `its manifest is not valid JSON: ${error.message}`;
+  }
+}
+
 // Pyodide keeps its options for the life of the worker, `_loadSnapshot` included: handed the
 // image's promise, it would hold its 54 MB after they were copied into the heap. This thenable
 // lets go of them once Pyodide has taken them.
@@ -164,7 +194,7 @@ async function load(config, offered) {
   // Everything is asked for at once; the image and the files are dropped if they do not fit.
   const controller = new AbortController();
   const download = (url) => {
-    const bytes = fetch(url, { signal: controller.signal }).then((r) => {
+    const bytes = retried(() => fetch(url, { signal: controller.signal })).then((r) => {
       if (!r.ok) throw new Error(`${url}: ${r.status}`);
       return r.arrayBuffer();
     });
@@ -177,13 +207,13 @@ async function load(config, offered) {
   asm.catch(() => {});
   const [pyodideModule, manifest, lock] = await Promise.all([
     import(`${config.indexURL}pyodide.mjs`),
-    held ? held.manifest : fetch(MANIFEST_URL).then((r) => (r.ok ? r.json() : null), () => null),
+    held ? held.manifest : manifestOrWhyNot(),
     held ? held.lock : fetch(lockUrl).then((r) => r.json()),
   ]);
   const plain = () => pyodideModule.loadPyodide(config);
-  if (!manifest) {
+  if (typeof manifest === 'string') {
     controller.abort();
-    warn('none was built');
+    warn(manifest);
     return plain();
   }
   const stale = staleness(manifest, lock, pyodideModule.version, config.packages || []);
