@@ -8,6 +8,8 @@ moment between two samples would still be seen.
 
 from __future__ import annotations
 
+import json
+
 from playwright.sync_api import BrowserContext, Page, expect
 
 from .notebook import (
@@ -61,6 +63,10 @@ def test_four_notebooks_tabs_share_three_sessions(context: BrowserContext, site_
     assert "Waiting" not in first_output(fourth)
     assert status(fourth)["bound"] == 1
     assert workers.most <= 3, f"{workers.most} Pyodide workers at once"
+    # The other tabs count the session that started after its wait, named by its notebook.
+    expect(tabs[1].locator(".inkrider-status")).to_contain_text("3/3 sessions · 2 in other tabs")
+    elsewhere = json.loads(tabs[1].evaluate("window.inkrider.status_json()"))["elsewhere"]
+    assert sorted(elsewhere) == sorted([BATCH[2], BATCH[3]]), elsewhere
 
 
 def test_two_lab_tabs_share_three_sessions(context: BrowserContext, site_url: str) -> None:

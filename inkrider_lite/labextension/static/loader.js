@@ -522,13 +522,20 @@
   }
 
   async function heldSlot(index, releaseSlot, label) {
+    let current = label;
     let releaseLabel = await holdLock(`${SESSION_LOCK}${index}:${tabId}:${label}`, { ifAvailable: true });
     announce('changed');
     return {
       index,
+      // The new label is taken before the old one goes: a lock let go is free again only a
+      // moment later, so asking for the same name at once would find it held, and leave the
+      // session unnamed (a warm worker, to the other tabs).
       relabel: async (next) => {
-        if (releaseLabel) releaseLabel();
+        if (next === current && releaseLabel) return;
+        const previous = releaseLabel;
         releaseLabel = await holdLock(`${SESSION_LOCK}${index}:${tabId}:${next}`, { ifAvailable: true });
+        current = next;
+        if (previous) previous();
         announce('changed');
       },
       release: () => {
