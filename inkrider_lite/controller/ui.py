@@ -62,7 +62,12 @@ def status_parts(facts: StatusFacts) -> tuple[str, str]:
     budget = facts.workers.budget
     waiting = facts.workers.waiting
     elsewhere = len(facts.workers.slots.elsewhere)
-    remote = sum(1 for k in facts.sessions.values() if k.runtime_label.startswith("remote"))
+    # Sessions that run on a server now: a kernel whose remote start failed has none.
+    remote = sum(
+        1
+        for k in facts.sessions.values()
+        if k.session is not None and k.runtime_label.startswith("remote")
+    )
     if facts.selected_runtime().kind == "remote":
         address = facts.remote_address()
         where = f"remote {address.display if address is not None else '(no server set)'}"

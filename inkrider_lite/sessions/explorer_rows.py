@@ -63,13 +63,23 @@ def other_tabs_text(labels: Iterable[str]) -> str:
         sessions = "1 session" if len(paths) == 1 else f"{len(paths)} sessions"
         parts.append(f"{sessions} ({', '.join(paths)})")
     if warm:
-        parts.append("1 warm worker" if warm == 1 else f"{warm} warm workers")
+        parts.append(
+            "1 Python worker started ahead of time"
+            if warm == 1
+            else f"{warm} Python workers started ahead of time"
+        )
     if not parts:
         return ""
-    return (
+    text = (
         f"Other tabs of this browser hold {' and '.join(parts)}; "
-        "they count towards the local session limit. Close them in their own tab."
+        "they count towards the local session limit."
     )
+    if paths:
+        text += " Close sessions in their own tab."
+    if warm:
+        # Nothing to close there: it shows in no Session Explorer.
+        text += " A worker started ahead of time gives its place up when a run here needs it."
+    return text
 
 
 def state_name(state: Any) -> str:

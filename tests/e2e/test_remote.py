@@ -188,6 +188,11 @@ def test_a_dead_server_ends_the_running_cell_and_local_sessions_keep_working(
         output = cell.locator(".jp-OutputArea")
         expect(output).to_contain_text("SessionStartError", timeout=15_000)
         expect(output).to_contain_text("Settings → Runtime")
+        # The verdict's steps, not only its summary; and no remote session is counted now.
+        expect(output).to_contain_text("1. Is the server running")
+        expect(page.locator(".inkrider-status")).to_have_text(
+            re.compile(r"InkRider: remote 127\.0\.0\.1:\d+ · 1 local session$")
+        )
 
         # The server restarts (same address, same token): a retry gets runs going again.
         server.start()

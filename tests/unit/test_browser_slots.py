@@ -112,5 +112,10 @@ def test_other_tabs_text() -> None:
     assert other_tabs_text([]) == ""
     text = other_tabs_text(["b.ipynb", "", "a.ipynb"])
     assert text.startswith("Other tabs of this browser hold 2 sessions (a.ipynb, b.ipynb)")
-    assert "and 1 warm worker" in text
-    assert other_tabs_text([""]).startswith("Other tabs of this browser hold 1 warm worker;")
+    assert "and 1 Python worker started ahead of time" in text
+    assert "Close sessions in their own tab." in text
+    warm_only = other_tabs_text([""])
+    assert warm_only.startswith("Other tabs of this browser hold 1 Python worker started ahead")
+    # Nothing to close there: no tab lists it.
+    assert "Close" not in warm_only
+    assert "gives its place up when a run here needs it" in warm_only

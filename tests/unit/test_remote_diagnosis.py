@@ -134,3 +134,27 @@ def test_ok_names_the_server_by_what_it_reports(api: Answer, named: str, version
 )
 def test_the_default_kernel_is_the_servers_or_its_first(body: object, expected: str) -> None:
     assert default_kernel(body) == expected
+
+
+def test_a_failed_call_names_the_steps_its_verdict_promises() -> None:
+    """A kernel start at a server that does not answer: the message a cell shows carries the
+    numbered steps the summary announces ("check these, in this order:")."""
+    import asyncio
+
+    from inkrider_lite.runtimes.remote.client import JupyterServerClient, ServerError
+
+    async def no_answer(_request: object, _timeout: float) -> Answer:
+        return Answer(network_error=True)
+
+    async def main() -> None:
+        client = JupyterServerClient(ADDRESS, "t", SITE, http=no_answer)
+        try:
+            await client.create_kernel()
+        except ServerError as error:
+            text = str(error)
+        else:
+            raise AssertionError("no error")
+        assert "check these, in this order:\n1. Is the server running" in text
+        assert "\n2. " in text and "\n3. " in text
+
+    asyncio.run(main())

@@ -84,7 +84,8 @@ class JupyterServerClient:
     def _failure(self, what: str, answer: Answer) -> ServerError:
         if answer.network_error or answer.timed_out or answer.redirected:
             diagnosis = classify(self.address, self._site_url, answer, reachable=None)
-            return ServerError(f"{what}: {diagnosis.summary}", diagnosis)
+            # The steps too: a summary may end with "check these, in this order:".
+            return ServerError(f"{what}: {diagnosis.text()}", diagnosis)
         if answer.status in (401, 403):
             diagnosis = classify(self.address, self._site_url, answer, reachable=True)
             return ServerError(f"{what}: {api.error_text(answer)}. {diagnosis.summary}", diagnosis)
