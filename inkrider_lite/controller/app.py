@@ -56,7 +56,9 @@ def worker_setup_code(site_url: str) -> str:
         + "import inkrider_lite.kernel.drive_stats as _ds\n_ds.install(get_ipython())\n"
         # A printing loop would bury the page under messages (held while the page is behind).
         + "import inkrider_lite.kernel.output_flow as _of\n_of.install(get_ipython())\n"
-        + "del _ii, _ds, _of, _qr\n"
+        # %pip install of a package the site lacks: two lines and what to do, not 90.
+        + "import piplite, inkrider_lite.kernel.pip_errors as _pe\n_pe.install(piplite)\n"
+        + "del _ii, _ds, _of, _qr, _pe\n"
     )
 
 

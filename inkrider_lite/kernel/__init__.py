@@ -24,6 +24,7 @@ WORKER_MODULES = (
     "inkrider_lite.kernel.drive_stats",
     "inkrider_lite.kernel.output_flow",
     "inkrider_lite.kernel.quiet_runs",
+    "inkrider_lite.kernel.pip_errors",
 )
 
 #: Marks the progress lines the controller reads; nothing else in a session prints it.

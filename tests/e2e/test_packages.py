@@ -275,7 +275,10 @@ def test_pip_magic_installs_from_the_site_index(
     # A name that the site's index lacks fails at once, and no other host is asked (the
     # pypiFallback setting is off by default).
     before = len(foreign_requests)
-    assert "PyPI fallback is disabled" in run_in_new_cell(page, "%pip install nosuchpkg-xyz")
+    told = run_in_new_cell(page, "%pip install nosuchpkg-xyz")
+    assert "PackageNotInSite: nosuchpkg-xyz is not in this site's package index" in told
+    assert "Fall back to PyPI" in told
+    assert "micropip" not in told  # no traceback through piplite and micropip
     missing = run_in_new_cell(page, "import micropip\nawait micropip.install('nosuchpkg-xyz')")
     assert "Can't fetch metadata for 'nosuchpkg-xyz'" in missing
     assert foreign_requests[before:] == []
