@@ -54,6 +54,8 @@ RUNTIME_LABELS = {
 }
 
 CSS = f"""
+/* JupyterLab's button styles would show a button that is hidden. */
+#{TOOL_ID} [hidden] {{ display: none !important; }}
 #{TOOL_ID} {{
   overflow-y: auto; padding: 16px 24px; background: var(--jp-layout-color1);
   color: var(--jp-ui-font-color1); font-family: var(--jp-ui-font-family);

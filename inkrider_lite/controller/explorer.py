@@ -35,20 +35,25 @@ PALETTE_CATEGORY = "InkRider"
 
 # Fixed text, scoped to the panel; only JupyterLab's theme variables for colours and sizes.
 CSS = f"""
+/* JupyterLab's button styles would show a button that is hidden. */
+#{EXPLORER_ID} [hidden] {{ display: none !important; }}
 #{EXPLORER_ID} {{
   display: flex; flex-direction: column; overflow-y: auto; min-width: 220px;
   background: var(--jp-layout-color1); color: var(--jp-ui-font-color1);
   font-family: var(--jp-ui-font-family); font-size: var(--jp-ui-font-size1);
 }}
 #{EXPLORER_ID} .inkrider-explorer-header {{
-  display: flex; align-items: center; gap: 8px; padding: 6px 8px;
+  display: flex; flex-wrap: wrap; align-items: center; gap: 6px 8px; padding: 6px 8px;
   border-bottom: var(--jp-border-width) solid var(--jp-border-color2);
 }}
 #{EXPLORER_ID} .inkrider-explorer-title {{
   font-weight: 600; text-transform: uppercase; letter-spacing: 0.5px;
   font-size: var(--jp-ui-font-size0);
 }}
-#{EXPLORER_ID} .inkrider-explorer-count {{ flex: 1; color: var(--jp-ui-font-color2); }}
+#{EXPLORER_ID} .inkrider-explorer-count {{
+  flex: 1; color: var(--jp-ui-font-color2); white-space: nowrap;
+}}
+#{EXPLORER_ID} .inkrider-explorer-header button {{ white-space: nowrap; }}
 #{EXPLORER_ID} .inkrider-other-tabs {{ padding: 8px; color: var(--jp-ui-font-color2); }}
 #{EXPLORER_ID} .inkrider-session-empty {{ padding: 12px 8px; color: var(--jp-ui-font-color2); }}
 #{EXPLORER_ID} .inkrider-session-row {{

@@ -34,6 +34,8 @@ PLAN_REASON = "Not available on this site: the remote runtime is a Professional 
 DEFAULT_KERNEL = ""
 
 CSS = f"""
+/* JupyterLab's button styles would show a button that is hidden. */
+#{FORM_ID} [hidden] {{ display: none !important; }}
 #{FORM_ID} {{
   overflow-y: auto; padding: 16px 24px; background: var(--jp-layout-color1);
   color: var(--jp-ui-font-color1); font-family: var(--jp-ui-font-family);

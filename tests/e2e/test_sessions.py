@@ -245,6 +245,8 @@ def test_close_from_the_explorer_resets_variables_and_leaves_the_file_alone(
     entry = row(page, session["kernel_id"])
     expect(entry.locator(".inkrider-session-path")).to_have_text(path)
     expect(entry.locator(".inkrider-session-state")).to_contain_text("idle")
+    # Reconnect is for remote sessions whose link was lost: not shown for a local one.
+    expect(entry.locator("[data-action=reconnect]")).to_be_hidden()
     expect(entry.locator(".inkrider-session-memory")).to_have_text(re.compile(r"\d+ MB"))
     # The figure says what it is (and a missing one why it is missing).
     expect(entry.locator(".inkrider-session-memory")).to_have_attribute(
