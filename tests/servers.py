@@ -241,6 +241,16 @@ class JupyterServer(ServerProcess):
         with urllib.request.urlopen(url, timeout=5) as response:
             return [k["id"] for k in json.loads(response.read())]
 
+    def kernels_gone(self, ids: set[str], timeout: float = 5.0) -> bool:
+        """Whether none of `ids` is still on the server, waiting up to `timeout` seconds (a
+        shutdown the page asked for takes a moment)."""
+        deadline = time.monotonic() + timeout
+        while ids & set(self.kernel_ids()):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.1)
+        return True
+
 
 class KernelGateway(ServerProcess):
     """Jupyter Kernel Gateway 3.x (`jupyter kernelgateway`, on jupyter_server 2.x), from this

@@ -139,9 +139,15 @@ def open_site(page: Page, site_url: str) -> None:
     page.wait_for_function("window.inkrider._handles.app.serviceManager.contents !== undefined")
 
 
-def six_notebooks(page: Page) -> tuple[str, dict[str, str]]:
-    root = f"exec-{uuid.uuid4().hex[:6]}"
+def new_folder(page: Page, prefix: str) -> str:
+    """A folder of its own for one test's notebooks, named `prefix-<random>`."""
+    root = f"{prefix}-{uuid.uuid4().hex[:6]}"
     make_folder(page, root)
+    return root
+
+
+def six_notebooks(page: Page) -> tuple[str, dict[str, str]]:
+    root = new_folder(page, "exec")
     make_folder(page, f"{root}/pkgs")
     save(page, f"{root}/pkgs/requirements.txt", "attrs==25.3.0\n", "file")
     work = "sum(i * i for i in range(300_000))"
@@ -264,8 +270,7 @@ def test_cancel_mid_batch_leaves_files_as_they_were_and_frees_the_sessions(
     page: Page, site_url: str
 ) -> None:
     open_site(page, site_url)
-    root = f"cancel-{uuid.uuid4().hex[:6]}"
-    make_folder(page, root)
+    root = new_folder(page, "cancel")
     paths = [f"{root}/slow-{n}.ipynb" for n in range(1, 6)]
     for path in paths:
         save(page, path, code_notebook("print('started')", "import time; time.sleep(120)", "1"))
@@ -318,8 +323,7 @@ def test_a_batch_beside_an_interactive_session_uses_the_two_free_slots(
 ) -> None:
     workers = WorkerCounter(page)
     open_site(page, site_url)
-    root = f"beside-{uuid.uuid4().hex[:6]}"
-    make_folder(page, root)
+    root = new_folder(page, "beside")
     save(page, f"{root}/mine.ipynb", code_notebook("1"))
     paths = [f"{root}/batch-{n}.ipynb" for n in range(1, 4)]
     for path in paths:
@@ -371,8 +375,7 @@ def test_open_notebooks_a_clean_one_gets_its_outputs_one_with_unsaved_edits_is_s
     page: Page, site_url: str
 ) -> None:
     open_site(page, site_url)
-    root = f"open-{uuid.uuid4().hex[:6]}"
-    make_folder(page, root)
+    root = new_folder(page, "open")
     clean, edited = f"{root}/clean.ipynb", f"{root}/edited.ipynb"
     bare = f"{root}/bare.ipynb"
     for path in (clean, edited, bare):
@@ -448,8 +451,7 @@ def test_a_kept_session_goes_on_in_its_notebook_with_the_batch_run_variables(
     page: Page, site_url: str
 ) -> None:
     open_site(page, site_url)
-    root = f"kept-{uuid.uuid4().hex[:6]}"
-    make_folder(page, root)
+    root = new_folder(page, "kept")
     kept, other = f"{root}/kept.ipynb", f"{root}/other.ipynb"
     save(page, kept, code_notebook("answer = 41", "print(answer)"))
     save(page, other, code_notebook("print('other')"))
@@ -488,8 +490,7 @@ def test_a_batch_on_the_remote_runtime_runs_on_the_server(
 ) -> None:
     open_site(page, site_url)
     choose_remote(page, jupyter_server.base_url, jupyter_server.token)
-    root = f"remote-{uuid.uuid4().hex[:6]}"
-    make_folder(page, root)
+    root = new_folder(page, "remote")
     paths = [f"{root}/r{n}.ipynb" for n in (1, 2)]
     for number, path in enumerate(paths, 1):
         save(page, path, code_notebook(f"import sys; n = {number}", "print(sys.platform, n)"))
@@ -527,11 +528,7 @@ def test_a_batch_on_the_remote_runtime_runs_on_the_server(
 
     # Closing them shuts the kernels down on the server.
     page.evaluate("window.inkrider.close_all_sessions()")
-    for _ in range(50):
-        if not kept & set(jupyter_server.kernel_ids()):
-            break
-        page.wait_for_timeout(100)
-    assert not kept & set(jupyter_server.kernel_ids())
+    assert jupyter_server.kernels_gone(kept)
     token = jupyter_server.token
     assert not [line for line in page.console_lines if token in line]  # type: ignore[attr-defined]
     assert not page.page_errors  # type: ignore[attr-defined]
@@ -545,8 +542,7 @@ def test_in_jupyter_notebook_the_tool_opens_where_there_is_room_and_runs(
     page.goto(f"{site_url}tree/index.html")
     wait_for_controller(page)
     page.wait_for_function("window.inkrider._handles.app.serviceManager.contents !== undefined")
-    root = f"tree-{uuid.uuid4().hex[:6]}"
-    make_folder(page, root)
+    root = new_folder(page, "tree")
     paths = [f"{root}/t{n}.ipynb" for n in (1, 2)]
     for path in paths:
         save(page, path, code_notebook("print('ran from the Notebook app')"))

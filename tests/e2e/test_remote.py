@@ -130,11 +130,7 @@ def test_remote_runs_stdin_interrupt_and_switching_keep_local_sessions(
     page.wait_for_function(
         "JSON.parse(window.inkrider.sessions_json()).every(s => s.worker === null)"
     )
-    for _ in range(50):
-        if not remote_ids & set(jupyter_server.kernel_ids()):
-            break
-        page.wait_for_timeout(100)
-    assert not remote_ids & set(jupyter_server.kernel_ids())
+    assert jupyter_server.kernels_gone(remote_ids)
 
     # The token is in this site's storage only.
     token = jupyter_server.token
