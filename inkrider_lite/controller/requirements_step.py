@@ -23,6 +23,12 @@ from ..requirements.kernel_plan import (
     session_index_urls,
 )
 from ..requirements.parser import parse_requirements
+from ..requirements.summary_text import (
+    installed_text,
+    problem_lines,
+    problems_title,
+    summary_message,
+)
 from .notifier import Notifier
 from .site_urls import SiteUrls
 
@@ -113,17 +119,8 @@ class InstallNotice:
             )
 
     def finish(self, summary: dict[str, Any]) -> None:
-        installed = summary.get("installed", [])
         problems = summary.get("problems", [])
-        noun = "package" if len(installed) == 1 else "packages"
-        message = f"Installed {len(installed)} {noun} in {summary.get('seconds', 0):.1f} s"
-        if problems:
-            lines = "\n".join(
-                f"line {p['line']}: {p['text']} — {p['reason']}"
-                + ("" if p["file"] == self._file else f" ({p['file']})")
-                for p in problems
-            )
-            message = f"{self._file}: {len(problems)} line(s) not installed\n{lines}\n{message}"
+        message = summary_message(self._file, summary)
         if self._id is None:
             return
         options: dict[str, Any] = {
@@ -134,10 +131,11 @@ class InstallNotice:
             "progress": None,
         }
         if problems:
-            # The notice cuts long messages: Details shows every line, whole.
-            title = f"{self._file}: {len(problems)} line(s) not installed"
+            # The notice cuts long messages: Details shows every line, whole, under its title.
+            title = problems_title(self._file, summary)
+            body = "\n".join([*problem_lines(self._file, summary), installed_text(summary)])
             details = self._details = compat.create_proxy(
-                lambda *_: self._notifier.show_text(title, message)
+                lambda *_: self._notifier.show_text(title, body)
             )
             options["actions"] = [
                 {"label": "Details", "callback": details, "displayType": "default"}

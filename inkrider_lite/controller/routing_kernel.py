@@ -18,6 +18,7 @@ from typing import Any
 
 from .._compat import compat
 from ..protocol import messages
+from ..requirements.summary_text import cell_note
 from ..runtimes.base import BoundSession, Runtime, WaitCancelled
 from ..sessions.lifecycle import SessionState, advance
 from .signal import Signal
@@ -199,6 +200,7 @@ class RoutingKernel:
                     self.requirements = await runtime.prepare(self, session)
                 except Exception as error:  # the session stays usable without its packages
                     compat.log_error("installing the folder's requirements failed", error)
+                self._note_requirements(header)
         except Exception as error:
             runtime.release(session)
             self._start_failed(header, error)
@@ -218,6 +220,16 @@ class RoutingKernel:
         self._set_state(SessionState.STARTING)
         self._take(session)
         return True
+
+    def _note_requirements(self, header: dict[str, Any]) -> None:
+        """Lines of the folder's requirements.txt that were not installed are told in the cell
+        whose run started the session, not only in a notification that goes away."""
+        summary = self.requirements
+        if not isinstance(summary, dict) or header.get("msg_type") != "execute_request":
+            return
+        note = cell_note(str(summary.get("file") or "requirements.txt"), summary)
+        if note:
+            self._send(compat.to_js(messages.stream("stderr", note, header)))
 
     def hand_over(self) -> tuple[Runtime, BoundSession] | None:
         """Give this kernel's idle session, variables and all, to another kernel (`adopt`, or

@@ -123,7 +123,12 @@ def test_an_early_install_for_another_folder_is_taken_back(page: Page, site_url:
 def test_a_broken_requirements_file_reports_each_bad_line(page: Page, site_url: str) -> None:
     open_notebook(page, site_url, "broken/broken.ipynb")
     before = stored_file(page, "broken/broken.ipynb")
-    assert re.fullmatch(r"\d+\.\d+\.\d+", run_existing_cell(page).strip())  # tabulate works
+    shown = run_existing_cell(page).strip().splitlines()
+    assert re.fullmatch(r"\d+\.\d+\.\d+", shown[-1])  # tabulate works
+    # The cell whose run started the session says which lines failed, and what to do.
+    assert shown[0] == "broken/requirements.txt: 4 line(s) not installed:"
+    assert "line 2: nosuchpkg-xyz==1.0 — not found in any index" in shown
+    assert any(line.startswith("A package not found: check its spelling") for line in shown)
     (report,) = [m for m in notifications(page) if "line(s) not installed" in m]
     assert "line 2: nosuchpkg-xyz==1.0 — not found in any index" in report
     assert "line 3: foo== — not a valid requirement" in report
@@ -170,7 +175,9 @@ def test_an_index_or_a_wheel_host_that_cannot_be_reached_is_named_with_its_line(
         "attrs\n"
         "http://no-such-host.invalid/pkg-1.0-py3-none-any.whl\n",
     )
-    assert run_in_new_cell(page, "print('ran')", 120_000).strip() == "ran"
+    shown = run_in_new_cell(page, "print('ran')", 120_000).strip().splitlines()
+    assert shown[-1] == "ran"
+    assert shown[0] == "examples/requirements.txt: 2 line(s) not installed:"
     reasons = {p["line"]: p["reason"] for p in summary_in_session(page)["problems"]}
     assert reasons[2] == (
         "not found: the index http://127.0.0.1:9/simple (line 1) could not be reached"
