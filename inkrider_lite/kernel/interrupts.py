@@ -190,6 +190,7 @@ def sigint_handler(
     meant for."""
 
     def on_sigint(_signum: int, frame: FrameType | None) -> None:
+        __tracebackhide__ = True  # IPython leaves this frame out of the cell's traceback
         if cells.current is None:
             return
         if not cells.shielded and cells.on_stack(frame):
@@ -203,6 +204,7 @@ def sigint_handler(
 
 def raise_interrupt() -> None:
     """What SIGINT would do here: KeyboardInterrupt, or the user's own handler."""
+    __tracebackhide__ = True  # the traceback ends at the user's time.sleep, as in CPython
     handler = signal.getsignal(signal.SIGINT)
     if handler is signal.default_int_handler or getattr(handler, "inkrider", False):
         raise KeyboardInterrupt
@@ -213,6 +215,7 @@ def sliced_sleep(
     sleep: Callable[[float], None], clock: Callable[[], float] = time.monotonic
 ) -> Callable[[float], None]:
     def blocking_sleep(seconds: float) -> None:
+        __tracebackhide__ = True
         end = clock() + checked_seconds(seconds)
         while (left := end - clock()) > 0:
             sleep(min(left, SLICE))
@@ -228,6 +231,7 @@ def watched_sleep(
     """A time.sleep that suspends on `wait` (True: interrupted) where the stack can suspend."""
 
     def sleep(seconds: float) -> None:
+        __tracebackhide__ = True
         seconds = checked_seconds(seconds)
         if not can_suspend():
             blocking(seconds)
