@@ -210,10 +210,17 @@ def build(root: Path, *, vanilla: bool = False) -> Path:
     if not vanilla:
         docs.render(root / "docs", output / "inkrider" / "docs")
         snapshot.make(output, static_pyodide)
-        snapshot.make_kernel(output, static_pyodide, kernel_image_packages(), list(WORKER_MODULES))
+        make_kernel_image(output, static_pyodide)
     # Last, so that what notebook authors must fix is not lost among other output.
     print("\n".join(requirements.lines()))
     return output
+
+
+def make_kernel_image(output: Path, static_pyodide: Path) -> Path | None:
+    """The kernel worker's image, as the site has it (the reproducibility test makes it again)."""
+    return snapshot.make_kernel(
+        output, static_pyodide, kernel_image_packages(), list(WORKER_MODULES)
+    )
 
 
 def kernel_image_packages() -> list[str]:

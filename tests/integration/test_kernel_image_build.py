@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from inkrider_lite.kernel import WORKER_MODULES
 from inkrider_lite.site import snapshot
-from inkrider_lite.site.build import kernel_image_packages
+from inkrider_lite.site.build import kernel_image_packages, make_kernel_image
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "build" / "site"
@@ -28,7 +29,7 @@ def test_the_same_sources_give_the_same_kernel_image(tmp_path: Path) -> None:
         pytest.fail("node is needed to make the kernel image (scripts/_setup.sh installs it)")
     if not (FOLDER / snapshot.KERNEL_MANIFEST_NAME).exists():
         pytest.fail(f"{SITE} has no kernel image: run scripts/test, which builds the site first")
-    image = snapshot.make_kernel(tmp_path, SITE / "static" / "pyodide", kernel_image_packages())
+    image = make_kernel_image(tmp_path, SITE / "static" / "pyodide")
     assert image is not None
     again = tmp_path / "extensions" / "inkrider-lite" / "static"
     assert {name: digest(again / name) for name in NAMES} == {
@@ -43,3 +44,5 @@ def test_the_same_sources_give_the_same_kernel_image(tmp_path: Path) -> None:
         name: lock["packages"][name]["sha256"] for name in manifest["packages"]
     }
     assert set(kernel_image_packages()) <= set(manifest["packages"])
+    # InkRider's kernel side is imported in the image, as every worker's setup imports it.
+    assert manifest["imports"] == list(WORKER_MODULES)
