@@ -17,7 +17,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .._compat import compat
-from ..sessions.explorer_rows import EMPTY_TEXT, UNKNOWN, SessionRow, other_tabs_text, rows_for
+from ..sessions.explorer_rows import (
+    EMPTY_TEXT,
+    UNKNOWN,
+    SessionRow,
+    count_text,
+    other_tabs_text,
+    rows_for,
+)
 from .dom import child, element
 
 if TYPE_CHECKING:
@@ -266,13 +273,7 @@ class SessionExplorer:
             for kernel_id in wanted:
                 self._list.appendChild(self._views[kernel_id].element)
             self._order = wanted
-        live = sum(not row.detached for row in rows)
-        detached = len(rows) - live
-        self._count.textContent = " · ".join(
-            part
-            for part in (f"{live} live" if live else "", f"{detached} detached" if detached else "")
-            if part
-        )
+        self._count.textContent = count_text(rows)
         self._empty.hidden = bool(rows)
         elsewhere = other_tabs_text(self._deps.other_tabs())
         if self._other_tabs.textContent != elsewhere:

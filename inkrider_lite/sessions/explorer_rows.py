@@ -52,6 +52,17 @@ class SessionRow:
     memory_detail: str = ""
 
 
+def count_text(rows: Iterable[SessionRow]) -> str:
+    """The explorer's header: "3 live · 1 waiting · 2 detached" (a run waiting for a slot has no
+    session yet, so it is not live), or "" when there is no row."""
+    rows = list(rows)
+    waiting = sum(row.state == WAITING and not row.detached for row in rows)
+    detached = sum(row.detached for row in rows)
+    live = len(rows) - waiting - detached
+    counts = ((live, "live"), (waiting, "waiting"), (detached, "detached"))
+    return " · ".join(f"{n} {what}" for n, what in counts if n)
+
+
 def other_tabs_text(labels: Iterable[str]) -> str:
     """What other tabs of the site hold, from their slot labels: a notebook's path, or "" for
     a warm worker. "" when they hold nothing."""

@@ -12,6 +12,7 @@ from inkrider_lite.sessions.explorer_rows import (
     EMPTY_TEXT,
     MEMORY_MEASURED,
     SessionRow,
+    count_text,
     memory_detail,
     memory_text,
     packages_detail,
@@ -294,3 +295,15 @@ def test_the_memory_field_says_what_it_is_or_why_it_is_empty(
     state: str, memory: int | None, remote: bool, says: str
 ) -> None:
     assert says in memory_detail(state, memory, remote)
+
+
+def test_the_header_counts_a_waiting_run_apart_from_live_sessions() -> None:
+    def row(state: str, detached: bool = False) -> SessionRow:
+        return SessionRow(
+            "k", "a.ipynb", "local", state, "", "", "", False, True, state=state, detached=detached
+        )
+
+    rows = [row("idle"), row("busy"), row("idle"), row("waiting"), row("idle", detached=True)]
+    assert count_text(rows) == "3 live · 1 waiting · 1 detached"
+    assert count_text([row("waiting")]) == "1 waiting"
+    assert count_text([]) == ""
