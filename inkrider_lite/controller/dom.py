@@ -45,3 +45,9 @@ def labelled_field(document: Any, parent: Any, element_id: str, label: str, tag:
     control = child(document, field, tag)
     control.id = element_id
     return control
+
+
+def hidden_rule(scope: str) -> str:
+    """CSS that keeps `[hidden]` elements hidden inside `#scope`: JupyterLab's button styles set
+    a `display` that beats the browser's own rule for `[hidden]`."""
+    return f"#{scope} [hidden] {{ display: none !important; }}\n"

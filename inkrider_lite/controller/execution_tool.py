@@ -28,7 +28,7 @@ from ..execution.states import NotebookRun, duration_text
 from . import explorer
 from .batch_files import BatchFiles
 from .batch_session import BatchSession
-from .dom import child, labelled_field, labelled_input
+from .dom import child, hidden_rule, labelled_field, labelled_input
 
 if TYPE_CHECKING:
     from ..runtimes.base import BoundSession, Runtime
@@ -53,9 +53,9 @@ RUNTIME_LABELS = {
     "remote": "Jupyter Server (remote)",
 }
 
-CSS = f"""
-/* JupyterLab's button styles would show a button that is hidden. */
-#{TOOL_ID} [hidden] {{ display: none !important; }}
+CSS = (
+    hidden_rule(TOOL_ID)
+    + f"""
 #{TOOL_ID} {{
   overflow-y: auto; padding: 16px 24px; background: var(--jp-layout-color1);
   color: var(--jp-ui-font-color1); font-family: var(--jp-ui-font-family);
@@ -88,6 +88,7 @@ CSS = f"""
   white-space: pre-wrap; font-family: var(--jp-code-font-family);
 }}
 """
+)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from ..sessions.explorer_rows import (
     other_tabs_text,
     rows_for,
 )
-from .dom import child, element
+from .dom import child, element, hidden_rule
 
 if TYPE_CHECKING:
     from .detached_kernels import DetachedKernels
@@ -41,9 +41,9 @@ RIGHT_AREA_RANK = 1000
 PALETTE_CATEGORY = "InkRider"
 
 # Fixed text, scoped to the panel; only JupyterLab's theme variables for colours and sizes.
-CSS = f"""
-/* JupyterLab's button styles would show a button that is hidden. */
-#{EXPLORER_ID} [hidden] {{ display: none !important; }}
+CSS = (
+    hidden_rule(EXPLORER_ID)
+    + f"""
 #{EXPLORER_ID} {{
   display: flex; flex-direction: column; overflow-y: auto; min-width: 220px;
   background: var(--jp-layout-color1); color: var(--jp-ui-font-color1);
@@ -96,6 +96,7 @@ CSS = f"""
 }}
 #{EXPLORER_ID} button.jp-Button:disabled {{ opacity: 0.4; cursor: default; }}
 """
+)
 
 
 @dataclass(frozen=True)

@@ -232,8 +232,8 @@ class RoutingKernel:
             self._send(compat.to_js(messages.stream("stderr", note, header)))
 
     def hand_over(self) -> tuple[Runtime, BoundSession] | None:
-        """Give this kernel's idle session, variables and all, to another kernel (`adopt`, or
-        `take_kept` at a first run); this kernel ends without closing it."""
+        """Give this kernel's idle session, variables and all, to another kernel (which takes
+        it at its first run, through `take_kept`); this kernel ends without closing it."""
         session, runtime = self.session, self.runtime
         if session is None or runtime is None or self.state is not SessionState.IDLE:
             return None

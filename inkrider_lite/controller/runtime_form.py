@@ -17,7 +17,7 @@ from ..runtimes.remote import kernels_store
 from ..runtimes.remote.address import AddressError, parse_base_url
 from ..runtimes.remote.connection_check import check_connection
 from ..runtimes.remote.diagnosis import Diagnosis
-from .dom import child, labelled_field, labelled_input
+from .dom import child, hidden_rule, labelled_field, labelled_input
 
 if TYPE_CHECKING:
     from ..runtimes.settings import Settings
@@ -33,9 +33,9 @@ REMOTE_LABEL = "Jupyter Server (remote)"
 PLAN_REASON = "Not available on this site: the remote runtime is a Professional plan feature."
 DEFAULT_KERNEL = ""
 
-CSS = f"""
-/* JupyterLab's button styles would show a button that is hidden. */
-#{FORM_ID} [hidden] {{ display: none !important; }}
+CSS = (
+    hidden_rule(FORM_ID)
+    + f"""
 #{FORM_ID} {{
   overflow-y: auto; padding: 16px 24px; background: var(--jp-layout-color1);
   color: var(--jp-ui-font-color1); font-family: var(--jp-ui-font-family);
@@ -55,6 +55,7 @@ CSS = f"""
 #{FORM_ID} .inkrider-result[data-verdict="ok"] {{ color: var(--jp-success-color1); }}
 #{FORM_ID} .inkrider-note {{ color: var(--jp-ui-font-color2); }}
 """
+)
 
 
 @dataclass(frozen=True)

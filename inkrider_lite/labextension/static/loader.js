@@ -182,14 +182,15 @@
       };
       const bytes = async (name) => shareable(await get(new URL(`./${name}`, scriptUrl).href, (r) => r.arrayBuffer()));
       const json = (url) => get(url, (r) => r.json());
+      const lockUrl = `${pyodideIndexUrl}pyodide-lock.json`;
       try {
         const [image, files, manifest, lock] = await Promise.all([
           bytes(IMAGE_PARTS.image),
           bytes(IMAGE_PARTS.files),
           json(new URL(`./${IMAGE_PARTS.manifest}`, scriptUrl).href),
-          json(`${pyodideIndexUrl}pyodide-lock.json`),
+          json(lockUrl),
         ]);
-        return { image, files, manifest, lock, lockUrl: `${pyodideIndexUrl}pyodide-lock.json` };
+        return { image, files, manifest, lock, lockUrl };
       } catch (error) {
         console.warn('InkRider: each kernel fetches its image itself', error);
         return null;
