@@ -17,7 +17,7 @@ from .._compat import compat
 from ..requirements.kernel_plan import index_setup_code
 from ..runtimes.base import BoundSession, Runtime
 from ..runtimes.local.browser_slots import BrowserSlots
-from ..runtimes.local.workers import LocalWorkers, Worker
+from ..runtimes.local.workers import TIER_UP_RUNS, LocalWorkers, Worker
 from ..runtimes.remote import kernels_store
 from ..runtimes.remote.address import AddressError, ServerAddress, parse_base_url
 from ..runtimes.remote.runtime import RemoteRuntime
@@ -95,6 +95,7 @@ class Controller:
             slots=BrowserSlots(getattr(handles, "browserSlots", None)),
             label_for=lambda ticket: self.session_registry.notebook_paths().get(str(ticket), ""),
             make_route=getattr(handles, "workerRoute", None),
+            tier_up_runs=TIER_UP_RUNS,
         )
         self.workers.slots.listen(self.workers.on_slot_event)
         site_settings = getattr(handles, "siteSettings", None)
@@ -431,6 +432,7 @@ class Controller:
                 "early_install": early_install.describe(self.workers),
                 "runtime": self.selected_runtime().kind,
                 "remote_enabled": self.remote_enabled,
+                "warm_up_runs_left": self.workers.tier_up_left,
             }
         )
 

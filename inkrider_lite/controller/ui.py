@@ -54,6 +54,8 @@ class UiDeps:
 #: The two status spans of each UiDeps (one per controller), by its id: where runs start, and
 #: the sessions.
 _items: dict[int, list[Any]] = {}
+#: The texts they show now.
+_shown: dict[int, tuple[str, str]] = {}
 
 
 def status_parts(facts: StatusFacts) -> tuple[str, str]:
@@ -124,6 +126,7 @@ async def install(deps: UiDeps) -> None:
         item.node.appendChild(span)
         parts.append(span)
     _items[id(deps)] = parts
+    _shown.pop(id(deps), None)  # new spans: nothing shown in them yet
     refresh(deps)
     if lab.status_bar is not None:
         lab.status_bar.registerStatusItem(
@@ -204,8 +207,12 @@ def request_refresh(deps: UiDeps) -> None:
 def refresh(deps: UiDeps) -> None:
     parts = _items.get(id(deps))
     if parts is not None:
-        runtime, sessions = parts
-        where, rest = status_parts(deps.status)
-        runtime.textContent = where
-        sessions.textContent = f" · {rest}"
+        texts = status_parts(deps.status)
+        # Each request's busy and idle refresh it; the text rarely changes, and a write would
+        # still make the browser lay the status bar out again.
+        if _shown.get(id(deps)) != texts:
+            _shown[id(deps)] = texts
+            runtime, sessions = parts
+            runtime.textContent = texts[0]
+            sessions.textContent = f" · {texts[1]}"
     explorer.refresh(deps.explorer)

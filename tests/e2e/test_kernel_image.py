@@ -15,6 +15,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from .notebook import (
     answer_input,
+    cells,
     interrupt_a_sleep,
     open_notebook,
     run_existing_cell,
@@ -229,3 +230,25 @@ def test_a_session_in_a_second_tab_sees_drive_and_runs_in_its_folder(
     # The first tab's session still reaches /drive through the service worker registered again.
     listing = run_in_new_cell(page, "import os\nprint(os.getcwd(), sorted(os.listdir('.')))")
     assert listing.startswith("/drive/batch") and "notebook-02.ipynb" in listing, listing
+
+
+def test_cells_run_while_the_page_warms_up_lose_nothing(page: Page, site_url: str) -> None:
+    # A restored worker runs quiet requests while idle (runtimes/local/workers.py, TIER_UP_RUNS);
+    # cells asked for meanwhile wait for the one in flight, and see none of them.
+    open_notebook(page, site_url, "examples/scratch.ipynb")
+    assert run_in_new_cell(page, "x = 41\nx").split() == ["[1]:", "41"]
+    page.wait_for_function(
+        "(() => { const left = JSON.parse(window.inkrider.status_json()).warm_up_runs_left;"
+        " return left > 0 && left < 50; })()",
+        timeout=60_000,
+    )
+    outputs = [run_in_new_cell(page, code).split() for code in ("x + 1", "_", "x * 2")]
+    assert outputs == [["[2]:", "42"], ["[3]:", "42"], ["[4]:", "82"]]
+    prompts = cells(page).locator(".jp-InputPrompt").all_inner_texts()
+    assert [p.strip() for p in prompts[:4]] == ["[1]:", "[2]:", "[3]:", "[4]:"]
+    page.wait_for_function("JSON.parse(window.inkrider.status_json()).warm_up_runs_left === 0")
+    # IPython's history holds the notebook's cells only, in order.
+    assert run_in_new_cell(page, "print(In[1:])").strip() == str(
+        ["x = 41\nx", "x + 1", "_", "x * 2", "print(In[1:])"]
+    )
+    assert not page.page_errors  # type: ignore[attr-defined]

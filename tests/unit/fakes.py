@@ -147,6 +147,49 @@ class FakeRealKernel:
         self.disposed = True
 
 
+class QuietTurnsKernel(FakeRealKernel):
+    """A fake kernel wrapped as the loader's quietTurns wraps the real one: a quiet run goes in
+    only while nothing is asked, and what is asked meanwhile waits for it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.asked = 0
+        self.quiet: asyncio.Future[None] | None = None
+        self.answered = asyncio.get_running_loop().time()
+        self.quiet_runs = 0
+
+    def handleMessage(self, msg: dict[str, Any]) -> Any:
+        self.asked += 1
+        return asyncio.ensure_future(self._after_quiet(msg))
+
+    async def _after_quiet(self, msg: dict[str, Any]) -> None:
+        try:
+            if self.quiet is not None:
+                await asyncio.wait([self.quiet])
+            await super().handleMessage(msg)
+        finally:
+            self.asked -= 1
+            self.answered = asyncio.get_running_loop().time()
+
+    def inkriderQuietRun(self, msg: dict[str, Any]) -> Any:
+        if self.asked or self.quiet is not None:
+            return None
+        self.quiet_runs += 1
+        self.quiet = asyncio.ensure_future(self._quiet(msg))
+        return self.quiet
+
+    async def _quiet(self, msg: dict[str, Any]) -> None:
+        try:
+            await super().handleMessage(msg)
+        finally:
+            self.quiet = None
+
+    def inkriderIdleMs(self) -> float:
+        if self.asked or self.quiet is not None:
+            return 0.0
+        return (asyncio.get_running_loop().time() - self.answered) * 1000
+
+
 def silent_request(msg: dict[str, Any]) -> bool:
     return msg["header"]["msg_type"] == "execute_request" and bool(msg["content"].get("silent"))
 
@@ -163,8 +206,10 @@ class Pool:
         steps: int = 3,
         prepare: Any = None,
         slots: Any = None,
+        tier_up_runs: int = 0,
     ) -> None:
-        """`slots`: a BrowserSlots shared with other Pools, as tabs of one browser."""
+        """`slots`: a BrowserSlots shared with other Pools, as tabs of one browser;
+        `tier_up_runs`: kernels are QuietTurnsKernels, and the pool warms up that often."""
         self.kernels: list[FakeRealKernel] = []
         self.starts: list[str] = []
         self.fail_next: list[BaseException] = []
@@ -179,7 +224,9 @@ class Pool:
             prepare=prepare,
             slots=slots,
             label_for=lambda ticket: f"{ticket}.ipynb",
+            tier_up_runs=tier_up_runs,
         )
+        self.kernel_class = QuietTurnsKernel if tier_up_runs else FakeRealKernel
         if slots is not None:
             slots.listen(self.workers.on_slot_event)
 
@@ -192,7 +239,7 @@ class Pool:
             await self.gate.wait()
         if self.fail_next:
             raise self.fail_next.pop(0)
-        kernel = FakeRealKernel(
+        kernel = self.kernel_class(
             worker_id, deliver, return_tasks=self.return_tasks, log=self.log, ready_after=self.steps
         )
         self.kernels.append(kernel)

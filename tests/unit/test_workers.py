@@ -539,3 +539,90 @@ def test_a_routed_worker_sends_to_the_notebook_and_tells_python_only_state_chang
         worker.dispose()
 
     asyncio.run(main())
+
+
+def _quiet_codes(kernel: Any) -> list[str]:
+    return [
+        m["content"]["code"]
+        for m in kernel.received
+        if m["content"].get("code") == QUIET_MARK + workers_module.TIER_UP_CODE
+    ]
+
+
+def test_idle_workers_warm_the_page_up_once_in_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workers_module, "TIER_UP_IDLE", 0.0)
+
+    async def main() -> None:
+        pool = Pool(NO_WARM, tier_up_runs=3)
+        await pool.workers.acquire()
+        await settle(200)
+        (first,) = pool.kernels
+        assert len(_quiet_codes(first)) == 3
+        assert all(m["content"]["silent"] for m in first.received)  # nothing reaches a notebook
+        await pool.workers.acquire()  # the page has had its runs: a later worker runs none
+        await settle(200)
+        assert _quiet_codes(pool.kernels[1]) == []
+
+    asyncio.run(main())
+
+
+def test_no_quiet_run_until_the_worker_has_been_idle_a_while(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(workers_module, "TIER_UP_IDLE", 0.05)
+
+    async def main() -> None:
+        pool = Pool(NO_WARM, tier_up_runs=2)
+        await pool.workers.acquire()
+        (kernel,) = pool.kernels
+        kernel.hold = asyncio.Event()  # a notebook's cell runs on and on
+        running = kernel.handleMessage(execute("while True: pass"))
+        await asyncio.sleep(0.2)
+        assert _quiet_codes(kernel) == []
+        kernel.hold.set()
+        await running
+        await asyncio.sleep(0.02)  # answered just now: not idle long enough yet
+        assert _quiet_codes(kernel) == []
+        await asyncio.sleep(0.3)
+        assert len(_quiet_codes(kernel)) == 2
+
+    asyncio.run(main())
+
+
+def test_a_request_during_a_quiet_run_waits_for_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workers_module, "TIER_UP_IDLE", 0.0)
+
+    async def main() -> None:
+        pool = Pool(NO_WARM, tier_up_runs=1)
+        worker = await pool.workers.acquire()
+        (kernel,) = pool.kernels
+        kernel.hold = asyncio.Event()
+        while kernel.quiet is None:  # a quiet run is in the worker
+            await asyncio.sleep(0)
+        order: list[str] = []
+        kernel.quiet.add_done_callback(lambda _: order.append("quiet"))
+        asked = kernel.handleMessage(execute("1"))
+        asked.add_done_callback(lambda _: order.append("asked"))
+        assert await worker.quiet_run("2") is None  # nothing else goes in meanwhile
+        kernel.hold.set()
+        await asked
+        assert order == ["quiet", "asked"]
+        assert kernel.quiet_runs == 1
+
+    asyncio.run(main())
+
+
+def test_a_later_worker_takes_over_the_runs_left(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workers_module, "TIER_UP_IDLE", 0.05)
+
+    async def main() -> None:
+        pool = Pool(NO_WARM, tier_up_runs=2)
+        first = await pool.workers.acquire()
+        second = await pool.workers.acquire()
+        pool.workers.release(first)  # before it was idle long enough for a quiet run
+        await asyncio.sleep(0.3)
+        assert _quiet_codes(pool.kernels[0]) == []
+        assert len(_quiet_codes(pool.kernels[1])) == 2
+        assert pool.workers.live == {second.id: second}
+
+    asyncio.run(main())

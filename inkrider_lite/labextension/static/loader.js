@@ -198,15 +198,40 @@
     })();
   }
 
+  // The controller's quiet runs in a worker (runtimes/local/workers.py: warming the wasm up) go
+  // in only while nothing else is asked of it, and what is asked meanwhile waits for the one in
+  // flight: the kernel must run one request at a time, as each reply names its one parent.
+  function quietTurns(kernel) {
+    const handle = kernel.handleMessage.bind(kernel);
+    let quiet = null;
+    let asked = 0;
+    let answered = performance.now(); // idle counts from the last answer to an ask, not a quiet run
+    kernel.handleMessage = (msg) => {
+      asked += 1;
+      const go = () => handle(msg);
+      return (quiet ? quiet.then(go, go) : go()).finally(() => {
+        asked -= 1;
+        answered = performance.now();
+      });
+    };
+    kernel.inkriderQuietRun = (msg) => {
+      if (asked > 0 || quiet) return null;
+      quiet = handle(msg).finally(() => { quiet = null; });
+      return quiet;
+    };
+    kernel.inkriderIdleMs = () => (asked > 0 || quiet ? 0 : performance.now() - answered);
+    return kernel;
+  }
+
   async function startWorkerKernel(original, options) {
     const [, , , image] = await Promise.all([bootFromImage(), serviceWorkerReady(), compilePyodide(), heldImage]);
     sharedImage = image || null;
     const isolated = window.crossOriginIsolated === true;
-    if (!isolated) return original(options);
+    if (!isolated) return quietTurns(await original(options));
     hideIsolation(true);
     let kernel;
     try {
-      kernel = await original(options);
+      kernel = quietTurns(await original(options));
     } finally {
       hideIsolation(false);
     }
