@@ -47,7 +47,16 @@ def labelled_field(document: Any, parent: Any, element_id: str, label: str, tag:
     return control
 
 
-def hidden_rule(scope: str) -> str:
+def panel_rules(scope: str) -> str:
     """CSS that keeps `[hidden]` elements hidden inside `#scope`: JupyterLab's button styles set
-    a `display` that beats the browser's own rule for `[hidden]`."""
-    return f"#{scope} [hidden] {{ display: none !important; }}\n"
+    a `display` that beats the browser's own rule for `[hidden]`; and disabled buttons dimmed."""
+    return f"#{scope} [hidden] {{ display: none !important; }}\n" + _disabled_rule(scope)
+
+
+def _disabled_rule(scope: str) -> str:
+    """A disabled button must look it: JupyterLab's button styles keep its colours and cursor,
+    and a Cancel that can do nothing looked like one that could."""
+    return (
+        f"#{scope} button:disabled {{ opacity: 0.45; cursor: not-allowed; }}\n"
+        f"#{scope} button:disabled:hover {{ filter: none; }}\n"
+    )

@@ -28,7 +28,7 @@ from ..execution.states import NotebookRun, duration_text
 from . import explorer
 from .batch_files import BatchFiles
 from .batch_session import BatchSession
-from .dom import child, hidden_rule, labelled_field, labelled_input
+from .dom import child, labelled_field, labelled_input, panel_rules
 
 if TYPE_CHECKING:
     from ..runtimes.base import BoundSession, Runtime
@@ -54,7 +54,7 @@ RUNTIME_LABELS = {
 }
 
 CSS = (
-    hidden_rule(TOOL_ID)
+    panel_rules(TOOL_ID)
     + f"""
 #{TOOL_ID} {{
   overflow-y: auto; padding: 16px 24px; background: var(--jp-layout-color1);

@@ -25,7 +25,7 @@ from ..sessions.explorer_rows import (
     other_tabs_text,
     rows_for,
 )
-from .dom import child, element, hidden_rule
+from .dom import child, element, panel_rules
 
 if TYPE_CHECKING:
     from .detached_kernels import DetachedKernels
@@ -42,7 +42,7 @@ PALETTE_CATEGORY = "InkRider"
 
 # Fixed text, scoped to the panel; only JupyterLab's theme variables for colours and sizes.
 CSS = (
-    hidden_rule(EXPLORER_ID)
+    panel_rules(EXPLORER_ID)
     + f"""
 #{EXPLORER_ID} {{
   display: flex; flex-direction: column; overflow-y: auto; min-width: 220px;

@@ -17,7 +17,7 @@ from ..runtimes.remote import kernels_store
 from ..runtimes.remote.address import AddressError, parse_base_url
 from ..runtimes.remote.connection_check import check_connection
 from ..runtimes.remote.diagnosis import Diagnosis
-from .dom import child, hidden_rule, labelled_field, labelled_input
+from .dom import child, labelled_field, labelled_input, panel_rules
 
 if TYPE_CHECKING:
     from ..runtimes.settings import Settings
@@ -34,7 +34,7 @@ PLAN_REASON = "Not available on this site: the remote runtime is a Professional 
 DEFAULT_KERNEL = ""
 
 CSS = (
-    hidden_rule(FORM_ID)
+    panel_rules(FORM_ID)
     + f"""
 #{FORM_ID} {{
   overflow-y: auto; padding: 16px 24px; background: var(--jp-layout-color1);

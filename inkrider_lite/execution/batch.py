@@ -9,6 +9,7 @@ either comes before it (the file stays exactly as it was) or after it (the run i
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -136,7 +137,13 @@ class Batch:
 
     @property
     def progress_text(self) -> str:
-        return f"{self.finished} of {self.total} notebooks done"
+        """ "4 of 6 notebooks done", or, once any ended otherwise, how each ended: "6 of 6
+        notebooks ended: 4 done, 1 failed, 1 cancelled" (not "done" for a failure)."""
+        counts = Counter(run.state for run in self.runs if run.ended)
+        if set(counts) <= {RunState.DONE}:
+            return f"{self.finished} of {self.total} notebooks done"
+        how = ", ".join(f"{counts[state]} {state}" for state in RunState if counts[state])
+        return f"{self.finished} of {self.total} notebooks ended: {how}"
 
     def run_of(self, path: str) -> NotebookRun | None:
         return next((run for run in self.runs if run.path == path), None)

@@ -219,7 +219,9 @@ def test_six_notebooks_through_the_panel_at_parallelism_three(page: Page, site_u
             assert runs[path]["written"]
 
     # The panel shows it all as text, and the summary at the end.
-    expect(tool.locator(".inkrider-exec-overall-text")).to_have_text("6 of 6 notebooks done")
+    expect(tool.locator(".inkrider-exec-overall-text")).to_have_text(
+        "6 of 6 notebooks ended: 5 done, 1 failed"
+    )
     failed_row = tool.locator(f"tr[data-path='{paths['fails']}']")
     expect(failed_row.locator(".inkrider-exec-state")).to_have_text("failed at cell 3")
     expect(failed_row.locator(".inkrider-exec-error")).to_have_text(

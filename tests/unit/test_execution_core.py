@@ -307,7 +307,7 @@ def test_a_batch_runs_at_most_its_parallelism_and_ends_each_in_the_right_state()
     assert summary is not None and not summary.passed
     assert summary.headline.startswith("7 notebooks: 4 done, 2 failed, 1 skipped in ")
     assert "skip.ipynb · skipped · it has unsaved edits in an open editor" in summary.text
-    assert changes[-1] == "7 of 7 notebooks done"
+    assert changes[-1] == "7 of 7 notebooks ended: 4 done, 2 failed, 1 skipped"
 
 
 def test_cancel_one_and_all_leave_their_files_byte_identical() -> None:

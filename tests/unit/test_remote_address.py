@@ -39,6 +39,8 @@ def test_a_pasted_address_names_the_server(text: str, base_url: str, token: str)
         ("http://local host:8888", "no spaces"),
         ("http://me:secret@host:8888", "Leave user names and passwords out"),
         ("http://localhost:0", "Port 0"),
+        ("localhost:9", "Browsers refuse to connect to port 9: .* --port 8888"),
+        ("http://127.0.0.1:6000/lab", "Browsers refuse to connect to port 6000"),
     ],
 )
 def test_a_malformed_address_says_what_to_type(text: str, says: str) -> None:
@@ -68,3 +70,8 @@ def test_mixed_content_is_an_https_site_calling_a_remote_http_server(
     site: str, server: str, blocked: bool
 ) -> None:
     assert mixed_content(site, parse_base_url(server)) is blocked
+
+
+def test_only_the_bad_ports_are_refused() -> None:
+    for port in (80, 443, 1024, 3000, 8000, 8080, 8888, 9999, 10081, 65535):
+        assert parse_base_url(f"localhost:{port}").base_url == f"http://localhost:{port}/"

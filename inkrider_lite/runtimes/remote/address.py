@@ -11,6 +11,16 @@ import ipaddress
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
+#: Ports no browser will connect to (the Fetch standard's "bad ports", kept for other protocols):
+#: a server there cannot be reached from the page, whatever the token.
+BAD_PORTS = frozenset(
+    {1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101}
+    | {102, 103, 104, 109, 110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179}
+    | {389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554, 556, 563, 587}
+    | {601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061}
+    | {6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080}
+)
+
 #: Paths of the server's own pages: what follows the base URL in a pasted browser address.
 PAGE_SUFFIXES = ("lab", "tree", "notebooks", "edit", "doc", "api", "login", "hub/login")
 
@@ -82,6 +92,12 @@ def parse_base_url(text: str) -> ServerAddress:
         raise AddressError(f"No host name in {text.strip()!r}. Example: http://localhost:8888")
     if port == 0:
         raise AddressError("Port 0 is not a server's port. Example: http://localhost:8888")
+    if port in BAD_PORTS:
+        raise AddressError(
+            f"Browsers refuse to connect to port {port}: it is kept for another protocol "
+            "(the Fetch standard's list of bad ports). Start the server on another port, "
+            "e.g. jupyter server --port 8888, and enter http://localhost:8888"
+        )
     if parts.username or parts.password:
         raise AddressError("Leave user names and passwords out of the Base URL; use the Token.")
     token = (parse_qs(parts.query).get("token") or [""])[0]
