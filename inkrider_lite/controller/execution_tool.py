@@ -249,8 +249,7 @@ class ExecutionTool:
             if hold:
                 self._deps.hold_kernel_image(False)
         self._end_notice()
-        kind = "success" if summary.passed else "error"
-        self._deps.notifier.notify(f"Execution Tool: {summary.headline}", kind)
+        self._deps.notifier.notify(f"Execution Tool: {summary.headline}", summary.notice_kind)
         self._changed()
 
     async def _execute(self, run: NotebookRun, options: BatchOptions) -> dict[str, Any]:

@@ -133,16 +133,35 @@ class RuntimeForm:
             deps.proxies.create_proxy(lambda *_: self.start_test()),
             deps.proxies.create_proxy(lambda *_: deps.spawn(self.run_save())),
             deps.proxies.create_proxy(lambda *_: self.forget_token()),
+            deps.proxies.create_proxy(lambda *_: self._on_edit()),
         ]
         form.addEventListener("submit", proxies[0])
         self.test.addEventListener("click", proxies[1])
         self.save.addEventListener("click", proxies[2])
         self.forget.addEventListener("click", proxies[3])
+        self.base_url.addEventListener("input", proxies[4])
+        self.token.addEventListener("input", proxies[4])
         # A site without the remote runtime (the plan gate) offers none of its controls; else
         # they stay usable whatever is selected, so a server can be tested before switching.
         for control in (self.base_url, self.token, self.test, self.kernel, self.forget):
             control.disabled = not deps.remote_enabled
         self.load()
+
+    def _on_edit(self) -> None:
+        """A verdict was about what the fields held then: it goes once they change."""
+        if self.result.textContent != "Testing…":
+            self.result.removeAttribute("data-verdict")
+            self.result.textContent = ""
+        self._sync_forget()
+
+    def _sync_forget(self) -> None:
+        """Forget token only where this browser stores one for the Base URL in the field."""
+        try:
+            address = parse_base_url(str(self.base_url.value))
+        except AddressError:
+            address = None
+        stored = address is not None and bool(kernels_store.load_token(address.base_url))
+        self.forget.disabled = not (self._deps.remote_enabled and stored)
 
     def _on_submit(self, event: Any) -> None:
         event.preventDefault()  # Enter in a field must not reload the page
@@ -162,6 +181,7 @@ class RuntimeForm:
         if address is not None:
             self.token.value = kernels_store.load_token(address.base_url)
         self._set_kernels([], settings.remote_kernel)
+        self._sync_forget()
 
     def _set_kernels(self, names: list[tuple[str, str]], selected: str) -> None:
         self.kernel.replaceChildren()
@@ -226,6 +246,7 @@ class RuntimeForm:
         self.saved.textContent = (
             f"Saved. New sessions start on {where}; open sessions stay where they are."
         )
+        self._sync_forget()
 
     def forget_token(self) -> None:
         try:
@@ -236,6 +257,7 @@ class RuntimeForm:
             kernels_store.save_token(address.base_url, "")
         self.token.value = ""
         self.saved.textContent = "Token forgotten: it is no longer stored in this browser."
+        self._sync_forget()
 
 
 #: The form and the Lumino widgets module of each RuntimeFormDeps (one per controller), by its id.

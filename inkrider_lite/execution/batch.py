@@ -73,6 +73,14 @@ class Summary:
         return all(line.state == RunState.DONE for line in self.lines)
 
     @property
+    def notice_kind(self) -> str:
+        """How the end is announced: an error only for a failure; a batch the user cancelled
+        (or that skipped a notebook) did nothing wrong."""
+        if self.passed:
+            return "success"
+        return "error" if self.count(RunState.FAILED) else "warning"
+
+    @property
     def headline(self) -> str:
         counts = [
             f"{self.count(state)} {state}"

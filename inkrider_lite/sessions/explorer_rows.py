@@ -15,7 +15,7 @@ from typing import Any
 #: Shown where a value is not known.
 UNKNOWN = "—"
 UNTITLED = "(untitled)"
-EMPTY_TEXT = "No sessions yet. A session starts when you run a cell."
+EMPTY_TEXT = "No sessions. A session starts when you run a cell."
 
 #: States the explorer lists. Unbound sessions have no interpreter, so nothing to show; dead
 #: ones leave the registry right after their last change.

@@ -256,7 +256,24 @@ def test_the_runtime_form_opens_from_the_status_item_and_saves_the_settings() ->
     assert page.controller.settings.runtime == "remote"
     assert page.controller.settings.remote_base_url == "http://127.0.0.1:9999"
     assert page.status() == "InkRider: remote 127.0.0.1:9999 · 0 local sessions"
+    assert not form.forget.disabled  # the token from the pasted URL is stored
     form.forget_token()  # the process's stand-in for localStorage outlives this test
+    assert form.forget.disabled  # nothing stored for this address any more
+
+
+def test_the_runtime_forms_verdict_goes_when_the_fields_change() -> None:
+    page = asyncio.run(installed(remote_enabled=True))
+    page.status_span("runtime").click()
+    form = runtime_form._forms[id(page.controller._ui.runtime_form)]
+    assert form.forget.disabled  # a fresh profile stores no token
+    form.base_url.value = ""
+    asyncio.run(form.run_test())
+    assert form.result.textContent.startswith("Enter the server's Base URL")
+    form.base_url.value = "ftp://x"
+    for listener in form.base_url.listeners["input"]:
+        listener(None)
+    assert form.result.textContent == ""
+    assert form.result.getAttribute("data-verdict") is None
 
 
 def test_the_python_api_goes_to_the_registry() -> None:

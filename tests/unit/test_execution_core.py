@@ -305,6 +305,7 @@ def test_a_batch_runs_at_most_its_parallelism_and_ends_each_in_the_right_state()
         nbformat.validate(nbformat.reads(files.text[path], as_version=4))
     summary = batch.summary
     assert summary is not None and not summary.passed
+    assert summary.notice_kind == "error"
     assert summary.headline.startswith("7 notebooks: 4 done, 2 failed, 1 skipped in ")
     assert "skip.ipynb · skipped · it has unsaved edits in an open editor" in summary.text
     assert changes[-1] == "7 of 7 notebooks ended: 4 done, 2 failed, 1 skipped"
@@ -336,6 +337,7 @@ def test_cancel_one_and_all_leave_their_files_byte_identical() -> None:
 
     batch = asyncio.run(main())
     assert [r.state for r in batch.runs] == [RunState.DONE] + [RunState.CANCELLED] * 4
+    assert batch.summary is not None and batch.summary.notice_kind == "warning"
     assert files.writes == ["n0.ipynb"]
     for path in paths[1:]:
         assert files.text[path] == before[path]

@@ -70,6 +70,9 @@ class Element:
     def getAttribute(self, name: str) -> str | None:
         return self.attributes.get(name)
 
+    def removeAttribute(self, name: str) -> None:
+        self.attributes.pop(name, None)
+
     def addEventListener(self, kind: str, listener: Any) -> None:
         self.listeners.setdefault(kind, []).append(listener)
 
@@ -409,7 +412,7 @@ def test_opening_adds_the_panel_to_the_right_once(document: Document) -> None:
 def test_empty_state(document: Document) -> None:
     widget = opened(installed(document))
     empty = widget.node.find(".inkrider-session-empty")
-    assert empty.textContent == "No sessions yet. A session starts when you run a cell."
+    assert empty.textContent == "No sessions. A session starts when you run a cell."
     assert not empty.hidden
     assert widget.node.find_all(".inkrider-session-row") == []
     assert button(widget.node, "close-all").disabled

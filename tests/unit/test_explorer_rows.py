@@ -136,7 +136,7 @@ def test_equal_start_times_keep_the_registry_order() -> None:
 
 def test_no_sessions_no_rows() -> None:
     assert rows_for([]) == []
-    assert EMPTY_TEXT == "No sessions yet. A session starts when you run a cell."
+    assert EMPTY_TEXT == "No sessions. A session starts when you run a cell."
 
 
 def test_a_name_that_looks_like_html_passes_untouched() -> None:

@@ -626,3 +626,17 @@ def test_a_later_worker_takes_over_the_runs_left(monkeypatch: pytest.MonkeyPatch
         assert pool.workers.live == {second.id: second}
 
     asyncio.run(main())
+
+
+def test_every_release_tells_whoever_shows_the_count() -> None:
+    # A session still starting when its notebook (or batch run) was closed is released after it
+    # ended, with no state change left to refresh the status item ("3/3 sessions" stayed).
+    async def main() -> None:
+        pool = Pool(NO_WARM)
+        worker = await pool.workers.acquire()
+        told: list[int] = []
+        pool.workers._on_line_changed = lambda: told.append(pool.workers.running)
+        pool.workers.release(worker)
+        assert told == [0]
+
+    asyncio.run(main())

@@ -542,6 +542,9 @@ class LocalWorkers:
         self.live.pop(worker.id, None)
         worker.dispose()
         self._grant(self.limiter.release())
+        # Whoever shows the count hears it even when no state changes: a session that was still
+        # starting when its notebook (or batch run) was closed is released after it ended.
+        self._on_line_changed()
         self._schedule_rewarm()
 
     def apply_settings(self, settings: Settings) -> None:
