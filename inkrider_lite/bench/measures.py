@@ -90,28 +90,48 @@ KERNEL_TRIPS_JS = """async ([path, count]) => {
   const kernel = panel && panel.sessionContext.session && panel.sessionContext.session.kernel;
   if (!kernel) return { error: 'the notebook has no kernel connection' };
   const times = [];
+  const worker = [];
   for (let i = 0; i < count; i++) {
     const start = performance.now();
     // A reply that never comes (pyodide-kernel's cross-origin isolated worker can lose it)
     // ends the measure with an error instead of hanging the bench.
-    const done = kernel.requestExecute({ code: '1', store_history: false }).done;
+    const future = kernel.requestExecute({ code: '1', store_history: false });
+    const stamps = {};
+    future.onIOPub = (msg) => {
+      if (msg.header.msg_type !== 'status') return;
+      stamps[msg.content.execution_state] = Date.parse(msg.header.date);
+    };
     const late = new Promise((resolve) => setTimeout(resolve, 30000, 'late'));
-    if ((await Promise.race([done, late])) === 'late') {
+    if ((await Promise.race([future.done, late])) === 'late') {
       return { error: `round trip ${i + 1} got no reply within 30 s`, times };
     }
     times.push(performance.now() - start);
+    worker.push(stamps.idle - stamps.busy);
   }
-  return { times };
+  return { times, worker };
 }"""
 
 # Arms one UI round trip on the first cell: from the Enter keydown to its execution count
-# changing, which happens when the execute_reply reaches the notebook.
-ARM_UI_TRIP_JS = """() => {
+# changing, which happens when the execute_reply reaches the notebook. Also the kernel's own
+# busy → idle stamps (its clock, in the worker): how much of the trip is the worker's.
+ARM_UI_TRIP_JS = """(path) => {
   const cell = document.querySelector('.jp-Notebook .jp-Cell');
   const promptText = () => (cell.querySelector('.jp-InputArea-prompt') || {}).textContent || '';
   const before = promptText();
-  const trip = { down: null, done: null };
+  const trip = { down: null, done: null, busy: null, idle: null };
   window.__uiTrip = trip;
+  let kernel = null;
+  for (const widget of window.jupyterapp.shell.widgets('main')) {
+    if (widget.context && widget.context.path === path) {
+      kernel = widget.sessionContext.session.kernel;
+    }
+  }
+  const onIOPub = (_, msg) => {
+    if (msg.header.msg_type === 'status' && trip[msg.content.execution_state] === null) {
+      trip[msg.content.execution_state] = Date.parse(msg.header.date);
+    }
+  };
+  if (kernel) kernel.iopubMessage.connect(onIOPub);
   const onKey = (e) => {
     if (e.key === 'Enter' && trip.down === null) trip.down = performance.now();
   };
@@ -120,6 +140,7 @@ ARM_UI_TRIP_JS = """() => {
     const text = promptText();
     if (/\\[[0-9]+\\]/.test(text) && text !== before) {
       trip.done = performance.now();
+      if (kernel) kernel.iopubMessage.disconnect(onIOPub);
       observer.disconnect();
       document.removeEventListener('keydown', onKey, { capture: true });
     }
@@ -159,8 +180,11 @@ class SiteRun:
     steady_status: dict[str, Any] | None = None
     sessions: list[dict[str, Any]] | None = None
     kernel_trips_ms: list[float] | None = None
+    #: Each trip's busy → idle in the worker, by the kernel's own stamps (its clock).
+    kernel_trips_worker_ms: list[float] | None = None
     kernel_trips_error: str | None = None
     ui_trips_ms: list[float] | None = None
+    ui_trips_worker_ms: list[float] | None = None
     ui_trips_error: str | None = None
     console_errors: list[str] = field(default_factory=list)
 
@@ -195,6 +219,14 @@ class SiteRun:
     @property
     def ui_trip_ms(self) -> float | None:
         return _median_after_first(self.ui_trips_ms)
+
+    @property
+    def kernel_trip_worker_ms(self) -> float | None:
+        return _median_after_first(self.kernel_trips_worker_ms)
+
+    @property
+    def ui_trip_worker_ms(self) -> float | None:
+        return _median_after_first(self.ui_trips_worker_ms)
 
 
 @dataclass
@@ -270,19 +302,22 @@ def _press_run(page: Page, events: list[str]) -> int:
     raise RuntimeError(f"the first cell never started running: {events}")
 
 
-def _ui_trips(page: Page, count: int) -> list[float]:
+def _ui_trips(page: Page, count: int) -> tuple[list[float], list[float]]:
     # Replace the first cell's source with a trivial one, then run it in place (Ctrl+Enter).
     page.locator(".jp-Cell .cm-content").first.click()
     page.keyboard.press("Control+A")
     page.keyboard.type("1")
     times: list[float] = []
+    worker: list[float] = []
     for _ in range(count):
-        page.evaluate(ARM_UI_TRIP_JS)
+        page.evaluate(ARM_UI_TRIP_JS, NOTEBOOK)
         page.keyboard.press("Control+Enter")
         page.wait_for_function("window.__uiTrip.done !== null", timeout=30_000)
         trip = page.evaluate("window.__uiTrip")
         times.append(trip["done"] - trip["down"])
-    return times
+        if trip["busy"] is not None and trip["idle"] is not None:
+            worker.append(trip["idle"] - trip["busy"])
+    return times, worker
 
 
 def run_site(
@@ -389,9 +424,10 @@ def _measure(
 
     trips_out = page.evaluate(KERNEL_TRIPS_JS, [NOTEBOOK, trips + 1])
     result.kernel_trips_ms = trips_out.get("times")
+    result.kernel_trips_worker_ms = trips_out.get("worker")
     result.kernel_trips_error = trips_out.get("error")
     try:
-        result.ui_trips_ms = _ui_trips(page, trips + 1)
+        result.ui_trips_ms, result.ui_trips_worker_ms = _ui_trips(page, trips + 1)
     except Exception as error:  # keep the rest of the run's numbers
         result.ui_trips_error = str(error).splitlines()[0]
 

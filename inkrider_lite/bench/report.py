@@ -39,6 +39,12 @@ MEASURES = [
     Measure("2b. accepted Run press → first output", "s", lambda r: r.press_to_output_ms),
     Measure("3. warm round trip of `1`, kernel API", "ms", lambda r: r.kernel_trip_ms),
     Measure("3b. warm round trip of `1`, UI Ctrl+Enter", "ms", lambda r: r.ui_trip_ms),
+    Measure(
+        "3c. of 3, the worker's own busy → idle (the kernel's stamps)",
+        "ms",
+        lambda r: r.kernel_trip_worker_ms,
+    ),
+    Measure("3d. of 3b, the worker's own busy → idle", "ms", lambda r: r.ui_trip_worker_ms),
     Measure("4. browser PSS, one session, first output + settle", "MiB", lambda r: r.pss_mib),
     Measure("4b. browser USS (private pages), same moment", "MiB", lambda r: r.uss_mib),
     Measure("4c. browser PSS once idle (after any re-warm)", "MiB", lambda r: r.steady_pss_mib),
