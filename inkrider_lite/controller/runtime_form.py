@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._compat import compat
 from ..runtimes.remote import kernels_store
-from ..runtimes.remote.address import AddressError, parse_base_url
+from ..runtimes.remote.address import AddressError, ServerAddress, parse_base_url
 from ..runtimes.remote.connection_check import check_connection
 from ..runtimes.remote.diagnosis import Diagnosis
 from .dom import child, labelled_field, labelled_input, panel_rules
@@ -154,12 +154,16 @@ class RuntimeForm:
             self.result.textContent = ""
         self._sync_forget()
 
+    def _typed_address(self) -> ServerAddress | None:
+        """The server the Base URL field names, if it names one."""
+        try:
+            return parse_base_url(str(self.base_url.value))
+        except AddressError:
+            return None
+
     def _sync_forget(self) -> None:
         """Forget token only where this browser stores one for the Base URL in the field."""
-        try:
-            address = parse_base_url(str(self.base_url.value))
-        except AddressError:
-            address = None
+        address = self._typed_address()
         stored = address is not None and bool(kernels_store.load_token(address.base_url))
         self.forget.disabled = not (self._deps.remote_enabled and stored)
 
@@ -249,10 +253,7 @@ class RuntimeForm:
         self._sync_forget()
 
     def forget_token(self) -> None:
-        try:
-            address = parse_base_url(str(self.base_url.value))
-        except AddressError:
-            address = None
+        address = self._typed_address()
         if address is not None:
             kernels_store.save_token(address.base_url, "")
         self.token.value = ""
