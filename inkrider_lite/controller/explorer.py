@@ -94,7 +94,6 @@ CSS = (
   height: 22px; min-height: 22px; line-height: 22px; padding: 0 8px; flex: none;
   font-size: var(--jp-ui-font-size0); letter-spacing: 0;
 }}
-#{EXPLORER_ID} button.jp-Button:disabled {{ opacity: 0.4; cursor: default; }}
 """
 )
 

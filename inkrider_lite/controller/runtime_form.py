@@ -178,10 +178,7 @@ class RuntimeForm:
         self.local.checked = not remote
         self.base_url.value = settings.remote_base_url
         self.token.value = ""
-        try:
-            address = parse_base_url(settings.remote_base_url)
-        except AddressError:
-            address = None
+        address = self._typed_address()
         if address is not None:
             self.token.value = kernels_store.load_token(address.base_url)
         self._set_kernels([], settings.remote_kernel)

@@ -376,9 +376,9 @@ class LocalWorkers:
             compat.log_error("warming the worker up failed", error)
         finally:
             self._tiering = None
-        for other in self.live.values():
-            self._start_tier_up(other)
-            break
+        successor = next(iter(self.live.values()), None)
+        if successor is not None:
+            self._start_tier_up(successor)
 
     def _schedule_rewarm(self) -> None:
         if self._rewarm is not None:
