@@ -82,6 +82,10 @@ def test_a_session_from_the_image_does_what_a_plain_one_does(page: Page, site_ur
     assert versions["attrs"] == "25.3.0"
     assert any(RESTORED in m for m in boot_messages(page)), boot_messages(page)
     assert not any(PLAIN in m for m in boot_messages(page))
+    # The image goes into the heap page by page, and its pages of zeros (about 18 MB of its
+    # 52) are left as the fresh heap has them: untouched, so not resident.
+    untouched = re.findall(r"(\d+) MB of zero pages left untouched", " ".join(boot_messages(page)))
+    assert untouched and min(int(n) for n in untouched) >= 10, boot_messages(page)
 
     # micropip and %pip install from the site's index.
     out = run_in_new_cell(

@@ -12,10 +12,12 @@
 //
 // Pyodide's compiled wasm comes from the page (loader.js), and so do the image, the files, the
 // manifest and the lock while the page holds them (during an Execution Tool batch); otherwise
-// each is fetched here.
+// each is fetched here. The image goes straight into the heap (heap-image.mjs).
 //
 // Without an image, or with one made for other wheels or another Pyodide (a stale build), or if
 // restoring fails, the worker boots plainly and says why on the console.
+import { openImage, restoreOptions } from './heap-image.mjs';
+
 const IMAGE_URL = new URL('./kernel.snapshot', import.meta.url).href;
 const FILES_URL = new URL('./kernel.files', import.meta.url).href;
 const MANIFEST_URL = new URL('./kernel.snapshot.json', import.meta.url).href;
@@ -92,20 +94,6 @@ async function manifestOrWhyNot() {
   }
 }
 
-// Pyodide keeps its options for the life of the worker, `_loadSnapshot` included: handed the
-// image's promise, it would hold its 54 MB after they were copied into the heap. This thenable
-// lets go of them once Pyodide has taken them.
-function usedOnce(promise) {
-  let pending = promise;
-  return {
-    then(ok, fail) {
-      const taken = pending;
-      pending = null;
-      return taken.then(ok, fail);
-    },
-  };
-}
-
 // The bundle made at build time: u32 header length, JSON header, then the files' bytes.
 function writeFiles(FS, bytes, expected) {
   if (bytes.byteLength !== expected.size) throw new Error('the files are not the ones the manifest describes');
@@ -176,8 +164,8 @@ async function withCompiled(wasm, start) {
 }
 
 // The loader may hand over Pyodide's compiled wasm and, while it holds them, the image and the
-// package files (shared memory where the page is isolated: copied here, since Pyodide decodes
-// the image and MEMFS keeps the files).
+// package files (shared memory where the page is isolated: the files are copied here, since
+// MEMFS keeps them).
 export async function loadPyodide(options) {
   const { inkriderWasm, inkriderImage, ...config } = options;
   return withCompiled(inkriderWasm, () => load(config, inkriderImage));
@@ -194,15 +182,16 @@ async function load(config, offered) {
   // Everything is asked for at once; the image and the files are dropped if they do not fit.
   const controller = new AbortController();
   const download = (url) => {
-    const bytes = retried(() => fetch(url, { signal: controller.signal })).then((r) => {
+    const response = retried(() => fetch(url, { signal: controller.signal })).then((r) => {
       if (!r.ok) throw new Error(`${url}: ${r.status}`);
-      return r.arrayBuffer();
+      return r;
     });
-    bytes.catch(() => {});
-    return bytes;
+    response.catch(() => {});
+    return response;
   };
-  const image = held ? Promise.resolve(ownCopy(held.image)) : download(IMAGE_URL);
-  const bundle = held ? Promise.resolve(ownCopy(held.files)) : download(FILES_URL);
+  const image = held ? Promise.resolve(held.image) : download(IMAGE_URL);
+  const bundle = held ? Promise.resolve(ownCopy(held.files)) : download(FILES_URL).then((r) => r.arrayBuffer());
+  bundle.catch(() => {});
   const asm = import(`${config.indexURL}pyodide.asm.mjs`);
   asm.catch(() => {});
   const [pyodideModule, manifest, lock] = await Promise.all([
@@ -222,46 +211,38 @@ async function load(config, offered) {
     warn(`it is stale: ${stale}`);
     return plain();
   }
-  // Pyodide copies the image into the new module's memory as it is, but that memory starts
-  // smaller than a heap that has imported IPython: allocating the image's size first makes
-  // Emscripten grow it (and its views) the usual way. The image then overwrites the allocator.
   const { default: createModule } = await asm;
   //
   // CPython calls C functions through a trampoline that its start-up picks for the runtime (a
   // small wasm module where the browser allows it, a JS one otherwise) and keeps in
   // _PyRuntime. The image holds Node's choice, and a JS trampoline is a JS frame that stack
   // switching (run_sync, time.sleep) cannot suspend through: the browser's own choice, made
-  // by this module before the image is copied in, is put back right after.
-  const createPyodideModule = async (settings) => {
-    const module = await createModule(settings);
-    const slot = (module.__PyRuntime + module.HEAP32[module.__PyEM_EMSCRIPTEN_TRAMPOLINE_OFFSET >>> 2]) >>> 2;
-    const trampoline = module.HEAP32[slot];
-    if (module.HEAP8.length < manifest.image.size && !module._malloc(manifest.image.size)) {
-      throw new Error('no memory for the image');
-    }
-    const restoreSnapshot = module.API.restoreSnapshot;
-    module.API.restoreSnapshot = (bytes) => {
-      const restored = restoreSnapshot(bytes);
+  // by the new module before the image is copied in, is put back right after.
+  let slot = 0;
+  let trampoline = 0;
+  let zeroPages = 0;
+  const trampolineKept = {
+    prepare(module) {
+      slot = (module.__PyRuntime + module.HEAP32[module.__PyEM_EMSCRIPTEN_TRAMPOLINE_OFFSET >>> 2]) >>> 2;
+      trampoline = module.HEAP32[slot];
+    },
+    restored(module) {
       module.HEAP32[slot] = trampoline;
-      return restored;
-    };
-    return module;
+    },
+    report({ skipped }) {
+      zeroPages = skipped;
+    },
   };
   const live = { pyodide: null };
   let pyodide;
   const t1 = performance.now();
   let t2, t3;
   try {
+    const opened = await openImage(await image, manifest.image.size);
     pyodide = await pyodideModule.loadPyodide({
       ...config,
       packages: [], // their modules are in the image, their files in the bundle
-      createPyodideModule,
-      _loadSnapshot: usedOnce(
-        image.then((bytes) => {
-          if (bytes.byteLength !== manifest.image.size) throw new Error('the image is not the one its manifest describes');
-          return bytes;
-        }),
-      ),
+      ...restoreOptions(createModule, opened, trampolineKept),
       _snapshotDeserializer: deserializer(live),
     });
     live.pyodide = pyodide;
@@ -274,6 +255,7 @@ async function load(config, offered) {
     t3 = performance.now();
     pyodide.runPython(RESTORE);
   } catch (error) {
+    controller.abort();
     warn(`restoring it failed: ${error && error.message ? error.message : error}`);
     return plain();
   }
@@ -296,7 +278,8 @@ async function load(config, offered) {
   console.info(
     `InkRider: kernel restored from its image in ${Math.round(t4 - t0)} ms ` +
       `(checks ${Math.round(t1 - t0)}, restore ${Math.round(t2 - t1)}, ` +
-      `package files ${Math.round(t3 - t2)}, fix-ups ${Math.round(t4 - t3)})${held ? ', the image held by the page' : ''}`,
+      `package files ${Math.round(t3 - t2)}, fix-ups ${Math.round(t4 - t3)}; ` +
+      `${Math.round(zeroPages / 2 ** 20)} MB of zero pages left untouched)${held ? ', the image held by the page' : ''}`,
   );
   return pyodide;
 }

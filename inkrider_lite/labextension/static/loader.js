@@ -35,22 +35,26 @@
     const pyodideUrl = new URL(liteSettings(coreutils, PYODIDE_KERNEL_PLUGIN).pyodideUrl, location.href).href;
     const indexURL = pyodideUrl.slice(0, pyodideUrl.lastIndexOf('/') + 1);
     pyodideIndexUrl = indexURL;
-    let image = fetch(new URL('./controller.snapshot', scriptUrl).href).then(
-      (r) => (r.ok ? r.arrayBuffer() : null),
+    const response = fetch(new URL('./controller.snapshot', scriptUrl).href).then(
+      (r) => (r.ok ? r : null),
       () => null,
     );
-    const { loadPyodide } = await import(pyodideUrl);
-    const fromSnapshot = (await image) !== null;
+    const [{ loadPyodide }, { openImage, restoreOptions }, { default: createModule }] = await Promise.all([
+      import(pyodideUrl),
+      import(new URL('./heap-image.mjs', scriptUrl).href),
+      import(`${indexURL}pyodide.asm.mjs`),
+    ]);
+    // The snapshot goes straight into the heap as it arrives (heap-image.mjs).
     const options = { indexURL, fullStdLib: false };
-    if (fromSnapshot) {
-      // Pyodide keeps its options: hand it a thenable that lets go of the 30 MB image once used.
-      options._loadSnapshot = {
-        then: (ok, fail) => {
-          const bytes = image;
-          image = null;
-          bytes.then((b) => ok(new Uint8Array(b)), fail);
-        },
-      };
+    let fromSnapshot = false;
+    const image = await response;
+    if (image !== null) {
+      try {
+        Object.assign(options, restoreOptions(createModule, await openImage(image)));
+        fromSnapshot = true;
+      } catch (error) {
+        console.warn('InkRider: the controller boots without its snapshot', error);
+      }
     }
     const pyodide = await loadPyodide(options);
     if (window.localStorage.getItem('inkrider-debug')) pyodide.setDebug(true);
