@@ -7,6 +7,7 @@ browser and profile: no HTTP cache, no service worker and no memory carry over b
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import statistics
@@ -176,6 +177,10 @@ class SiteRun:
     steady_reading: memory.MemoryReading | None = None
     steady_at_s: float = 0.0
     steady_was_quiet: bool = False
+    #: After a full collection in the page and each of its workers: what is kept, without the
+    #: garbage that V8 frees when it gets round to it (its memory reducer, some 20-30 s after
+    #: the page goes quiet, or the next allocation pressure).
+    collected_reading: memory.MemoryReading | None = None
     status: dict[str, Any] | None = None
     steady_status: dict[str, Any] | None = None
     sessions: list[dict[str, Any]] | None = None
@@ -203,6 +208,14 @@ class SiteRun:
     @property
     def steady_uss_mib(self) -> float | None:
         return self.steady_reading.uss_mib if self.steady_reading else None
+
+    @property
+    def collected_pss_mib(self) -> float | None:
+        return self.collected_reading.pss_mib if self.collected_reading else None
+
+    @property
+    def collected_uss_mib(self) -> float | None:
+        return self.collected_reading.uss_mib if self.collected_reading else None
 
     @property
     def press_to_output_ms(self) -> float | None:
@@ -251,8 +264,12 @@ def _longest(tasks: list[list[float]], until_ms: float) -> float | None:
 
 
 def _open(playwright: Playwright, profile: str) -> tuple[BrowserContext, Page]:
+    # --expose-gc lets row 4e collect garbage in both sites alike; it changes nothing else.
     context = playwright.chromium.launch_persistent_context(
-        profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        profile,
+        executable_path=CHROMIUM,
+        args=[*CHROMIUM_ARGS, "--js-flags=--expose-gc"],
+        headless=True,
     )
     context.add_init_script(PAGE_MARKS_JS)
     page = context.new_page()
@@ -419,6 +436,8 @@ def _measure(
     )
     result.steady_reading = memory.read_memory(profile)
     result.steady_status = _status(page, site)
+    _collect_garbage(page)
+    result.collected_reading = memory.read_memory(profile)
     if site.inkrider:
         result.sessions = json.loads(page.evaluate("window.inkrider.sessions_json()"))
 
@@ -430,6 +449,18 @@ def _measure(
         result.ui_trips_ms, result.ui_trips_worker_ms = _ui_trips(page, trips + 1)
     except Exception as error:  # keep the rest of the run's numbers
         result.ui_trips_error = str(error).splitlines()[0]
+
+
+def _collect_garbage(page: Page) -> None:
+    """A full collection in the page and every worker (the browser runs with --expose-gc), twice
+    with a pause, as freed memory goes back to the system a moment later."""
+    for _ in range(2):
+        page.evaluate("gc()")
+        for worker in page.workers:
+            # A worker that ends meanwhile has nothing left to collect.
+            with contextlib.suppress(Exception):
+                worker.evaluate("gc()")
+        time.sleep(1.0)
 
 
 def _status(page: Page, site: Site) -> dict[str, Any] | None:

@@ -50,6 +50,12 @@ MEASURES = [
     Measure("4c. browser PSS once idle (after any re-warm)", "MiB", lambda r: r.steady_pss_mib),
     Measure("4d. browser USS once idle (after any re-warm)", "MiB", lambda r: r.steady_uss_mib),
     Measure(
+        "4e. browser PSS once idle, after a full GC in the page and its workers",
+        "MiB",
+        lambda r: r.collected_pss_mib,
+    ),
+    Measure("4f. browser USS, same moment", "MiB", lambda r: r.collected_uss_mib),
+    Measure(
         "5. controller boot (activate → Python ready)",
         "s",
         lambda r: r.controller_boot_ms,
@@ -222,6 +228,8 @@ def raw(
                 "uss_mib": r.uss_mib,
                 "steady_pss_mib": r.steady_pss_mib,
                 "steady_uss_mib": r.steady_uss_mib,
+                "collected_pss_mib": r.collected_pss_mib,
+                "collected_uss_mib": r.collected_uss_mib,
                 "kernel_trip_ms": r.kernel_trip_ms,
                 "ui_trip_ms": r.ui_trip_ms,
             }
