@@ -20,7 +20,7 @@ from . import batch, flood, memory, remote, remote_report, report
 from .fresh import FreshRun, run_fresh
 from .fresh import report_lines as fresh_report
 from .measures import FloorRun, PackagesRun, SiteRun, run_floor, run_packages, run_site
-from .sessions import SessionsRun, run_sessions
+from .sessions import SessionsRun, run_sessions, run_vanilla_close
 from .sessions import report_lines as sessions_report
 from .sites import Site, served, write_floor_site
 
@@ -107,6 +107,7 @@ def main() -> None:
     floor: list[FloorRun] = []
     packages: list[PackagesRun] = []
     session_runs: list[SessionsRun] = []
+    vanilla_closes: list[SessionsRun] = []
     fresh_runs: list[FreshRun] = []
     remote_runs: list[remote.RemoteRun] = []
     batch_runs: list[batch.BatchRun] = []
@@ -191,6 +192,8 @@ def main() -> None:
             if args.only in (None, "sessions"):
                 session_runs.append(run_sessions(playwright, urls[inkrider.name], n))
                 print(f"bench: sessions run {n}: {session_runs[-1]}", file=sys.stderr)
+                vanilla_closes.append(run_vanilla_close(playwright, urls[vanilla.name], n))
+                print(f"bench: vanilla close run {n}: {vanilla_closes[-1]}", file=sys.stderr)
             variants = remote.VARIANTS if n % 2 else remote.VARIANTS[::-1]
             for variant in variants if servers else ():
                 remote_runs.append(
@@ -231,7 +234,7 @@ def main() -> None:
         print("\nThe packages folder (issue 4):\n")
         print(report.packages_markdown(packages))
     if args.only in (None, "sessions"):
-        print("\n".join(sessions_report(session_runs)))
+        print("\n".join(sessions_report(session_runs, vanilla_closes)))
     if args.only in (None, "fresh"):
         print("\n".join(fresh_report(fresh_runs, vanilla.name, inkrider.name)))
     if args.only in (None, "flood"):
@@ -257,6 +260,8 @@ def main() -> None:
         numbers["remote"] = remote_report.raw(remote_runs, remote_warnings)
         numbers["batch"] = batch.raw(batch_runs)
         numbers["fresh"] = [vars(r) for r in fresh_runs]
+        numbers["sessions"] = [vars(r) for r in session_runs]
+        numbers["vanilla_close"] = [vars(r) for r in vanilla_closes]
         args.json.write_text(json.dumps(numbers, indent=2))
         print(f"\nraw numbers: {args.json}")
 
