@@ -1,4 +1,4 @@
-"""`python -m inkrider_lite.site build [--vanilla]`: build the static site into build/."""
+"""`python -m inkrider_lite.site build|serve`: build the static site into build/, or serve it."""
 
 from __future__ import annotations
 
@@ -14,10 +14,21 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     build_cmd = sub.add_parser("build", help="build the site into build/site")
     build_cmd.add_argument("--vanilla", action="store_true", help="JupyterLite without InkRider")
-    build_cmd.add_argument("--root", type=Path, default=Path.cwd())
+    build_cmd.add_argument(
+        "--root",
+        type=Path,
+        default=Path.cwd(),
+        help="the repository: content/ and jupyterlite_config.json are read from it, and the "
+        "site is written to its build/ (default: the current folder)",
+    )
     serve_cmd = sub.add_parser("serve", help="serve build/site on 127.0.0.1")
-    serve_cmd.add_argument("--root", type=Path, default=Path.cwd())
-    serve_cmd.add_argument("--port", type=int, default=8000)
+    serve_cmd.add_argument(
+        "--root",
+        type=Path,
+        default=Path.cwd(),
+        help="the repository whose build/site is served (default: the current folder)",
+    )
+    serve_cmd.add_argument("--port", type=int, default=8000, help="default: 8000")
     serve_cmd.add_argument("--vanilla", action="store_true", help="serve the vanilla site")
     serve_cmd.add_argument(
         "--no-isolation",
