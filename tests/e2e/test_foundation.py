@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from .notebook import (
     cells,
@@ -155,6 +155,30 @@ def test_warm_worker_setting_turns_warming_off(page: Page, site_url: str) -> Non
     page.wait_for_timeout(2000)
     assert status(page)["warm_worker_setting"] is False
     assert kernel_worker_count(page) == 0
+    assert "emscripten" in run_in_new_cell(page, "import sys; print(sys.platform)")
+
+
+def test_a_cut_snapshot_costs_the_controller_a_plain_boot(page: Page, site_url: str) -> None:
+    """A controller snapshot cut short (a broken download, a half-copied deploy) is streamed
+    into the heap until it ends early: the controller then boots plainly and works."""
+    warnings: list[str] = []
+    page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
+
+    def cut(route: Route) -> None:
+        body = route.fetch().body()
+        route.fulfill(
+            status=200, body=body[: len(body) // 2], headers={"content-length": str(len(body))}
+        )
+
+    page.context.route("**/controller.snapshot", cut)
+    try:
+        page.goto(f"{site_url}lab/index.html?path=examples/scratch.ipynb")
+        cells(page).first.wait_for()
+        page.wait_for_function("() => window.inkrider !== undefined", timeout=120_000)
+    finally:
+        page.context.unroute("**/controller.snapshot")
+    assert status(page)["from_snapshot"] is False
+    assert any("the controller boots without its snapshot" in m for m in warnings), warnings
     assert "emscripten" in run_in_new_cell(page, "import sys; print(sys.platform)")
 
 

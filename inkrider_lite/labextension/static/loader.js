@@ -44,19 +44,20 @@
       import(new URL('./heap-image.mjs', scriptUrl).href),
       import(`${indexURL}pyodide.asm.mjs`),
     ]);
-    // The snapshot goes straight into the heap as it arrives (heap-image.mjs).
+    // The snapshot goes straight into the heap as it arrives (heap-image.mjs). One that cannot
+    // be restored (cut short, made for another Pyodide) costs a plain boot, not the controller.
     const options = { indexURL, fullStdLib: false };
-    let fromSnapshot = false;
+    let pyodide = null;
     const image = await response;
     if (image !== null) {
       try {
-        Object.assign(options, restoreOptions(createModule, await openImage(image)));
-        fromSnapshot = true;
+        pyodide = await loadPyodide({ ...options, ...restoreOptions(createModule, await openImage(image)) });
       } catch (error) {
-        console.warn('InkRider: the controller boots without its snapshot', error);
+        console.warn(`InkRider: the controller boots without its snapshot (${error && error.message ? error.message : error})`);
       }
     }
-    const pyodide = await loadPyodide(options);
+    const fromSnapshot = pyodide !== null;
+    pyodide ??= await loadPyodide(options);
     if (window.localStorage.getItem('inkrider-debug')) pyodide.setDebug(true);
     if (!fromSnapshot) await pyodide.loadPackage(['inkrider-lite'], { messageCallback: () => {} });
     return { pyodide, fromSnapshot };
