@@ -18,6 +18,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import { heapChecksum } from '../labextension/static/heap-image.mjs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 
@@ -142,7 +143,8 @@ const manifest = {
   packages: Object.fromEntries(names.map((name) => [name, lock.packages[name].sha256])),
   roots,
   imports,
-  image: { sha256: digest(image), size: image.length },
+  // heapChecksum: what a worker checks as the image streams into its heap (heap-image.mjs).
+  image: { sha256: digest(image), size: image.length, heapChecksum: heapChecksum(image) },
   files: { sha256: digest(bundle), size: bundle.length, count: files.length },
   loaded,
 };

@@ -6,6 +6,7 @@
 // JS objects behind, and a snapshot cannot hold those.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { heapChecksum } from '../labextension/static/heap-image.mjs';
 import path from 'node:path';
 
 const [dir, output, module] = process.argv.slice(2);
@@ -19,4 +20,8 @@ for (const name of ['inkrider-lite', ...lock.packages['inkrider-lite'].depends])
   pyodide.unpackArchive(new Uint8Array(wheel), 'wheel', { extractDir: sitePackages });
 }
 pyodide.runPython(`import ${module}`);
-writeFileSync(output, pyodide.makeMemorySnapshot());
+const snapshot = pyodide.makeMemorySnapshot();
+writeFileSync(output, snapshot);
+// What the page checks as the snapshot streams into the controller's heap (heap-image.mjs): a
+// file cut short or damaged costs a plain boot instead of a broken controller.
+writeFileSync(`${output}.json`, JSON.stringify({ size: snapshot.length, heapChecksum: heapChecksum(snapshot) }) + '\n');

@@ -209,6 +209,28 @@ def test_an_image_made_for_other_files_is_not_used(
     assert not any(RESTORED in m for m in messages)
 
 
+def test_a_damaged_image_is_refused_before_it_runs(
+    page: Page, site_url: str, context: BrowserContext
+) -> None:
+    # An image whose bytes are not the ones its build recorded (here: the manifest's checksum
+    # changed, as a damaged copy of the image would read) must not run: a damaged image crashed
+    # Pyodide ("fatal error", memory access out of bounds) before the worker fell back.
+    manifest = json.loads(
+        page.request.get(f"{site_url}extensions/inkrider-lite/static/kernel.snapshot.json").text()
+    )
+    manifest["image"]["heapChecksum"] = "00000000"
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    force_plain_boot(context, json.dumps(manifest))
+    open_notebook(page, site_url, "examples/scratch.ipynb")
+    assert "42" in run_in_new_cell(page, "print(6 * 7)")
+    messages = boot_messages(page)
+    damaged = [m for m in messages if PLAIN in m]
+    assert damaged and "the image is damaged" in damaged[0], messages
+    assert not any(RESTORED in m for m in messages)
+    assert not any("fatal error" in m for m in errors), errors
+
+
 def test_a_session_in_a_second_tab_sees_drive_and_runs_in_its_folder(
     page: Page, site_url: str, context: BrowserContext
 ) -> None:

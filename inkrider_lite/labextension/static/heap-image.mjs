@@ -27,15 +27,51 @@ function isZero(bytes, start, length) {
   return true;
 }
 
+// FNV-1a over the heap's 32-bit words (little-endian), in order: the build records it in the
+// image's manifest, and a restore compares it before Pyodide runs anything in the new heap, so
+// that a damaged image (same size, other bytes) is refused instead of crashing the interpreter
+// or, worse, running it subtly wrong. Fed in pieces whose lengths are multiples of 4 (all but
+// the last).
+export class HeapChecksum {
+  constructor() {
+    this.hash = 0x811c9dc5;
+  }
+
+  update(bytes) {
+    const whole = bytes.length - (bytes.length % 4);
+    const words = (bytes.byteOffset % 4 === 0)
+      ? new Uint32Array(bytes.buffer, bytes.byteOffset, whole / 4)
+      : new Uint32Array(bytes.slice(0, whole).buffer);
+    let hash = this.hash;
+    for (let i = 0; i < words.length; i++) hash = Math.imul(hash ^ words[i], 16777619);
+    for (let i = whole; i < bytes.length; i++) hash = Math.imul(hash ^ bytes[i], 16777619);
+    this.hash = hash;
+  }
+
+  hex() {
+    return (this.hash >>> 0).toString(16).padStart(8, '0');
+  }
+}
+
+// The HeapChecksum of a whole image file's heap (the build's side).
+export function heapChecksum(image) {
+  const bytes = image instanceof Uint8Array ? image : new Uint8Array(image);
+  const sum = new HeapChecksum();
+  sum.update(bytes.subarray(headerLength(bytes)));
+  return sum.hex();
+}
+
 // Writes the heap's bytes in order, from offset 0.
 class HeapWriter {
   constructor(module) {
     this.module = module;
     this.offset = 0;
     this.skipped = 0;
+    this.checksum = new HeapChecksum();
   }
 
   write(bytes) {
+    this.checksum.update(bytes);
     const heap = this.module.HEAPU8;
     if (this.offset + bytes.length > heap.length) throw new Error('the image is larger than the heap');
     for (let start = 0; start < bytes.length; start += PAGE) {
@@ -136,8 +172,15 @@ async function streamedImage(response, expectedSize) {
 }
 
 // The image from `source`: a Response (read as a stream) or bytes. `expectedSize` (the whole
-// file's, from a manifest) is checked when known.
-export async function openImage(source, expectedSize = null) {
+// file's) and `expectedChecksum` (the heap's HeapChecksum), from a manifest, are checked when
+// known.
+export async function openImage(source, expectedSize = null, expectedChecksum = null) {
+  const image = await openBytes(source, expectedSize);
+  image.checksum = expectedChecksum;
+  return image;
+}
+
+async function openBytes(source, expectedSize) {
   if (source instanceof Response) {
     // The heap must be grown before it is written, so its size must be known up front.
     // (A compressed response's Content-Length is not the image's.)
@@ -172,6 +215,9 @@ export function restoreOptions(createModule, image, { prepare = () => {}, restor
         throw new Error('no memory for the image');
       }
       const writer = await source.writeInto(module);
+      if (source.checksum && writer.checksum.hex() !== source.checksum) {
+        throw new Error('the image is damaged: its checksum is not the one its manifest records');
+      }
       report({ written: writer.offset, skipped: writer.skipped });
       const restoreSnapshot = module.API.restoreSnapshot;
       module.API.restoreSnapshot = (header) => {

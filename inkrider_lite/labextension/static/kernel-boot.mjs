@@ -238,7 +238,7 @@ async function load(config, offered) {
   const t1 = performance.now();
   let t2, t3;
   try {
-    const opened = await openImage(await image, manifest.image.size);
+    const opened = await openImage(await image, manifest.image.size, manifest.image.heapChecksum || null);
     pyodide = await pyodideModule.loadPyodide({
       ...config,
       packages: [], // their modules are in the image, their files in the bundle

@@ -35,10 +35,21 @@
     const pyodideUrl = new URL(liteSettings(coreutils, PYODIDE_KERNEL_PLUGIN).pyodideUrl, location.href).href;
     const indexURL = pyodideUrl.slice(0, pyodideUrl.lastIndexOf('/') + 1);
     pyodideIndexUrl = indexURL;
-    const response = fetch(new URL('./controller.snapshot', scriptUrl).href).then(
-      (r) => (r.ok ? r : null),
-      () => null,
+    const snapshotUrl = new URL('./controller.snapshot', scriptUrl).href;
+    let missing = '';
+    const response = fetch(snapshotUrl).then(
+      (r) => {
+        if (r.ok) return r;
+        missing = `HTTP ${r.status}`;
+        return null;
+      },
+      (error) => {
+        missing = error && error.message ? error.message : String(error);
+        return null;
+      },
     );
+    // Its size and checksum (made with it at build time); a build without one is not checked.
+    const expected = fetch(`${snapshotUrl}.json`).then((r) => (r.ok ? r.json() : {}), () => ({})).catch(() => ({}));
     const [{ loadPyodide }, { openImage, restoreOptions }, { default: createModule }] = await Promise.all([
       import(pyodideUrl),
       import(new URL('./heap-image.mjs', scriptUrl).href),
@@ -51,10 +62,14 @@
     const image = await response;
     if (image !== null) {
       try {
-        pyodide = await loadPyodide({ ...options, ...restoreOptions(createModule, await openImage(image)) });
+        const { size = null, heapChecksum = null } = await expected;
+        const opened = await openImage(image, size, heapChecksum);
+        pyodide = await loadPyodide({ ...options, ...restoreOptions(createModule, opened) });
       } catch (error) {
         console.warn(`InkRider: the controller boots without its snapshot (${error && error.message ? error.message : error})`);
       }
+    } else {
+      console.warn(`InkRider: the controller boots without its snapshot (${missing}); it takes a second more.`);
     }
     const fromSnapshot = pyodide !== null;
     pyodide ??= await loadPyodide(options);

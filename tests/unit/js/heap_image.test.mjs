@@ -2,7 +2,7 @@
 // pages the writer leaves untouched. Run by tests/unit/test_heap_image.py.
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { openImage, restoreOptions } from '../../../inkrider_lite/labextension/static/heap-image.mjs';
+import { heapChecksum, openImage, restoreOptions } from '../../../inkrider_lite/labextension/static/heap-image.mjs';
 
 const PAGE = 4096;
 
@@ -155,4 +155,28 @@ test('a response without a length is read whole', async () => {
   const module = fakeModule(4);
   await restore(new Response(body), module, null);
   assert.deepEqual(module.HEAPU8.subarray(0, image.heap.length), image.heap);
+});
+
+test("the build's checksum is the one a restore computes, however the image arrives", async () => {
+  const image = makeImage(Array.from({ length: 30 }, (_, i) => i % 4 !== 1), { tail: 10 });
+  const sum = heapChecksum(image.bytes);
+  for (const source of [image.bytes.slice().buffer, chunkedResponse(image.bytes, 1000)]) {
+    const module = fakeModule(4);
+    const options = restoreOptions(async () => module, await openImage(source, image.bytes.length, sum));
+    await options.createPyodideModule({});
+    assert.deepEqual(module.HEAPU8.subarray(0, image.heap.length), image.heap);
+  }
+});
+
+test('a damaged image of the right size is refused before Pyodide restores it', async () => {
+  const image = makeImage(Array(12).fill(true));
+  const sum = heapChecksum(image.bytes);
+  const damaged = image.bytes.slice();
+  damaged[image.headerLength + 5 * 4096 + 17] ^= 0x5a;
+  for (const source of [damaged.slice().buffer, chunkedResponse(damaged, 3000)]) {
+    const module = fakeModule(4);
+    const options = restoreOptions(async () => module, await openImage(source, damaged.length, sum));
+    await assert.rejects(options.createPyodideModule({}), /damaged/);
+    assert.equal(module.restored, null, 'Pyodide restored nothing');
+  }
 });
