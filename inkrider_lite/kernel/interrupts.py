@@ -27,10 +27,12 @@ import asyncio
 import contextlib
 import math
 import numbers
+import os
 import signal
+import sys
 import time
 from collections.abc import Callable, Iterator, MutableSequence
-from types import CodeType, FrameType
+from types import CodeType, FrameType, TracebackType
 from typing import Any
 
 #: Longest uninterruptible stretch of a blocking sleep, and the JS poll period, in seconds.
@@ -202,6 +204,41 @@ def sigint_handler(
     return on_sigint
 
 
+def without_own_frames(tb: TracebackType, own: Callable[[CodeType], bool]) -> TracebackType:
+    """The traceback without its last entries when they are InkRider's (the SIGINT handler that
+    raised, the time.sleep that re-raised): IPython hides frames marked `__tracebackhide__`
+    except the last one, so the interrupted user's line must be the last, as in CPython where
+    both are C. Unchanged if all are ours."""
+    entries: list[TracebackType] = []
+    link: TracebackType | None = tb
+    while link is not None:
+        entries.append(link)
+        link = link.tb_next
+    keep = len(entries)
+    while keep > 0 and own(entries[keep - 1].tb_frame.f_code):
+        keep -= 1
+    if keep in (0, len(entries)):
+        return tb
+    entries[keep - 1].tb_next = None
+    return tb
+
+
+def trimmed_showtraceback(showtraceback: Any, own: Callable[[CodeType], bool]) -> Any:
+    """IPython's `InteractiveShell.showtraceback`, for a KeyboardInterrupt raised by InkRider,
+    shown as if it were raised in the user's own line (see without_own_frames)."""
+
+    def showtraceback_(self: Any, exc_tuple: Any = None, *args: Any, **kwargs: Any) -> Any:
+        error = exc_tuple[1] if exc_tuple else sys.exception()
+        if isinstance(error, KeyboardInterrupt) and error.__traceback__ is not None:
+            error.__traceback__ = without_own_frames(error.__traceback__, own)
+            if exc_tuple:
+                exc_tuple = (exc_tuple[0], error, error.__traceback__)
+        return showtraceback(self, exc_tuple, *args, **kwargs)
+
+    showtraceback_.__name__ = showtraceback_.__qualname__ = "showtraceback"
+    return showtraceback_
+
+
 def raise_interrupt() -> None:
     """What SIGINT would do here: KeyboardInterrupt, or the user's own handler."""
     __tracebackhide__ = True  # the traceback ends at the user's time.sleep, as in CPython
@@ -316,7 +353,12 @@ def make_interruptible() -> None:
     run_js(ATOMIC_SIGNAL_JS)(pyodide_js, module)
     cells, presses = CellCode(), Presses(words)
     InteractiveShell.run_code = guarded_run_code(InteractiveShell.run_code, cells, presses)
-    signal.signal(signal.SIGINT, sigint_handler(cells, presses, rearm))
+    handler = sigint_handler(cells, presses, rearm)
+    signal.signal(signal.SIGINT, handler)
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    InteractiveShell.showtraceback = trimmed_showtraceback(
+        InteractiveShell.showtraceback, lambda code: code.co_filename.startswith(package + os.sep)
+    )
 
     original = time.sleep
     # Pyodide's JSPI sleep keeps the C one as __wrapped__.

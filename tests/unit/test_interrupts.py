@@ -26,7 +26,9 @@ from inkrider_lite.kernel.interrupts import (
     is_cell,
     sigint_handler,
     sliced_sleep,
+    trimmed_showtraceback,
     watched_sleep,
+    without_own_frames,
 )
 
 
@@ -379,3 +381,79 @@ def test_functions_defined_in_earlier_cells_count_as_the_users_code() -> None:
     cells.current = compile("pass", "<ipython-input-2-b>", "exec")
     assert cells.on_stack(namespace["here"]())
     assert not cells.on_stack(sys._getframe())
+
+
+def _interrupted_in(handler: Any) -> KeyboardInterrupt:
+    """A KeyboardInterrupt raised by `handler`, called from a user-like frame."""
+
+    def users_line() -> None:
+        handler()
+
+    try:
+        users_line()
+    except KeyboardInterrupt as error:
+        return error
+    raise AssertionError("no KeyboardInterrupt")
+
+
+def _frame_names(tb: Any) -> list[str]:
+    names = []
+    while tb is not None:
+        names.append(tb.tb_frame.f_code.co_name)
+        tb = tb.tb_next
+    return names
+
+
+def test_an_interrupt_shows_the_users_line_last_not_inkriders_handler() -> None:
+    def on_sigint() -> None:
+        raise KeyboardInterrupt
+
+    error = _interrupted_in(on_sigint)
+    assert _frame_names(error.__traceback__)[-1] == "on_sigint"
+    trimmed = without_own_frames(error.__traceback__, lambda code: code is on_sigint.__code__)
+    assert _frame_names(trimmed)[-2:] == ["_interrupted_in", "users_line"]
+
+
+def test_a_traceback_of_only_inkriders_frames_is_left_whole() -> None:
+    def on_sigint() -> None:
+        raise KeyboardInterrupt
+
+    error = _interrupted_in(on_sigint)
+    everything = {tb.tb_frame.f_code for tb in _walk(error.__traceback__)}
+    assert _frame_names(
+        without_own_frames(error.__traceback__, everything.__contains__)
+    ) == _frame_names(error.__traceback__)
+
+
+def _walk(tb: Any) -> Iterator[Any]:
+    while tb is not None:
+        yield tb
+        tb = tb.tb_next
+
+
+def test_showtraceback_sees_the_trimmed_interrupt_only() -> None:
+    def on_sigint(error: type[BaseException] = KeyboardInterrupt) -> None:
+        raise error
+
+    seen: list[list[str]] = []
+
+    def showtraceback(_self: Any, exc_tuple: Any = None) -> None:
+        tb = exc_tuple[2] if exc_tuple else sys.exc_info()[2]
+        seen.append(_frame_names(tb))
+
+    wrapped = trimmed_showtraceback(showtraceback, lambda code: code is on_sigint.__code__)
+    try:
+        raise _interrupted_in(on_sigint)
+    except KeyboardInterrupt:
+        wrapped(None)
+    try:
+        on_sigint()
+    except KeyboardInterrupt as error:
+        wrapped(None, (type(error), error, error.__traceback__))
+    try:
+        on_sigint(ValueError)  # only an interrupt is trimmed
+    except ValueError:
+        wrapped(None)
+    assert seen[0][-1] == "users_line"
+    assert seen[1][-1] == "test_showtraceback_sees_the_trimmed_interrupt_only"
+    assert seen[2][-1] == "on_sigint"
