@@ -63,7 +63,7 @@ def status_parts(facts: StatusFacts) -> tuple[str, str]:
     ("InkRider: remote 127.0.0.1:8888", "1 local session · 2 remote")."""
     budget = facts.workers.budget
     waiting = facts.workers.waiting
-    elsewhere = len(facts.workers.slots.elsewhere)
+    elsewhere = len(facts.workers.slots.sessions_elsewhere)
     # Sessions that run on a server now: a kernel whose remote start failed has none.
     remote = sum(
         1

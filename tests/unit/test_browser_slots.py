@@ -119,3 +119,27 @@ def test_other_tabs_text() -> None:
     # Nothing to close there: no tab lists it.
     assert "Close" not in warm_only
     assert "gives its place up when a run here needs it" in warm_only
+
+
+def test_the_status_counts_other_tabs_sessions_not_their_warm_workers() -> None:
+    # Found by a new user: with a session in each of two tabs and a warm worker in the second,
+    # the first tab said "3/3 sessions · 2 in other tabs" and the second "2/3 · 1 in other tabs".
+    from inkrider_lite.controller.ui import StatusFacts, status_parts
+
+    async def main() -> None:
+        room = LockRoom()
+        first, second = tabs(room, "a", "b")
+        await first.workers.acquire("one")
+        await second.workers.acquire("two")
+        warm = await second.workers.slots.take(3, "", for_warm=True)  # the second tab's warm one
+        assert warm is not None
+        for pool in (first, second):
+            await pool.workers.slots.refresh()
+        texts = [
+            status_parts(StatusFacts(pool.workers, {}, lambda p=pool: p.workers, lambda: None))[1]
+            for pool in (first, second)
+        ]
+        assert texts == ["2/3 sessions · 1 in other tabs"] * 2
+        assert first.workers.slots.elsewhere.count("") == 1  # the slot is still held
+
+    asyncio.run(main())

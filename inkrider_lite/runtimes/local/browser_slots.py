@@ -41,6 +41,12 @@ class BrowserSlots:
         self.elsewhere: list[str] = []
 
     @property
+    def sessions_elsewhere(self) -> list[str]:
+        """Of `elsewhere`, the sessions: another tab's warm worker holds a slot, but it is no
+        session (and gives its slot up to a run that waits), as this tab's own is not."""
+        return [path for path in self.elsewhere if path]
+
+    @property
     def shared(self) -> bool:
         return self._js is not None
 
