@@ -353,8 +353,7 @@ def make_interruptible() -> None:
     run_js(ATOMIC_SIGNAL_JS)(pyodide_js, module)
     cells, presses = CellCode(), Presses(words)
     InteractiveShell.run_code = guarded_run_code(InteractiveShell.run_code, cells, presses)
-    handler = sigint_handler(cells, presses, rearm)
-    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGINT, sigint_handler(cells, presses, rearm))
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     InteractiveShell.showtraceback = trimmed_showtraceback(
         InteractiveShell.showtraceback, lambda code: code.co_filename.startswith(package + os.sep)

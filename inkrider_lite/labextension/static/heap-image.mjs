@@ -107,7 +107,6 @@ function heldImage(bytes) {
       }
       return writer;
     },
-    cancel() {},
   };
 }
 
@@ -149,20 +148,22 @@ async function streamedImage(response, expectedSize) {
       heapSize: expectedSize - length,
       async writeInto(module) {
         const writer = new HeapWriter(module);
-        let stage = new Uint8Array(STAGE);
-        for (;;) {
-          const chunk = await readFully(reader, stage);
-          if (chunk.length) writer.write(chunk);
-          if (chunk.length < STAGE) break;
-          stage = new Uint8Array(chunk.buffer, 0, STAGE);
+        try {
+          let stage = new Uint8Array(STAGE);
+          for (;;) {
+            const chunk = await readFully(reader, stage);
+            if (chunk.length) writer.write(chunk);
+            if (chunk.length < STAGE) break;
+            stage = new Uint8Array(chunk.buffer, 0, STAGE);
+          }
+        } catch (error) {
+          reader.cancel().catch(() => {}); // the rest of the download is of no use
+          throw error;
         }
         if (writer.offset !== expectedSize - length) {
           throw new Error('the image is not the one its manifest describes');
         }
         return writer;
-      },
-      cancel() {
-        reader.cancel().catch(() => {});
       },
     };
   } catch (error) {
