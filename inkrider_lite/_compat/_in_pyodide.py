@@ -45,6 +45,22 @@ class CompatibilityInPyodide(CompatibilityLayer):
         proxy.destroy()
 
     @staticmethod
+    def shadow_getter(target: Any, name: str, getter: Callable[[Any], Any]) -> Callable[[], None]:
+        js = _js()
+        prototype = js.Object.getPrototypeOf(target)
+        proxy = create_proxy(lambda *_: getter(js.Reflect.get(prototype, name, target)))
+        descriptor = {"get": proxy, "configurable": True}
+        js.Object.defineProperty(
+            target, name, to_js(descriptor, dict_converter=js.Object.fromEntries)
+        )
+
+        def undo() -> None:
+            js.Reflect.deleteProperty(target, name)
+            proxy.destroy()
+
+        return undo
+
+    @staticmethod
     def is_null(value: Any) -> bool:
         return value is None or value is jsnull
 

@@ -84,6 +84,22 @@ class CompatibilityNotInPyodide(CompatibilityLayer):
         pass
 
     @staticmethod
+    def shadow_getter(target: Any, name: str, getter: Callable[[Any], Any]) -> Callable[[], None]:
+        # A property wins over the instance's own attributes: give the instance a subclass.
+        base = type(target)
+
+        def read(instance: Any) -> Any:
+            return getter(getattr(super(shadowed, instance), name))
+
+        shadowed = type(base.__name__, (base,), {name: property(read)})
+        target.__class__ = shadowed
+
+        def undo() -> None:
+            target.__class__ = base
+
+        return undo
+
+    @staticmethod
     def is_null(value: Any) -> bool:
         return value is None
 

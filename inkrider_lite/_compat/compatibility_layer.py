@@ -47,6 +47,11 @@ class CompatibilityLayer(ABC):
 
     @staticmethod
     @abstractmethod
+    def shadow_getter(target: Any, name: str, getter: Callable[[Any], Any]) -> Callable[[], None]:
+        """Make `target.name` read as `getter(the value its class gives)`; returns the undo."""
+
+    @staticmethod
+    @abstractmethod
     def is_null(value: Any) -> bool:
         """None, or a JS `null`/`undefined` (Pyodide hands `null` over as `jsnull`)."""
 

@@ -26,6 +26,7 @@ from ..sessions.capacity import warm_worker_wanted
 from . import early_install, execution_tool, explorer, runtime_form, ui
 from .detached_kernels import OPEN_TIMEOUT, DetachedKernels
 from .keepalive import ProxyKeeper, TaskKeeper
+from .kernel_labels import KernelLabels
 from .lab_handles import LabHandles
 from .line_notice import LineNotices
 from .notifier import Notifier
@@ -122,6 +123,7 @@ class Controller:
             urls=self.urls,
             pypi_fallback=lambda: self.settings.pypi_fallback,
         )
+        self.kernel_labels = KernelLabels(self.app.shell, self.sessions)
         self.line_notices = LineNotices(
             self.notifier,
             self.app.commands,
@@ -307,6 +309,10 @@ class Controller:
 
     def _changed(self, kernel: RoutingKernel) -> None:
         self.line_notices.update(kernel)
+        try:
+            self.kernel_labels.update(kernel)
+        except Exception as error:  # a label is not worth a failed binding
+            compat.log_error("the toolbar's kernel name was not updated", error)
         self._refresh_ui()
 
     async def _live_tabs(self) -> list[str] | None:

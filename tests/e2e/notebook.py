@@ -150,3 +150,17 @@ def interrupt_a_sleep(page: Page) -> None:
     page.wait_for_timeout(500)
     page.locator(".jp-NotebookPanel:visible [data-command='notebook:interrupt-kernel']").click()
     expect(cell.locator(".jp-OutputArea")).to_contain_text("KeyboardInterrupt", timeout=10_000)
+
+
+def toolbar_kernel_names(page: Page) -> dict[str, str]:
+    """The kernel name each open notebook's toolbar shows, by path, as drawn."""
+    return page.evaluate(
+        """() => {
+          const names = {};
+          for (const w of window.inkrider.app.shell.widgets('main')) {
+            const label = w.context && w.node.querySelector('.jp-Toolbar-kernelName');
+            if (label) names[w.context.path] = label.textContent;
+          }
+          return names;
+        }"""
+    )

@@ -23,6 +23,7 @@ from .notebook import (
     status,
     stored_file,
     submit_in_new_cell,
+    toolbar_kernel_names,
     wait_for_controller,
 )
 from .remote_form import FORM, back_to_notebook, choose_remote, open_runtime_form, test_connection
@@ -86,6 +87,16 @@ def test_remote_runs_stdin_interrupt_and_switching_keep_local_sessions(
     command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     assert "ipykernel" in command
     assert len(set(jupyter_server.kernel_ids()) - before) == 1
+    # Each toolbar names where its notebook runs; the saved kernelspec is not touched.
+    remote_label = f"python3 on 127.0.0.1:{jupyter_server.port}"
+    expected = {
+        "batch/notebook-01.ipynb": "Python (Pyodide)",
+        "batch/notebook-02.ipynb": remote_label,
+    }
+    assert toolbar_kernel_names(page) == expected
+    page.evaluate("window.inkrider.app.commands.execute('docmanager:save')")
+    saved = json.loads(stored_file(page, "batch/notebook-02.ipynb"))["metadata"]["kernelspec"]
+    assert saved["display_name"] == "Python (Pyodide)"
 
     # input() reaches the notebook and the answer reaches the server's kernel.
     answer_input(page)
@@ -102,6 +113,7 @@ def test_remote_runs_stdin_interrupt_and_switching_keep_local_sessions(
     out = run_in_new_cell(page, "import os; print(os.getpid(), 'name' in globals())", 30_000)
     new_pid, kept = out.split()
     assert new_pid != pid and kept == "False"
+    assert toolbar_kernel_names(page)["batch/notebook-02.ipynb"] == remote_label
     assert set(jupyter_server.kernel_ids()) == on_server
 
     # The explorer lists both kinds side by side.
@@ -131,6 +143,7 @@ def test_remote_runs_stdin_interrupt_and_switching_keep_local_sessions(
         "JSON.parse(window.inkrider.sessions_json()).every(s => s.worker === null)"
     )
     assert jupyter_server.kernels_gone(remote_ids)
+    assert set(toolbar_kernel_names(page).values()) == {"Python (Pyodide)"}
 
     # The token is in this site's storage only.
     token = jupyter_server.token

@@ -1,0 +1,69 @@
+"""The kernel name in each notebook's toolbar says where its session runs.
+
+JupyterLab reads a notebook's kernel name from its session context each time it draws the
+toolbar (and the status bar's kernel item when that notebook comes to the front). A routing
+kernel bound to a remote server keeps the local kernelspec, so without this the toolbar of a
+notebook running on a Jupyter Server said "Python (Pyodide)". The context's reading is shadowed
+(sessions/kernel_label.py says what it reads), and the label already drawn is rewritten, since
+JupyterLab redraws it only when the kernel changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from .._compat import compat
+from ..sessions.kernel_label import kernel_label
+
+if TYPE_CHECKING:
+    from .routing_kernel import RoutingKernel
+
+#: The text of the toolbar's kernel name button (JupyterLab's Toolbar.createKernelNameItem).
+LABEL_SELECTOR = ".jp-Toolbar-kernelName .jp-ToolbarButtonComponent-label"
+
+
+#: Set on a session context whose kernel name is already shadowed.
+MARK = "inkriderKernelLabel"
+
+
+class KernelLabels:
+    def __init__(self, shell: Any, sessions: Mapping[str, RoutingKernel]) -> None:
+        self._shell = shell
+        self._sessions = sessions
+
+    def label(self, context: Any, spec_name: Any) -> str:
+        """What `context` (a widget's session context) shows, from JupyterLab's own `spec_name`."""
+        name = "" if compat.is_null(spec_name) else str(spec_name)
+        kernel = self._kernel_of(context)
+        if kernel is None or kernel.session is None:
+            return name
+        remote = str(getattr(kernel.session, "kernel_name", "") or "")
+        return kernel_label(name, kernel.runtime_label, remote)
+
+    def update(self, kernel: RoutingKernel) -> None:
+        """Called on every change of `kernel`: the toolbars of its notebooks follow."""
+        for widget in self._shell.widgets("main"):
+            context = getattr(widget, "sessionContext", None)
+            if compat.is_null(context) or self._kernel_of(context) is not kernel:
+                continue
+            self._shadow(context)
+            label = widget.node.querySelector(LABEL_SELECTOR)
+            if not compat.is_null(label):
+                label.textContent = str(context.kernelDisplayName)
+
+    def _kernel_of(self, context: Any) -> RoutingKernel | None:
+        session = getattr(context, "session", None)
+        real = None if compat.is_null(session) else getattr(session, "kernel", None)
+        if compat.is_null(real):
+            return None
+        return self._sessions.get(str(real.id))
+
+    def _shadow(self, context: Any) -> None:
+        if getattr(context, MARK, False):
+            return
+        undo = compat.shadow_getter(
+            context, "kernelDisplayName", lambda spec_name: self.label(context, spec_name)
+        )
+        setattr(context, MARK, True)
+        context.disposed.connect(compat.create_proxy(lambda *_: undo()))

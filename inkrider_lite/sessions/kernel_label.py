@@ -1,0 +1,20 @@
+"""The name a notebook's toolbar gives its kernel, once its session is bound.
+
+Every notebook's kernel is the routing kernel, registered under the local kernelspec, whose name
+("Python (Pyodide)") JupyterLab shows and saves in the notebook's metadata. Changing that name
+would mark every saved notebook as changed on open, so the label changes only in the toolbar,
+and only while the session runs somewhere else than the browser.
+"""
+
+from __future__ import annotations
+
+REMOTE_PREFIX = "remote "
+
+
+def kernel_label(spec_name: str, runtime_label: str, remote_kernel: str = "") -> str:
+    """`spec_name` is JupyterLab's own label, `runtime_label` the bound session's ("local",
+    "remote 127.0.0.1:8888") and `remote_kernel` the server's kernelspec for that session."""
+    if not runtime_label.startswith(REMOTE_PREFIX):
+        return spec_name
+    server = runtime_label.removeprefix(REMOTE_PREFIX)
+    return f"{remote_kernel or 'Python'} on {server}"

@@ -1,0 +1,79 @@
+"""The toolbar's kernel name: the pure wording, and the shadowed reading on a stand-in for
+JupyterLab's session context (the real one is checked in tests/e2e/test_remote.py)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from inkrider_lite.controller.kernel_labels import KernelLabels
+from inkrider_lite.sessions.kernel_label import kernel_label
+
+SPEC = "Python (Pyodide)"
+
+
+def test_only_a_remote_session_changes_the_name() -> None:
+    assert kernel_label(SPEC, "local") == SPEC
+    assert kernel_label(SPEC, "remote 127.0.0.1:8888", "python3") == "python3 on 127.0.0.1:8888"
+    assert kernel_label(SPEC, "remote lab.example.org/user/x", "") == (
+        "Python on lab.example.org/user/x"
+    )
+
+
+class Disposed:
+    def __init__(self) -> None:
+        self.slots: list[Any] = []
+
+    def connect(self, slot: Any) -> None:
+        self.slots.append(slot)
+
+    def emit(self) -> None:
+        for slot in self.slots:
+            slot()
+
+
+class Context:
+    """What JupyterLab's SessionContext offers here: its session's kernel and the name."""
+
+    def __init__(self, kernel_id: str) -> None:
+        self.session = SimpleNamespace(kernel=SimpleNamespace(id=kernel_id))
+        self.disposed = Disposed()
+
+    @property
+    def kernelDisplayName(self) -> str:
+        return SPEC
+
+
+class Label:
+    textContent = SPEC
+
+
+class Widget:
+    def __init__(self, context: Context) -> None:
+        self.sessionContext = context
+        self.label = Label()
+        self.node = SimpleNamespace(querySelector=lambda _selector: self.label)
+
+
+def test_a_bound_remote_kernel_relabels_its_notebooks_and_a_closed_one_reads_as_before() -> None:
+    kernel = SimpleNamespace(session=None, runtime_label="remote")
+    other = SimpleNamespace(session=None, runtime_label="local")
+    mine, theirs = Widget(Context("k1")), Widget(Context("k2"))
+    shell = SimpleNamespace(widgets=lambda _area: [mine, theirs, SimpleNamespace()])
+    labels = KernelLabels(shell, {"k1": kernel, "k2": other})
+
+    kernel.session = SimpleNamespace(kernel_name="python3")
+    kernel.runtime_label = "remote 127.0.0.1:8888"
+    labels.update(kernel)
+    assert mine.label.textContent == "python3 on 127.0.0.1:8888"
+    assert mine.sessionContext.kernelDisplayName == "python3 on 127.0.0.1:8888"
+    assert theirs.sessionContext.kernelDisplayName == SPEC
+    assert theirs.label.textContent == SPEC
+
+    kernel.session = None
+    labels.update(kernel)
+    assert mine.label.textContent == SPEC
+
+    mine.sessionContext.disposed.emit()
+    kernel.session = SimpleNamespace(kernel_name="python3")
+    assert mine.sessionContext.kernelDisplayName == SPEC  # the shadow is gone with the context
