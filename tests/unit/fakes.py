@@ -328,3 +328,17 @@ class FakeSlotsJs:
 
     def listen(self, listener: Any) -> None:
         self.room.listeners.append((self.tab, listener))
+
+
+class FakeSignal:
+    """A Lumino signal: `connect`, and `emit`, which calls each slot with (sender, args)."""
+
+    def __init__(self) -> None:
+        self.slots: list[Any] = []
+
+    def connect(self, slot: Any) -> None:
+        self.slots.append(slot)
+
+    def emit(self, sender: Any = None, args: Any = None) -> None:
+        for slot in self.slots:
+            slot(sender, args)

@@ -17,6 +17,8 @@ from inkrider_lite.controller.lab_handles import LabHandles
 from inkrider_lite.sessions.explorer_rows import SessionRow, detached_row
 from inkrider_lite.sessions.lifecycle import SessionState
 
+from .fakes import FakeSignal
+
 # -- a fake DOM -------------------------------------------------------------------------------
 
 
@@ -186,24 +188,12 @@ class Commands:
         return self.commands[command_id]["execute"]()
 
 
-class Signal:
-    def __init__(self) -> None:
-        self.slots: list[Any] = []
-
-    def connect(self, slot: Any) -> None:
-        self.slots.append(slot)
-
-    def emit(self) -> None:
-        for slot in self.slots:
-            slot(None, None)
-
-
 class SessionManager:
     """JupyterLab's sessions: which notebook each kernel serves."""
 
     def __init__(self) -> None:
         self.models: list[Any] = []
-        self.runningChanged = Signal()
+        self.runningChanged = FakeSignal()
 
     def running(self) -> Any:
         return iter(self.models)

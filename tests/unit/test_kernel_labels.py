@@ -4,10 +4,11 @@ JupyterLab's session context (the real one is checked in tests/e2e/test_remote.p
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Any
 
 from inkrider_lite.controller.kernel_labels import KernelLabels
 from inkrider_lite.sessions.kernel_label import kernel_label
+
+from .fakes import FakeSignal
 
 SPEC = "Python (Pyodide)"
 
@@ -20,24 +21,12 @@ def test_only_a_remote_session_changes_the_name() -> None:
     )
 
 
-class Disposed:
-    def __init__(self) -> None:
-        self.slots: list[Any] = []
-
-    def connect(self, slot: Any) -> None:
-        self.slots.append(slot)
-
-    def emit(self) -> None:
-        for slot in self.slots:
-            slot()
-
-
 class Context:
     """What JupyterLab's SessionContext offers here: its session's kernel and the name."""
 
     def __init__(self, kernel_id: str) -> None:
         self.session = SimpleNamespace(kernel=SimpleNamespace(id=kernel_id))
-        self.disposed = Disposed()
+        self.disposed = FakeSignal()
 
     @property
     def kernelDisplayName(self) -> str:
