@@ -150,7 +150,7 @@ def main() -> None:
                 else:
                     outcome = (
                         f"first output {(result.first_output_ms or 0) / 1000:.2f} s, "
-                        f"PSS {result.pss_mib or 0:.0f} MiB"
+                        f"PSS {result.mib('first', 'pss') or 0:.0f} MiB"
                     )
                 elapsed = time.monotonic() - started
                 print(f"bench: {site.name} run {n}: {outcome} ({elapsed:.0f} s)", file=sys.stderr)

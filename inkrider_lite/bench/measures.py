@@ -193,29 +193,15 @@ class SiteRun:
     ui_trips_error: str | None = None
     console_errors: list[str] = field(default_factory=list)
 
-    @property
-    def pss_mib(self) -> float | None:
-        return self.reading.pss_mib if self.reading else None
-
-    @property
-    def uss_mib(self) -> float | None:
-        return self.reading.uss_mib if self.reading else None
-
-    @property
-    def steady_pss_mib(self) -> float | None:
-        return self.steady_reading.pss_mib if self.steady_reading else None
-
-    @property
-    def steady_uss_mib(self) -> float | None:
-        return self.steady_reading.uss_mib if self.steady_reading else None
-
-    @property
-    def collected_pss_mib(self) -> float | None:
-        return self.collected_reading.pss_mib if self.collected_reading else None
-
-    @property
-    def collected_uss_mib(self) -> float | None:
-        return self.collected_reading.uss_mib if self.collected_reading else None
+    def mib(self, moment: str, kind: str) -> float | None:
+        """The browser's `kind` of memory ("pss", "uss") at `moment`: "first" (first output and
+        settle), "steady" (once idle) or "collected" (after a full GC)."""
+        reading = {
+            "first": self.reading,
+            "steady": self.steady_reading,
+            "collected": self.collected_reading,
+        }[moment]
+        return getattr(reading, f"{kind}_mib") if reading else None
 
     @property
     def press_to_output_ms(self) -> float | None:

@@ -45,16 +45,22 @@ MEASURES = [
         lambda r: r.kernel_trip_worker_ms,
     ),
     Measure("3d. of 3b, the worker's own busy → idle", "ms", lambda r: r.ui_trip_worker_ms),
-    Measure("4. browser PSS, one session, first output + settle", "MiB", lambda r: r.pss_mib),
-    Measure("4b. browser USS (private pages), same moment", "MiB", lambda r: r.uss_mib),
-    Measure("4c. browser PSS once idle (after any re-warm)", "MiB", lambda r: r.steady_pss_mib),
-    Measure("4d. browser USS once idle (after any re-warm)", "MiB", lambda r: r.steady_uss_mib),
+    Measure(
+        "4. browser PSS, one session, first output + settle", "MiB", lambda r: r.mib("first", "pss")
+    ),
+    Measure("4b. browser USS (private pages), same moment", "MiB", lambda r: r.mib("first", "uss")),
+    Measure(
+        "4c. browser PSS once idle (after any re-warm)", "MiB", lambda r: r.mib("steady", "pss")
+    ),
+    Measure(
+        "4d. browser USS once idle (after any re-warm)", "MiB", lambda r: r.mib("steady", "uss")
+    ),
     Measure(
         "4e. browser PSS once idle, after a full GC in the page and its workers",
         "MiB",
-        lambda r: r.collected_pss_mib,
+        lambda r: r.mib("collected", "pss"),
     ),
-    Measure("4f. browser USS, same moment", "MiB", lambda r: r.collected_uss_mib),
+    Measure("4f. browser USS, same moment", "MiB", lambda r: r.mib("collected", "uss")),
     Measure(
         "5. controller boot (activate → Python ready)",
         "s",
@@ -185,7 +191,7 @@ def warnings(runs: list[SiteRun], floor: list[FloorRun]) -> list[str]:
             found.append(f"{tag}: kernel API round trip unavailable ({r.kernel_trips_error})")
         if r.ui_trips_error:
             found.append(f"{tag}: UI round trip failed ({r.ui_trips_error})")
-        if r.steady_pss_mib is not None and not r.steady_was_quiet:
+        if r.mib("steady", "pss") is not None and not r.steady_was_quiet:
             found.append(f"{tag}: browser never went quiet; 4c/4d taken at {r.steady_at_s:.0f} s")
         if r.site == INKRIDER and r.controller_from_snapshot is False:
             found.append(f"{tag}: the controller booted without its memory snapshot")
@@ -224,12 +230,11 @@ def raw(
             asdict(r)
             | {
                 "press_to_output_ms": r.press_to_output_ms,
-                "pss_mib": r.pss_mib,
-                "uss_mib": r.uss_mib,
-                "steady_pss_mib": r.steady_pss_mib,
-                "steady_uss_mib": r.steady_uss_mib,
-                "collected_pss_mib": r.collected_pss_mib,
-                "collected_uss_mib": r.collected_uss_mib,
+                **{
+                    f"{'' if moment == 'first' else moment + '_'}{kind}_mib": r.mib(moment, kind)
+                    for moment in ("first", "steady", "collected")
+                    for kind in ("pss", "uss")
+                },
                 "kernel_trip_ms": r.kernel_trip_ms,
                 "ui_trip_ms": r.ui_trip_ms,
             }

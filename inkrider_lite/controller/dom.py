@@ -53,6 +53,31 @@ def panel_rules(scope: str) -> str:
     return f"#{scope} [hidden] {{ display: none !important; }}\n" + _disabled_rule(scope)
 
 
+def form_panel_rules(scope: str, max_width: int) -> str:
+    """`panel_rules`, and the look the form panels (Settings → Runtime, the Execution Tool)
+    share: JupyterLab's colours and font, fields under their labels, buttons in a row."""
+    return panel_rules(scope) + (
+        f"""
+#{scope} {{
+  overflow-y: auto; padding: 16px 24px; background: var(--jp-layout-color1);
+  color: var(--jp-ui-font-color1); font-family: var(--jp-ui-font-family);
+  font-size: var(--jp-ui-font-size1);
+}}
+#{scope} form {{ display: flex; flex-direction: column; gap: 12px; max-width: {max_width}px; }}
+#{scope} fieldset {{
+  border: var(--jp-border-width) solid var(--jp-border-color2); padding: 8px 12px;
+}}
+#{scope} .inkrider-field {{ display: flex; flex-direction: column; gap: 4px; }}
+#{scope} select, #{scope} input[type=text], #{scope} input[type=password],
+#{scope} input[type=number] {{
+  font: inherit; padding: 4px 6px; color: inherit; background: var(--jp-input-background);
+  border: var(--jp-border-width) solid var(--jp-input-border-color);
+}}
+#{scope} .inkrider-actions {{ display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }}
+"""
+    )
+
+
 def _disabled_rule(scope: str) -> str:
     """A disabled button must look it: JupyterLab's button styles keep its colours and cursor,
     and a Cancel that can do nothing looked like one that could."""

@@ -28,7 +28,7 @@ from ..execution.states import NotebookRun, duration_text
 from . import explorer
 from .batch_files import BatchFiles
 from .batch_session import BatchSession
-from .dom import child, labelled_field, labelled_input, panel_rules
+from .dom import child, form_panel_rules, labelled_field, labelled_input
 
 if TYPE_CHECKING:
     from ..runtimes.base import BoundSession, Runtime
@@ -54,24 +54,9 @@ RUNTIME_LABELS = {
 }
 
 CSS = (
-    panel_rules(TOOL_ID)
+    form_panel_rules(TOOL_ID, 720)
     + f"""
-#{TOOL_ID} {{
-  overflow-y: auto; padding: 16px 24px; background: var(--jp-layout-color1);
-  color: var(--jp-ui-font-color1); font-family: var(--jp-ui-font-family);
-  font-size: var(--jp-ui-font-size1);
-}}
-#{TOOL_ID} form {{ display: flex; flex-direction: column; gap: 10px; max-width: 720px; }}
-#{TOOL_ID} fieldset {{
-  border: var(--jp-border-width) solid var(--jp-border-color2); padding: 8px 12px;
-  display: flex; flex-direction: column; gap: 6px;
-}}
-#{TOOL_ID} .inkrider-field {{ display: flex; flex-direction: column; gap: 4px; }}
-#{TOOL_ID} select, #{TOOL_ID} input[type=number] {{
-  font: inherit; padding: 4px 6px; color: inherit; background: var(--jp-input-background);
-  border: var(--jp-border-width) solid var(--jp-input-border-color);
-}}
-#{TOOL_ID} .inkrider-actions {{ display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }}
+#{TOOL_ID} fieldset {{ display: flex; flex-direction: column; gap: 6px; }}
 #{TOOL_ID} .inkrider-exec-message {{ color: var(--jp-error-color1); white-space: pre-wrap; }}
 #{TOOL_ID} .inkrider-exec-progress {{ margin-top: 16px; max-width: 960px; }}
 #{TOOL_ID} .inkrider-exec-overall {{ display: flex; gap: 8px; align-items: center; }}

@@ -17,7 +17,7 @@ from ..runtimes.remote import kernels_store
 from ..runtimes.remote.address import AddressError, ServerAddress, parse_base_url
 from ..runtimes.remote.connection_check import check_connection
 from ..runtimes.remote.diagnosis import Diagnosis
-from .dom import child, labelled_field, labelled_input, panel_rules
+from .dom import child, form_panel_rules, labelled_field, labelled_input
 
 if TYPE_CHECKING:
     from ..runtimes.settings import Settings
@@ -34,23 +34,8 @@ PLAN_REASON = "Not available on this site: the remote runtime is a Professional 
 DEFAULT_KERNEL = ""
 
 CSS = (
-    panel_rules(FORM_ID)
+    form_panel_rules(FORM_ID, 640)
     + f"""
-#{FORM_ID} {{
-  overflow-y: auto; padding: 16px 24px; background: var(--jp-layout-color1);
-  color: var(--jp-ui-font-color1); font-family: var(--jp-ui-font-family);
-  font-size: var(--jp-ui-font-size1);
-}}
-#{FORM_ID} form {{ display: flex; flex-direction: column; gap: 12px; max-width: 640px; }}
-#{FORM_ID} fieldset {{
-  border: var(--jp-border-width) solid var(--jp-border-color2); padding: 8px 12px;
-}}
-#{FORM_ID} .inkrider-field {{ display: flex; flex-direction: column; gap: 4px; }}
-#{FORM_ID} input[type=text], #{FORM_ID} input[type=password], #{FORM_ID} select {{
-  font: inherit; padding: 4px 6px; color: inherit; background: var(--jp-input-background);
-  border: var(--jp-border-width) solid var(--jp-input-border-color);
-}}
-#{FORM_ID} .inkrider-actions {{ display: flex; gap: 8px; flex-wrap: wrap; }}
 #{FORM_ID} .inkrider-result {{ white-space: pre-wrap; overflow-wrap: anywhere; min-height: 1.5em; }}
 #{FORM_ID} .inkrider-result[data-verdict="ok"] {{ color: var(--jp-success-color1); }}
 #{FORM_ID} .inkrider-note {{ color: var(--jp-ui-font-color2); }}
