@@ -123,7 +123,7 @@ class Controller:
             urls=self.urls,
             pypi_fallback=lambda: self.settings.pypi_fallback,
         )
-        self.kernel_labels = KernelLabels(self.app.shell, self.sessions)
+        self.kernel_labels = KernelLabels(self.app.shell, self.sessions, self.lab.status_bar)
         self.line_notices = LineNotices(
             self.notifier,
             self.app.commands,

@@ -23,14 +23,19 @@ if TYPE_CHECKING:
 LABEL_SELECTOR = ".jp-Toolbar-kernelName .jp-ToolbarButtonComponent-label"
 
 
+#: JupyterLab's status bar item "Python (Pyodide) | Idle", by its plugin's id.
+KERNEL_STATUS_ITEM = "@jupyterlab/apputils-extension:kernel-status"
 #: Set on a session context whose kernel name is already shadowed.
 MARK = "inkriderKernelLabel"
 
 
 class KernelLabels:
-    def __init__(self, shell: Any, sessions: Mapping[str, RoutingKernel]) -> None:
+    def __init__(
+        self, shell: Any, sessions: Mapping[str, RoutingKernel], status_bar: Any = None
+    ) -> None:
         self._shell = shell
         self._sessions = sessions
+        self._status_bar = status_bar
 
     def label(self, context: Any, spec_name: Any) -> str:
         """What `context` (a widget's session context) shows, from JupyterLab's own `spec_name`."""
@@ -51,6 +56,18 @@ class KernelLabels:
             label = widget.node.querySelector(LABEL_SELECTOR)
             if not compat.is_null(label):
                 label.textContent = str(context.kernelDisplayName)
+            self._redraw_status_item(context)
+
+    def _redraw_status_item(self, context: Any) -> None:
+        """The status bar's kernel item keeps the name it read when its notebook came to the
+        front; handed the same context, it reads it again. Its registry is the status bar's
+        own (a private field): where a JupyterLab lacks it, the item catches up on the next
+        change of tab."""
+        items = getattr(self._status_bar, "_statusItems", None)
+        entry = None if compat.is_null(items) else getattr(items, KERNEL_STATUS_ITEM, None)
+        model = None if compat.is_null(entry) else getattr(entry.item, "model", None)
+        if not compat.is_null(model) and model.sessionContext == context:
+            model.sessionContext = context
 
     def _kernel_of(self, context: Any) -> RoutingKernel | None:
         session = getattr(context, "session", None)

@@ -94,6 +94,8 @@ def test_remote_runs_stdin_interrupt_and_switching_keep_local_sessions(
         "batch/notebook-02.ipynb": remote_label,
     }
     assert toolbar_kernel_names(page) == expected
+    kernel_status = page.locator(".jp-StatusBar-TextItem").filter(has_text=" | ")
+    expect(kernel_status).to_have_text(re.compile(rf"^{re.escape(remote_label)} \| "))
     page.evaluate("window.inkrider.app.commands.execute('docmanager:save')")
     saved = json.loads(stored_file(page, "batch/notebook-02.ipynb"))["metadata"]["kernelspec"]
     assert saved["display_name"] == "Python (Pyodide)"

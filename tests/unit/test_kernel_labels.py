@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from inkrider_lite.controller.kernel_labels import KernelLabels
+from inkrider_lite.controller.kernel_labels import KERNEL_STATUS_ITEM, KernelLabels
 from inkrider_lite.sessions.kernel_label import kernel_label
 
 from .fakes import FakeSignal
@@ -44,24 +44,49 @@ class Widget:
         self.node = SimpleNamespace(querySelector=lambda _selector: self.label)
 
 
+class StatusModel:
+    """JupyterLab's KernelStatus.Model: reads the name when given a context."""
+
+    def __init__(self, context: Context) -> None:
+        self.sessionContext = context
+
+    @property
+    def sessionContext(self) -> Context:
+        return self._context
+
+    @sessionContext.setter
+    def sessionContext(self, context: Context) -> None:
+        self._context = context
+        self.name = context.kernelDisplayName
+
+
 def test_a_bound_remote_kernel_relabels_its_notebooks_and_a_closed_one_reads_as_before() -> None:
     kernel = SimpleNamespace(session=None, runtime_label="remote")
     other = SimpleNamespace(session=None, runtime_label="local")
     mine, theirs = Widget(Context("k1")), Widget(Context("k2"))
     shell = SimpleNamespace(widgets=lambda _area: [mine, theirs, SimpleNamespace()])
-    labels = KernelLabels(shell, {"k1": kernel, "k2": other})
+    model = StatusModel(mine.sessionContext)
+    status_bar = SimpleNamespace(_statusItems=SimpleNamespace())
+    setattr(
+        status_bar._statusItems,
+        KERNEL_STATUS_ITEM,
+        SimpleNamespace(item=SimpleNamespace(model=model)),
+    )
+    labels = KernelLabels(shell, {"k1": kernel, "k2": other}, status_bar)
 
     kernel.session = SimpleNamespace(kernel_name="python3")
     kernel.runtime_label = "remote 127.0.0.1:8888"
     labels.update(kernel)
     assert mine.label.textContent == "python3 on 127.0.0.1:8888"
     assert mine.sessionContext.kernelDisplayName == "python3 on 127.0.0.1:8888"
+    assert model.name == "python3 on 127.0.0.1:8888"
     assert theirs.sessionContext.kernelDisplayName == SPEC
     assert theirs.label.textContent == SPEC
 
     kernel.session = None
     labels.update(kernel)
     assert mine.label.textContent == SPEC
+    assert model.name == SPEC
 
     mine.sessionContext.disposed.emit()
     kernel.session = SimpleNamespace(kernel_name="python3")
