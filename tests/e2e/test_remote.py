@@ -370,3 +370,21 @@ def test_a_server_behind_a_path_prefix_runs_cells(
     before = set(prefixed_server.kernel_ids())
     assert "linux" in run_in_new_cell(page, "import sys; print(sys.platform)", 30_000)
     assert len(set(prefixed_server.kernel_ids()) - before) == 1  # started under the prefix
+
+
+def test_changing_the_kernel_shuts_the_replaced_remote_kernel_down(
+    page: Page, site_url: str, jupyter_server: JupyterServer
+) -> None:
+    open_notebook(page, site_url, "batch/notebook-08.ipynb")
+    choose_remote(page, jupyter_server.base_url, jupyter_server.token)
+    back_to_notebook(page, "batch/notebook-08.ipynb")
+    before = set(jupyter_server.kernel_ids())
+    run_in_new_cell(page, "kept = 1", 30_000)
+    (replaced,) = set(jupyter_server.kernel_ids()) - before
+    page.locator(".jp-NotebookPanel:visible .jp-Toolbar-kernelName").click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.locator("select").select_option(label="Python (Pyodide)")
+    dialog.get_by_role("button", name="Select Kernel").click()
+    assert jupyter_server.kernels_gone({replaced}, timeout=15)
+    assert "NameError" in run_in_new_cell(page, "kept", 30_000)
+    assert len([s for s in sessions(page) if s["worker"]]) == 1

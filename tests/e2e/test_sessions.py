@@ -302,3 +302,24 @@ def test_a_local_session_numbers_cells_as_the_notebook_does(page: Page, site_url
         "[2]:"
     )
     expect(second.locator(".jp-OutputArea")).to_contain_text("('1 / 0', 21)")
+
+
+def test_changing_the_kernel_shuts_the_replaced_one_down(page: Page, site_url: str) -> None:
+    # Kernel → Change Kernel… left the old kernel running, unlisted, holding a slot (JupyterLite
+    # does not shut a replaced kernel down; a Jupyter Server does).
+    path = "examples/scratch.ipynb"
+    open_notebook(page, site_url, path)
+    run_in_new_cell(page, "kept = 1")
+    (old,) = sessions(page)
+    page.locator(".jp-NotebookPanel:visible .jp-Toolbar-kernelName").click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.locator("select").select_option(label="Python (Pyodide)")
+    dialog.get_by_role("button", name="Select Kernel").click()
+    page.wait_for_function(
+        "(old) => JSON.parse(window.inkrider.sessions_json()).every(s => s.kernel_id !== old)",
+        arg=old["kernel_id"],
+    )
+    assert "NameError" in run_in_new_cell(page, "kept")
+    (new,) = sessions(page)
+    assert new["path"] == path and new["worker"] is not None
+    assert status(page)["bound"] == 1

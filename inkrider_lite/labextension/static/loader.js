@@ -674,6 +674,40 @@
     settings.WebSocket = DirectSend;
   }
 
+  // The kernel picker (Kernel → Change Kernel…) patches the notebook's session with a new
+  // kernel. A Jupyter Server then shuts the replaced kernel down; JupyterLite's session client
+  // leaves it running, unlisted, holding a local slot or a kernel on the remote server. The
+  // replaced kernel is shut down here, as the server would, unless another session shares it.
+  // The client is JupyterLab's session manager's own (a private field): without it, nothing
+  // changes.
+  function shutDownReplacedKernels(sessionManager, kernelClient) {
+    const sessions = sessionManager && sessionManager._sessionAPIClient;
+    if (!sessions || typeof sessions.update !== 'function' || sessions.inkriderShutsReplaced) return;
+    const update = sessions.update.bind(sessions);
+    sessions.update = async (options) => {
+      const kernelOf = async (id) => {
+        try {
+          return (await sessions.getModel(id)).kernel?.id ?? null;
+        } catch {
+          return null;
+        }
+      };
+      const before = await kernelOf(options.id);
+      const patched = await update(options);
+      const after = patched && patched.kernel ? patched.kernel.id : null;
+      if (before && after !== before) {
+        const running = await sessions.listRunning();
+        if (!running.some((s) => s.kernel && s.kernel.id === before)) {
+          kernelClient.shutdown(before).catch((error) => {
+            console.warn('InkRider: the replaced kernel did not shut down', error);
+          });
+        }
+      }
+      return patched;
+    };
+    sessions.inkriderShutsReplaced = true;
+  }
+
   const plugin = {
     id: PLUGIN_ID,
     description: 'InkRider Lite controller',
@@ -740,6 +774,7 @@
             if (window.inkrider && (await window.inkrider.on_restart(id))) return;
             return restart(id);
           };
+          shutDownReplacedKernels(app.serviceManager.sessions, client);
         }
         const entry = pyodide.pyimport('inkrider_lite.controller');
         const ready = await entry.activate(handles);
