@@ -19,7 +19,7 @@ from typing import Any
 from .._compat import compat
 from ..protocol import messages
 from ..requirements.summary_text import cell_note
-from ..runtimes.base import BoundSession, Runtime, WaitCancelled
+from ..runtimes.base import BoundSession, Runtime, Unreachable, WaitCancelled
 from ..sessions.lifecycle import SessionState, advance
 from .signal import Signal
 
@@ -152,7 +152,21 @@ class RoutingKernel:
             return
         if msg_type not in messages.BINDING_REQUESTS:
             return  # e.g. an input_reply for the cell that was ended
-        if await session.revive():
+        try:
+            revived = await session.revive()
+        except Unreachable as unreachable:
+            # Nothing is known of the kernel: the session stays, for the next run to try again;
+            # the runs queued behind this one are aborted (a Run All asks once, not per cell).
+            header = compat.message_part(message, "header")
+            if msg_type == "execute_request":
+                self._abort_before = _now_iso()
+                failure = messages.execute_failure(header, "ServerNotAnswering", str(unreachable))
+                for reply in failure:
+                    self._send(compat.to_js(reply))
+            else:
+                self._send(compat.to_js(messages.status("idle", header)))
+            return
+        if revived:
             if self.session is session:
                 self.connection_changed("connected")
                 await self.handle_message(message)

@@ -64,11 +64,12 @@ def status_parts(facts: StatusFacts) -> tuple[str, str]:
     budget = facts.workers.budget
     waiting = facts.workers.waiting
     elsewhere = len(facts.workers.slots.sessions_elsewhere)
-    # Sessions that run on a server now: a kernel whose remote start failed has none.
+    # Sessions that run on a server now: a kernel whose remote start failed has none, and one
+    # whose server stopped answering may have none any more.
     remote = sum(
         1
         for k in facts.sessions.values()
-        if k.session is not None and k.runtime_label.startswith("remote")
+        if k.session is not None and k.runtime_label.startswith("remote") and k.link != "lost"
     )
     if facts.selected_runtime().kind == "remote":
         address = facts.remote_address()

@@ -69,6 +69,10 @@ def get_kernelspecs(base_url: str, token: str) -> Request:
     return Request("GET", endpoint(base_url, "api/kernelspecs", token))
 
 
+def list_kernels(base_url: str, token: str) -> Request:
+    return Request("GET", endpoint(base_url, "api/kernels", token))
+
+
 def get_kernel(base_url: str, token: str, kernel_id: str) -> Request:
     return Request("GET", endpoint(base_url, kernel_path(kernel_id), token))
 
@@ -117,6 +121,15 @@ class KernelModel:
 
 def kernel_model(answer: Answer) -> KernelModel | None:
     return _kernel(answer.json() if answer.ok else None)
+
+
+def listed_kernels(answer: Answer) -> list[KernelModel] | None:
+    """The kernels of `list_kernels`' answer; None when the server did not list them (a
+    Kernel Gateway may refuse to)."""
+    body = answer.json() if answer.ok else None
+    if not isinstance(body, list):
+        return None
+    return [model for model in map(_kernel, body) if model is not None]
 
 
 def session_kernel_model(answer: Answer) -> KernelModel | None:

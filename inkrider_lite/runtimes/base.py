@@ -19,6 +19,11 @@ class WaitCancelled(Exception):
     """A session waiting for a slot was told to stop waiting."""
 
 
+class Unreachable(Exception):
+    """What a session runs on did not answer, so whether it still has the session is not
+    known: the session is kept, for a later try. The message says what to do."""
+
+
 class SessionOwner(Protocol):
     """The routing kernel, as a bound session sees it."""
 
@@ -60,7 +65,8 @@ class BoundSession(Protocol):
 
     async def revive(self) -> bool:
         """After its link was lost: connect again if what it ran on is still there (the
-        variables with it); False if it is gone, and the next run must start a new session."""
+        variables with it); False if it is gone, and the next run must start a new session.
+        Raises Unreachable when that cannot be known yet."""
 
 
 class Runtime(Protocol):

@@ -53,13 +53,15 @@ class SessionRow:
 
 
 def count_text(rows: Iterable[SessionRow]) -> str:
-    """The explorer's header: "3 live · 1 waiting · 2 detached" (a run waiting for a slot has no
-    session yet, so it is not live), or "" when there is no row."""
+    """The explorer's header: "3 live · 1 waiting · 1 unreachable · 2 detached" (a run waiting
+    for a slot has no session yet, and one whose server stopped answering may have none any
+    more, so neither is live), or "" when there is no row."""
     rows = list(rows)
     waiting = sum(row.state == WAITING and not row.detached for row in rows)
+    lost = sum(row.state == "dead" and not row.detached for row in rows)
     detached = sum(row.detached for row in rows)
-    live = len(rows) - waiting - detached
-    counts = ((live, "live"), (waiting, "waiting"), (detached, "detached"))
+    live = len(rows) - waiting - lost - detached
+    counts = ((live, "live"), (waiting, "waiting"), (lost, "unreachable"), (detached, "detached"))
     return " · ".join(f"{n} {what}" for n, what in counts if n)
 
 

@@ -192,22 +192,31 @@ def test_a_dead_server_ends_the_running_cell_and_local_sessions_keep_working(
         back_to_notebook(page, "batch/notebook-03.ipynb")
         assert "2" in run_in_new_cell(page, "print(b)")
 
-        # A retry while the server is down: the old kernel cannot be reached, so the run tries
-        # a new session, and cannot start one either: the cell says what to do.
-        back_to_notebook(page, "batch/notebook-04.ipynb")
-        cell = submit_in_new_cell(page, "print('again')")
-        output = cell.locator(".jp-OutputArea")
-        expect(output).to_contain_text("SessionStartError", timeout=15_000)
-        expect(output).to_contain_text("Settings → Runtime")
-        # The verdict's steps, not only its summary; and no remote session is counted now.
-        expect(output).to_contain_text("1. Is the server running")
+        # The explorer does not count it as live, nor the status item as running.
+        page.evaluate("window.inkrider.app.commands.execute('inkrider:open-session-explorer')")
+        expect(page.locator(".inkrider-explorer-count")).to_have_text("1 live · 1 unreachable")
         expect(page.locator(".inkrider-status")).to_have_text(
             re.compile(r"InkRider: remote 127\.0\.0\.1:\d+ · 1 local session$")
         )
 
-        # The server restarts (same address, same token): a retry gets runs going again.
+        # A retry while the server is down: nothing is known of the kernel, so the cell does
+        # not run, says what to do, and the session stays for a later try.
+        back_to_notebook(page, "batch/notebook-04.ipynb")
+        cell = submit_in_new_cell(page, "print('again')")
+        output = cell.locator(".jp-OutputArea")
+        expect(output).to_contain_text("ServerNotAnswering", timeout=15_000)
+        expect(output).to_contain_text("is not answering, so this cell did not run")
+        page.evaluate("window.inkrider.app.commands.execute('inkrider:open-session-explorer')")
+        expect(row.get_by_role("button", name="Reconnect")).to_be_visible()
+
+        # The server restarts (same address, same token) without the kernel it had: the next
+        # run says so and starts a new session.
         server.start()
-        assert "linux" in run_in_new_cell(page, "import sys; print(sys.platform)", 30_000)
+        back_to_notebook(page, "batch/notebook-04.ipynb")
+        cell = submit_in_new_cell(page, "import sys; print(sys.platform)")
+        output = cell.locator(".jp-OutputArea")
+        expect(output).to_contain_text("linux", timeout=30_000)
+        expect(output).to_contain_text("starts a new session")
         token = server.token
         leaked = [line for line in page.console_lines if token in line]  # type: ignore[attr-defined]
         assert not leaked, leaked[:3]

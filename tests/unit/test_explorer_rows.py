@@ -305,5 +305,7 @@ def test_the_header_counts_a_waiting_run_apart_from_live_sessions() -> None:
 
     rows = [row("idle"), row("busy"), row("idle"), row("waiting"), row("idle", detached=True)]
     assert count_text(rows) == "3 live · 1 waiting · 1 detached"
+    # A session whose server stopped answering is not counted as live.
+    assert count_text([row("idle"), row("dead")]) == "1 live · 1 unreachable"
     assert count_text([row("waiting")]) == "1 waiting"
     assert count_text([]) == ""

@@ -126,8 +126,18 @@ class JupyterServerClient:
 
     async def probe_kernel(self, kernel_id: str) -> KernelProbe:
         """Does the server still have the kernel? Asked after a drop, so it is given
-        PROBE_TIMEOUT, and a server that does not answer is a result, not an error."""
-        try:
+        PROBE_TIMEOUT, and a server that does not answer is a result, not an error.
+
+        The server's list is asked first: jupyter_server's 404 for a kernel it does not have
+        carries no CORS headers, so the page reads it as no answer, and Chromium prints the
+        request's address, token included, on the console."""
+        listing = await self._http(api.list_kernels(self.base_url, self._token), PROBE_TIMEOUT)
+        listed = api.listed_kernels(listing)
+        if listed is not None:
+            return KernelProbe(model=next((k for k in listed if k.id == kernel_id), None))
+        if listing.timed_out:
+            return KernelProbe(error=self._failure("The server did not list its kernels", listing))
+        try:  # a server that does not list its kernels (a Kernel Gateway, by default)
             model = await asyncio.wait_for(self.get_kernel(kernel_id), PROBE_TIMEOUT)
         except (ServerError, TimeoutError) as error:
             return KernelProbe(error=error)

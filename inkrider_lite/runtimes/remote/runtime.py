@@ -9,12 +9,13 @@ and execute_reply messages and changes of the connection, and decides what they 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Coroutine, Hashable
 from typing import Any
 
 from ..._compat import compat
-from ..base import SessionOwner, Watch
+from ..base import SessionOwner, Unreachable, Watch
 from . import kernels_store
 from .address import ServerAddress
 from .client import JupyterServerClient, ServerError
@@ -26,6 +27,11 @@ SERVER_GONE = (
     "The Jupyter Server at {where} stopped answering, so this cell's result is lost. "
     "Local sessions are not affected. Start the server again, then use Reconnect (if it kept "
     "the kernel) or Start fresh in Tools → Session Explorer."
+)
+NOT_ANSWERING = (
+    "The Jupyter Server at {where} is not answering, so this cell did not run. Start the "
+    "server again, then run the cell: if the server kept the kernel, the session reconnects "
+    "with its variables. To start afresh instead, close the session in Tools → Session Explorer."
 )
 KERNEL_GONE = (
     "The kernel on {where} is gone (the server restarted or shut it down); its variables are "
@@ -51,6 +57,8 @@ class RemoteSession:
         self.runtime_label = f"remote {client.address.display}"
         self._runtime = runtime
         self._owner: SessionOwner | None = None
+        #: The server said it no longer has the kernel: nothing to shut down there.
+        self._gone = False
         self._proxy = compat.create_proxy(self._on_event)
         relay.listen(self._proxy)
 
@@ -78,15 +86,20 @@ class RemoteSession:
 
     def reconnect(self) -> None:
         """Reconnect, once the server answers for the kernel (else the cell's message stands)."""
-        self._runtime.spawn(self.revive())
+        self._runtime.spawn(self._reconnect())
+
+    async def _reconnect(self) -> None:
+        with contextlib.suppress(Unreachable):  # logged; the row still says the server is gone
+            await self.revive()
 
     async def revive(self) -> bool:
         """Connect again if the server still has the kernel: True once connected."""
         probe = await self.client.probe_kernel(self.id)
         if not probe.answered:
             compat.log_error(f"cannot reconnect: {self.server} does not answer ({probe.error})")
-            return False
+            raise Unreachable(NOT_ANSWERING.format(where=self.server))
         if not probe.alive:
+            self._gone = probe.model is None
             compat.log_error(f"cannot reconnect: the kernel is gone from {self.server}")
             return False
         try:
@@ -118,6 +131,7 @@ class RemoteSession:
         if probe.alive:
             self.real.resume()  # a passing drop: KernelConnection's own reconnect may go on
             return
+        self._gone = probe.answered and probe.model is None
         why = (KERNEL_GONE if probe.answered else SERVER_GONE).format(where=where)
         if owner is None or owner is not self._owner:
             return
@@ -138,7 +152,9 @@ class RemoteSession:
     def dispose(self) -> None:
         """Stop relaying, and shut the kernel down on the server."""
         self.let_go()
-        self._runtime.spawn(self._call("shutting down", self.client.delete(self.id)))
+        if not self._gone:
+            # (A DELETE of a kernel the server no longer has is a 404 without CORS headers.)
+            self._runtime.spawn(self._call("shutting down", self.client.delete(self.id)))
         kernels_store.forget(self.id)
 
 
