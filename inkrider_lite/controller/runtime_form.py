@@ -32,6 +32,9 @@ LOCAL_LABEL = "JupyterLite (local)"
 REMOTE_LABEL = "Jupyter Server (remote)"
 PLAN_REASON = "Not available on this site: the remote runtime is a Professional plan feature."
 DEFAULT_KERNEL = ""
+TOKEN_CONFLICT = (
+    "The pasted address holds another token than the Token field: the Token field's is used."
+)
 
 CSS = (
     form_panel_rules(FORM_ID, 640)
@@ -189,21 +192,37 @@ class RuntimeForm:
         self._deps.spawn(self.run_test())
 
     async def run_test(self) -> None:
+        conflict = self._take_pasted_token()
         try:
             diagnosis = await check_connection(
                 str(self.base_url.value), str(self.token.value), self._deps.urls.site_url
             )
         finally:
             self.test.disabled = False
-        self._show(diagnosis)
+        self._show(diagnosis, conflict)
 
-    def _show(self, diagnosis: Diagnosis) -> None:
+    def _take_pasted_token(self) -> str:
+        """A pasted address's token moves to the Token field, which hides it, and leaves the
+        Base URL field. The Token field's own token wins: the note says so."""
+        try:
+            address = parse_base_url(str(self.base_url.value))
+        except AddressError:
+            return ""  # the verdict says what is wrong with it
+        pasted = address.token_in_url
+        if not pasted:
+            return ""
+        self.base_url.value = address.base_url.rstrip("/")
+        typed = str(self.token.value).strip()
+        if not typed:
+            self.token.value = pasted
+            return ""
+        return "" if typed == pasted else TOKEN_CONFLICT
+
+    def _show(self, diagnosis: Diagnosis, note: str = "") -> None:
         self.result.setAttribute("data-verdict", str(diagnosis.verdict))
-        self.result.textContent = diagnosis.text()
+        self.result.textContent = "\n".join(filter(None, [note, diagnosis.text()]))
         if not diagnosis.ok:
             return
-        if not str(self.token.value):
-            self.token.value = parse_base_url(str(self.base_url.value)).token_in_url
         chosen = str(self.kernel.value)
         names = [(k.name, f"{k.display_name} ({k.name})") for k in diagnosis.kernelspecs]
         self._set_kernels(names, chosen if chosen in [n for n, _ in names] else "")
@@ -222,6 +241,7 @@ class RuntimeForm:
             except AddressError as error:
                 self.saved.textContent = f"Not saved: {error}"
                 return
+            self._take_pasted_token()
             token = token or address.token_in_url
             kernels_store.save_token(address.base_url, token)
             base_text = address.base_url.rstrip("/")
@@ -233,6 +253,9 @@ class RuntimeForm:
             f"Saved. New sessions start on {where}; open sessions stay where they are."
         )
         self._sync_forget()
+        if runtime == "remote":
+            # A wrong token or a stopped server shows now, not at the next run.
+            self.start_test()
 
     def forget_token(self) -> None:
         address = self._typed_address()

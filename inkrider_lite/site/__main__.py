@@ -41,7 +41,17 @@ def main() -> None:
         print(f"built {output}")
     else:
         sub_dir = "vanilla-site" if args.vanilla else "site"
-        serve(args.root.resolve() / "build" / sub_dir, args.port, isolated=not args.no_isolation)
+        site = args.root.resolve() / "build" / sub_dir
+        if not (site / "index.html").is_file():
+            # A site folder given as --root (a natural guess) would be served as 404s.
+            build_command = "python -m inkrider_lite.site build" + (
+                " --vanilla" if args.vanilla else ""
+            )
+            parser.error(
+                f"no built site at {site}: --root is the repository, not the site folder; "
+                f"build it with `{build_command}`"
+            )
+        serve(site, args.port, isolated=not args.no_isolation)
 
 
 if __name__ == "__main__":

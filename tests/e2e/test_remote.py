@@ -60,6 +60,20 @@ def test_test_connection_explains_each_outcome(
     pasted = f"127.0.0.1:{jupyter_server.port}/lab?token={jupyter_server.token}"
     assert test_connection(page, pasted, "").startswith("Connected to Jupyter Server")
     assert page.locator(FORM).get_by_label("Token").input_value() == jupyter_server.token
+    # The token left the Base URL field, which shows it in plain text, for the Token field.
+    base_url = page.locator(FORM).get_by_label("Base URL").input_value()
+    assert base_url == f"http://127.0.0.1:{jupyter_server.port}"
+
+    empty = test_connection(page, jupyter_server.base_url, "")
+    assert empty.startswith("The Token field is empty")
+
+    # Save tests what it saved: a wrong token shows now, not at the next run.
+    form = page.locator(FORM)
+    form.get_by_label("Jupyter Server (remote)").check()
+    form.get_by_label("Token").fill("not-the-token")
+    form.get_by_role("button", name="Save").click()
+    expect(form.locator(".inkrider-saved")).to_contain_text("Saved. New sessions start on")
+    expect(form.locator(".inkrider-result").first).to_contain_text("did not let this page read")
     assert not page.page_errors  # type: ignore[attr-defined]
 
 

@@ -13,6 +13,7 @@ from inkrider_lite.runtimes.remote.diagnosis import (
     classify,
     default_kernel,
     start_command,
+    with_empty_token,
     with_version,
 )
 
@@ -72,6 +73,27 @@ def test_a_hidden_cause_lists_what_to_check_in_order_with_the_exact_command() ->
     assert "auth_token" in gateway
     assert "--KernelGatewayApp.allow_origin='http://127.0.0.1:8000'" in gateway
     assert text.splitlines()[1].startswith("1. ")
+
+
+def test_an_empty_token_is_named_first_where_it_explains_the_failure() -> None:
+    hidden = classify(ADDRESS, SITE, Answer(network_error=True), reachable=None)
+    assert with_empty_token(hidden).summary.startswith("The Token field is empty")
+    assert with_empty_token(hidden).steps == hidden.steps
+    refused = classify(ADDRESS, SITE, Answer(status=403, body="{}"), reachable=None)
+    assert with_empty_token(refused).summary.startswith("The Token field is empty")
+    # Nothing listening, or no answer in time: the token is not the cause.
+    for answer, reachable in ((Answer(network_error=True), False), (Answer(timed_out=True), None)):
+        unrelated = classify(ADDRESS, SITE, answer, reachable)
+        assert with_empty_token(unrelated) == unrelated
+
+
+def test_no_answer_over_https_suggests_plain_http_first() -> None:
+    secure = parse_base_url("https://127.0.0.1:8888")
+    steps = classify(secure, SITE, Answer(timed_out=True), reachable=None).steps
+    assert "try http://127.0.0.1:8888/" in steps[0]
+    assert not any(
+        "TLS" in step for step in classify(ADDRESS, SITE, Answer(timed_out=True), None).steps
+    )
 
 
 def test_the_command_names_this_sites_origin() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import urllib.error
 import urllib.request
@@ -78,3 +80,16 @@ def test_responses_carry_their_cache_policy_and_reach_the_hook(
         ("GET", wheel, 304),
         ("GET", f"/pypi/missing-1.0-py3-none-any.whl?sha256={DIGEST}", 404),
     ]
+
+
+def test_serving_a_folder_without_a_built_site_is_refused(tmp_path: Path) -> None:
+    # A new user's natural guess, `--root build/site`, served every request as a 404.
+    done = subprocess.run(
+        [sys.executable, "-m", "inkrider_lite.site", "serve", "--root", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert f"no built site at {tmp_path / 'build' / 'site'}" in done.stderr
+    assert "--root is the repository" in done.stderr

@@ -6,7 +6,7 @@ from ..._compat import compat
 from ...protocol import server_api as api
 from .address import AddressError, mixed_content, parse_base_url
 from .client import CALL_TIMEOUT, Http
-from .diagnosis import Diagnosis, classify, malformed, mixed, with_version
+from .diagnosis import Diagnosis, classify, malformed, mixed, with_empty_token, with_version
 
 #: The version request is a nicety: it may not hold up the verdict for long.
 VERSION_TIMEOUT = 1.0
@@ -33,6 +33,6 @@ async def check_connection(
         reachable = await compat.reachable(address.base_url, CALL_TIMEOUT - specs.seconds)
     diagnosis = classify(address, site_url, specs, reachable)
     if not diagnosis.ok:
-        return diagnosis
+        return diagnosis if token else with_empty_token(diagnosis)
     version = await http(api.get_api(address.base_url, token), VERSION_TIMEOUT)
     return with_version(diagnosis, version)

@@ -8,7 +8,7 @@ says so and lists the causes in the order to check them, each with its fix.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
@@ -120,13 +120,20 @@ def classify(
     address (None: not asked)."""
     where = address.display
     if specs.timed_out:
+        steps = (
+            running_steps(address),
+            "Is it busy or stopped in a debugger? Its terminal shows what it is doing.",
+        )
+        if address.base_url.startswith("https://"):
+            # An https:// handshake with a plain-HTTP server hangs rather than fails.
+            plain = "http://" + address.base_url.removeprefix("https://")
+            steps = (
+                f"Does the server use TLS? `jupyter server` started without a certificate "
+                f"answers at http://, not https://: try {plain}",
+                *steps,
+            )
         return Diagnosis(
-            Verdict.NO_ANSWER,
-            f"The server at {where} did not answer within 5 seconds.",
-            (
-                running_steps(address),
-                "Is it busy or stopped in a debugger? Its terminal shows what it is doing.",
-            ),
+            Verdict.NO_ANSWER, f"The server at {where} did not answer within 5 seconds.", steps
         )
     if specs.network_error:
         if reachable is False:
@@ -199,6 +206,21 @@ def classify(
         default_kernel=default_kernel(body),
         round_trip_ms=specs.seconds * 1000,
     )
+
+
+EMPTY_TOKEN = (
+    "The Token field is empty, and a Jupyter Server started as the guide says needs its token: "
+    "paste what follows `?token=` in the address the server printed (`jupyter server list` "
+    "shows it again). Were it not that:"
+)
+
+
+def with_empty_token(diagnosis: Diagnosis) -> Diagnosis:
+    """A failure that a missing token explains says first that the token is missing. (A
+    server started without a token connects with the field empty: no failure, no note.)"""
+    if diagnosis.verdict not in (Verdict.HIDDEN, Verdict.WRONG_TOKEN):
+        return diagnosis
+    return replace(diagnosis, summary=f"{EMPTY_TOKEN} {diagnosis.summary}")
 
 
 def with_version(diagnosis: Diagnosis, api: Answer) -> Diagnosis:
