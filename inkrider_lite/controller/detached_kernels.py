@@ -158,7 +158,7 @@ class DetachedKernels:
             self._notify(BUSY_NOTEBOOK.format(path=path), "warning")
             return False
         session = await self._runtime.connect(client, record.id, model.name)
-        if not notebook.adopt(self._runtime, session):  # it started a session meanwhile
+        if not notebook.adopt(self._runtime, session, record.started_at):  # started one meanwhile
             session.let_go()
             self._notify(BUSY_NOTEBOOK.format(path=path), "warning")
             return False

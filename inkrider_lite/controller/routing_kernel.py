@@ -225,14 +225,17 @@ class RoutingKernel:
         self._take(session)
         return True
 
-    def adopt(self, runtime: Runtime, session: BoundSession) -> bool:
+    def adopt(
+        self, runtime: Runtime, session: BoundSession, started_at: float | None = None
+    ) -> bool:
         """Bind to a session that already runs (a remote kernel left detached by a reload), as
-        if a run had started it: its variables stay. Only an unbound kernel can adopt one."""
+        if a run had started it: its variables stay, and so does when it started. Only an
+        unbound kernel can adopt one."""
         if self.state is not SessionState.UNBOUND:
             return False
         self.runtime = runtime
         self._set_state(SessionState.STARTING)
-        self._take(session)
+        self._take(session, started_at)
         return True
 
     def _note_requirements(self, header: dict[str, Any]) -> None:
@@ -259,12 +262,12 @@ class RoutingKernel:
         self._set_state(SessionState.DEAD)
         return runtime, session
 
-    def _take(self, session: BoundSession) -> None:
+    def _take(self, session: BoundSession, started_at: float | None = None) -> None:
         self.error = None
         self.link = "connected"
         self.session = session
         session.attach(self)
-        self.started_at = time.time()
+        self.started_at = started_at or time.time()
         self._set_state(SessionState.IDLE)
         if self._fast_path is not None:
             self._fast_path.bind(session.real)

@@ -269,10 +269,13 @@ def test_after_a_reload_detached_kernels_can_be_reconnected_or_closed(
     expect(six).to_have_count(0)
     assert six_id not in set(jupyter_server.kernel_ids())
 
-    # Reconnect binds the notebook to the same kernel: its variables are there.
+    # Reconnect binds the notebook to the same kernel: its variables are there, and the row
+    # keeps the time the kernel started (the reload took seconds).
+    started_text = five.locator(".inkrider-session-started").text_content()
     five.get_by_role("button", name="Reconnect").click()
     expect(five).to_have_attribute("data-detached", "false", timeout=20_000)
     expect(five.locator(".inkrider-session-state")).to_have_text("idle")
+    expect(five.locator(".inkrider-session-started")).to_have_text(started_text or "")
     back_to_notebook(page, "batch/notebook-05.ipynb")
     assert run_in_new_cell(page, "print(kept, os.getpid())", 30_000).split() == ["1234", pid]
     assert json.loads(page.evaluate("window.inkrider.detached_json()")) == []
