@@ -36,6 +36,8 @@ class KernelLabels:
         self._shell = shell
         self._sessions = sessions
         self._status_bar = status_bar
+        #: The binding each kernel's labels show, by kernel id (see update).
+        self._bindings: dict[str, tuple[int, str]] = {}
 
     def label(self, context: Any, spec_name: Any) -> str:
         """What `context` (a widget's session context) shows, from JupyterLab's own `spec_name`."""
@@ -47,7 +49,12 @@ class KernelLabels:
         return kernel_label(name, kernel.runtime_label, remote)
 
     def update(self, kernel: RoutingKernel) -> None:
-        """Called on every change of `kernel`: the toolbars of its notebooks follow."""
+        """Called on every change of `kernel`: the toolbars of its notebooks follow when its
+        binding changed (not on each busy and idle, which come with every run)."""
+        binding = (id(kernel.session), kernel.runtime_label if kernel.session else "")
+        if self._bindings.get(kernel.id) == binding:
+            return
+        self._bindings[kernel.id] = binding
         for widget in self._shell.widgets("main"):
             context = getattr(widget, "sessionContext", None)
             if compat.is_null(context) or self._kernel_of(context) is not kernel:

@@ -61,8 +61,8 @@ class StatusModel:
 
 
 def test_a_bound_remote_kernel_relabels_its_notebooks_and_a_closed_one_reads_as_before() -> None:
-    kernel = SimpleNamespace(session=None, runtime_label="remote")
-    other = SimpleNamespace(session=None, runtime_label="local")
+    kernel = SimpleNamespace(id="k1", session=None, runtime_label="remote")
+    other = SimpleNamespace(id="k2", session=None, runtime_label="local")
     mine, theirs = Widget(Context("k1")), Widget(Context("k2"))
     shell = SimpleNamespace(widgets=lambda _area: [mine, theirs, SimpleNamespace()])
     model = StatusModel(mine.sessionContext)
@@ -82,6 +82,10 @@ def test_a_bound_remote_kernel_relabels_its_notebooks_and_a_closed_one_reads_as_
     assert model.name == "python3 on 127.0.0.1:8888"
     assert theirs.sessionContext.kernelDisplayName == SPEC
     assert theirs.label.textContent == SPEC
+    # Busy and idle change nothing the label shows: the toolbar is left alone.
+    mine.label.textContent = "drawn by JupyterLab"
+    labels.update(kernel)
+    assert mine.label.textContent == "drawn by JupyterLab"
 
     kernel.session = None
     labels.update(kernel)
