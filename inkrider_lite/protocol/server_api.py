@@ -77,8 +77,11 @@ def get_kernel(base_url: str, token: str, kernel_id: str) -> Request:
     return Request("GET", endpoint(base_url, kernel_path(kernel_id), token))
 
 
-def create_kernel(base_url: str, token: str, name: str) -> Request:
-    body: dict[str, Any] = {"env": {"KERNEL_USERNAME": KERNEL_USERNAME}}
+def create_kernel(base_url: str, token: str, name: str, path: str = "") -> Request:
+    """`path`, the notebook's, lets jupyter_server start the kernel in the notebook's folder
+    under its root directory, or in the root where it has no such folder (as for JupyterLab);
+    without it the kernel starts wherever the server process was started."""
+    body: dict[str, Any] = {"env": {"KERNEL_USERNAME": KERNEL_USERNAME}, "path": path}
     if name:
         body["name"] = name
     return Request("POST", endpoint(base_url, "api/kernels", token), json.dumps(body))

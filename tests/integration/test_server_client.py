@@ -66,6 +66,27 @@ def test_a_kernel_is_created_runs_code_is_interrupted_restarted_and_deleted(
     run(main())
 
 
+def test_a_kernel_starts_in_the_notebooks_folder_under_the_servers_root(
+    jupyter_server: JupyterServer,
+) -> None:
+    """As JupyterLab's would: the notebook's folder where the server has it, else its root (not
+    the folder the server process was started in)."""
+    (jupyter_server.root / "batch").mkdir(exist_ok=True)
+
+    async def cwd_for(path: str) -> str:
+        client = client_for(jupyter_server)
+        kernel = await client.create_kernel("", path)
+        channels = await KernelChannels.open(client, kernel.id)
+        try:
+            return stdout_of(await channels.execute("import os; print(os.getcwd())")).strip()
+        finally:
+            channels.close()
+            await client.delete(kernel.id)
+
+    assert run(cwd_for("batch/notebook-02.ipynb")) == str(jupyter_server.root / "batch")
+    assert run(cwd_for("elsewhere/x.ipynb")) == str(jupyter_server.root)
+
+
 def test_probing_a_kernel_tells_alive_gone_and_no_answer(jupyter_server: JupyterServer) -> None:
     async def main() -> None:
         client = client_for(jupyter_server)

@@ -15,11 +15,12 @@ KERNEL = {"id": "k1", "name": "python3", "execution_state": "starting"}
 
 
 def test_a_kernel_is_created_with_the_user_name_that_enterprise_gateway_requires() -> None:
-    request = api.create_kernel(BASE, "t", "python3")
+    request = api.create_kernel(BASE, "t", "python3", "batch/nb.ipynb")
     assert (request.method, request.url) == ("POST", f"{BASE}api/kernels?token=t")
     assert json.loads(request.body or "") == {
         "name": "python3",
         "env": {"KERNEL_USERNAME": api.KERNEL_USERNAME},
+        "path": "batch/nb.ipynb",
     }
     assert "name" not in json.loads(api.create_kernel(BASE, "t", "").body or "")
 

@@ -93,8 +93,9 @@ class JupyterServerClient:
 
     async def create_kernel(self, name: str = "", path: str = "") -> KernelModel:
         """A new kernel of kernelspec `name` (empty: the server's default). `path` is the
-        notebook's, for a server that starts kernels only with a session (jupyverse)."""
-        answer = await self._call(api.create_kernel(self.base_url, self._token, name))
+        notebook's: the server starts the kernel in its folder (see api.create_kernel), and a
+        server that starts kernels only with a session (jupyverse) names the session after it."""
+        answer = await self._call(api.create_kernel(self.base_url, self._token, name, path))
         if api.starts_kernels_only_in_sessions(answer):
             model, answer = await self._create_in_session(name, path or SESSION_PATH)
         else:
