@@ -14,6 +14,7 @@ from typing import Any
 from .._compat import compat
 from ..execution.batch import NotWritten, Skip
 from ..execution.notebook_file import NotANotebook, check_notebook, only_kernel_filled
+from ..protocol.stored_content import Unreadable, stored_json
 
 UNSAVED = "it has unsaved edits in an open editor: save or revert them, then run it again"
 EDITED_DURING_RUN = (
@@ -74,8 +75,8 @@ class BatchFiles:
         if model.type != "notebook":
             raise Skip("it is not a notebook")
         try:
-            notebook = check_notebook(compat.to_py(model.content))
-        except NotANotebook as error:
+            notebook = check_notebook(_stored_notebook(model))
+        except (NotANotebook, Unreadable) as error:
             raise Skip(str(error)) from None
         self._refuse_unsaved(path, notebook, UNSAVED)
         return notebook
@@ -85,7 +86,7 @@ class BatchFiles:
         try:
             if any(context.model.dirty for context in self._open_contexts(path)):
                 stored = await self._contents.get(path, compat.to_js({"content": True}))
-                self._refuse_unsaved(path, compat.to_py(stored.content), EDITED_DURING_RUN)
+                self._refuse_unsaved(path, _stored_notebook(stored), EDITED_DURING_RUN)
         except Skip as skip:
             raise NotWritten(str(skip)) from None
         await self._contents.save(
@@ -118,3 +119,8 @@ class BatchFiles:
 
 def folder_of(path: str) -> str:
     return posixpath.dirname(path)
+
+
+def _stored_notebook(model: Any) -> Any:
+    """The notebook's JSON as stored: an uploaded one is kept as base64 (stored_content.py)."""
+    return stored_json(compat.to_py(model.content), getattr(model, "format", None))

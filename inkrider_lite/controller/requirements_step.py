@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._compat import compat
 from ..kernel import EVENT_PREFIX
+from ..protocol.stored_content import Unreadable, stored_text
 from ..requirements.diagnose import refine_with_build_report
 from ..requirements.kernel_plan import (
     folder_requirements_path,
@@ -56,8 +57,12 @@ async def read_content(contents: Any, path: str) -> str | None:
         model = await contents.get(path, compat.to_js({"content": True, "type": "file"}))
     except Exception:
         return None
-    content = getattr(model, "content", None)
-    return content if isinstance(content, str) else None
+    try:  # an uploaded file is kept as base64 (protocol/stored_content.py)
+        return stored_text(
+            compat.to_py(getattr(model, "content", None)), getattr(model, "format", None)
+        )
+    except Unreadable:
+        return None
 
 
 async def read_requirements(contents: Any, path: str) -> Any:

@@ -580,3 +580,38 @@ def test_in_jupyter_notebook_the_tool_opens_where_there_is_room_and_runs(
     expect(page.locator(TOOL)).to_be_visible()
     expect(page.locator(".jp-Notebook")).to_be_visible()
     assert not page.page_errors  # type: ignore[attr-defined]
+
+
+def upload(page: Page, folder: str, name: str, text: str) -> None:
+    """Through the file browser's own upload, as its Upload button does (it stores base64)."""
+    page.evaluate(
+        """async ([folder, name, text]) => {
+          const browser = window.inkrider._handles.fileBrowser;
+          await browser.model.cd('/' + folder);
+          await browser.model.upload(new File([text], name));
+        }""",
+        [folder, name, text],
+    )
+
+
+def test_uploaded_notebooks_and_requirements_run(page: Page, site_url: str) -> None:
+    # Uploaded files are stored as base64: the batch skipped such notebooks as "not a notebook"
+    # and read such a requirements.txt as one line of base64.
+    open_site(page, site_url)
+    root = new_folder(page, "upload")
+    notebook = code_notebook("import attrs", "print('attrs', attrs.__version__)")
+    upload(page, root, "up.ipynb", json.dumps(notebook))
+    upload(page, root, "requirements.txt", "attrs==25.3.0\n")
+    assert stored_format(page, f"{root}/up.ipynb") == "base64"  # what makes this test matter
+    start_batch(page, [f"{root}/up.ipynb"])
+    (row,) = wait_for_end(page)["runs"]
+    assert row["state"] == "done", row
+    assert texts(written(page, f"{root}/up.ipynb")["cells"][1]) == "attrs 25.3.0\n"
+
+
+def stored_format(page: Page, path: str) -> str:
+    return page.evaluate(
+        "async (p) => (await window.inkrider._handles.app.serviceManager.contents.get(p,"
+        " {content: true})).format",
+        path,
+    )
