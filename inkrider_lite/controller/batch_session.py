@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import platform
 import posixpath
 import uuid
 from collections.abc import Callable, Mapping
@@ -113,7 +114,12 @@ class BatchSession:
         for reply in replies:
             if _type(reply) == "kernel_info_reply":
                 info = (reply.get("content") or {}).get("language_info")
-                return info if isinstance(info, dict) else None
+                if not isinstance(info, dict):
+                    return None
+                runtime = self.kernel.runtime
+                if runtime is not None and runtime.kind == "local":
+                    return messages.with_python_version(info, platform.python_version())
+                return info
         return None
 
     # -- ending ------------------------------------------------------------------------------

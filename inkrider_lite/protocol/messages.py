@@ -77,6 +77,13 @@ def language_info() -> dict[str, Any]:
     }
 
 
+def with_python_version(info: Mapping[str, Any], version: str) -> dict[str, Any]:
+    """A local kernel's language_info with the Python it runs: pyodide-kernel's reply says
+    "3.8" whatever Pyodide's Python is, and a batch wrote that into every notebook it ran. The
+    worker runs the same Pyodide as the controller, whose `platform.python_version()` it is."""
+    return {**info, "version": version}
+
+
 def kept_language_info(stored: Any) -> dict[str, Any] | None:
     """The notebook's own language_info, if it is Python's: answered back unchanged, JupyterLab
     finds nothing to update, so opening a notebook does not mark it as changed."""

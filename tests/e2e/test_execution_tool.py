@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.request
 import uuid
 from typing import Any
 
@@ -239,6 +240,10 @@ def test_six_notebooks_through_the_panel_at_parallelism_three(page: Page, site_u
     assert plain["cells"][3]["outputs"][0]["output_type"] == "execute_result"
     assert texts(plain["cells"][3]) == "12"
     assert plain["metadata"]["language_info"]["name"] == "python"
+    # The Python the kernel runs (pyodide-kernel's own reply says "3.8" whatever it runs).
+    with urllib.request.urlopen(f"{site_url}static/pyodide/pyodide-lock.json") as response:
+        lock = json.load(response)
+    assert plain["metadata"]["language_info"]["version"] == lock["info"]["python"]
     fails = written(page, paths["fails"])
     assert [c["execution_count"] for c in fails["cells"]] == [1, 2, 3, 77]
     assert texts(fails["cells"][1]) == "before the error\n"

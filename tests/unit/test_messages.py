@@ -199,3 +199,12 @@ def test_the_notebooks_own_python_language_info_is_answered_back_unchanged() -> 
     assert reply["content"]["language_info"] == stored
     _busy, reply, _idle = unbound_exchange(header, {})
     assert reply["content"]["language_info"]["version"] == "3.14"
+
+
+def test_a_local_kernels_language_info_gets_the_python_it_runs() -> None:
+    reported = {"name": "python", "version": "3.8", "mimetype": "text/x-python"}
+    assert messages.with_python_version(reported, "3.14.2") == {
+        "name": "python",
+        "version": "3.14.2",
+        "mimetype": "text/x-python",
+    }
