@@ -17,7 +17,7 @@ from typing import Any, TextIO
 from ..execution.batch import MAX_PARALLELISM
 from ..execution.notebook_file import dumps
 from . import extra_wheels
-from .inputs import Notebook, UsageError, find_notebooks, site_layout
+from .inputs import Notebook, UsageError, check_targets, find_notebooks, site_layout
 from .junit import junit_xml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,7 +76,10 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
             raise UsageError("--timeout must be a positive number of seconds")
         if not (args.site / "jupyter-lite.json").exists():
             raise UsageError(f"no built site at {args.site}: run scripts/serve or scripts/test")
-        notebooks = find_notebooks(args.paths)
+        output_dir = None if args.inplace else (args.output_dir or DEFAULT_OUTPUT)
+        notebooks = find_notebooks(args.paths, output_dir)
+        if output_dir is not None:
+            check_targets(notebooks, output_dir)
     except UsageError as error:
         print(f"inkrider-lite: error: {error}", file=sys.stderr)
         return 2
@@ -201,11 +204,12 @@ class _Progress:
 
 def _line(run: dict[str, Any]) -> str:
     seconds = run.get("seconds")
-    parts = [str(run["state"]), str(run.get("name") or run["path"])]
+    state = "timed out" if run.get("timed_out") else str(run["state"])
+    parts = [state, str(run.get("name") or run["path"])]
     if seconds is not None:
         parts.append(f"({seconds:.1f} s)")
     if run.get("timed_out"):
-        parts.append(f"timed out after {run['timed_out']} s")
+        parts.append(f"its cells ran past --timeout {run['timed_out']} s")
     elif run.get("error"):
         parts.append(run["error"]["text"])
     elif run.get("reason"):

@@ -29,17 +29,25 @@ class Notebook:
     output_name: str  # relative to --output-dir
 
 
-def find_notebooks(arguments: list[str]) -> list[Path]:
+def find_notebooks(arguments: list[str], output_dir: Path | None = None) -> list[Path]:
+    """The notebooks named, and those in the folders named. A folder's walk leaves out hidden
+    folders and `output_dir`: a second `run .` ran the first one's output (and wrote it one
+    folder deeper each time)."""
+    skipped = output_dir.resolve() if output_dir is not None else None
     found: list[Path] = []
     for argument in arguments:
         path = Path(argument).expanduser()
         if not path.exists():
             raise UsageError(f"no such file or folder: {argument}")
         if path.is_dir():
+            # Only an output folder inside this one is left out (one that holds it is refused
+            # later, by check_targets, if it leads back to the notebooks).
+            below = skipped is not None and skipped != path.resolve()
             inside = sorted(
                 p
                 for p in path.rglob("*.ipynb")
                 if not any(part.startswith(".") for part in p.relative_to(path).parts)
+                and not (below and p.resolve().is_relative_to(skipped))
             )
             if not inside:
                 raise UsageError(f"no notebook in folder: {argument}")
@@ -52,6 +60,19 @@ def find_notebooks(arguments: list[str]) -> list[Path]:
     for path in unique:
         check_file(path)
     return unique
+
+
+def check_targets(notebooks: list[Path], output_dir: Path) -> None:
+    """`--output-dir` must not lead back to the notebooks themselves (e.g. the folder that
+    holds them): originals are kept unless --inplace says otherwise."""
+    placed, _files = site_layout(notebooks, "")
+    for notebook in placed:
+        target = (output_dir / notebook.output_name).resolve()
+        if target == notebook.source.resolve():
+            raise UsageError(
+                f"--output-dir {output_dir} would write over {notebook.source}: "
+                "choose another folder, or --inplace to overwrite the notebooks"
+            )
 
 
 def check_file(path: Path) -> None:

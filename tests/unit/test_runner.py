@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from inkrider_lite.runner.cli import main
+from inkrider_lite.runner.cli import _line, main
 from inkrider_lite.runner.inputs import UsageError, find_notebooks, site_layout
 from inkrider_lite.runner.junit import junit_xml
 from tests.notebook_files import write_notebook
@@ -142,3 +142,27 @@ def test_junit_names_the_cell_the_exception_and_its_message() -> None:
 def test_usage_error_is_an_exception_of_its_own() -> None:
     with pytest.raises(UsageError):
         find_notebooks(["/no/such/place.ipynb"])
+
+
+def test_a_folders_walk_leaves_out_the_output_folder(tmp_path: Path) -> None:
+    # A second `run .` ran the first run's executed/ copies and wrote executed/executed/.
+    notebook = write_notebook(tmp_path / "a.ipynb", "1")
+    write_notebook(tmp_path / "executed" / "a.ipynb", "1")
+    assert find_notebooks([str(tmp_path)], tmp_path / "executed") == [notebook.resolve()]
+    assert len(find_notebooks([str(tmp_path)])) == 2
+
+
+def test_an_output_folder_that_would_overwrite_the_originals_is_refused(
+    tmp_path: Path, site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "nbs"
+    before = write_notebook(folder / "a.ipynb", "1").read_bytes()
+    assert main(["run", str(folder), "--output-dir", str(folder), "--site", str(site)]) == 2
+    err = capsys.readouterr().err
+    assert "would write over" in err and "--inplace" in err
+    assert (folder / "a.ipynb").read_bytes() == before
+
+
+def test_a_timed_out_notebook_says_so_first() -> None:
+    line = _line({"state": "cancelled", "path": "s.ipynb", "seconds": 7.2, "timed_out": 5.0})
+    assert line == "timed out s.ipynb (7.2 s) its cells ran past --timeout 5.0 s"
