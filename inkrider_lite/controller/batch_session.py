@@ -88,6 +88,12 @@ class BatchSession:
             self._run = None
         reply = next((m for m in replies if _type(m) == "execute_reply"), None)
         content = (reply or {}).get("content") or {}
+        # The start's own words (the requirements lines not installed) come as stderr.
+        run.notes = "".join(
+            str((m.get("content") or {}).get("text") or "")
+            for m in replies
+            if _type(m) == "stream" and (m.get("content") or {}).get("name") == "stderr"
+        ).strip()
         if content.get("status") == "aborted":
             raise SessionStartError("its wait for a session was cancelled")
         if content.get("status") == "error":

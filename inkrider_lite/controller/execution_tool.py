@@ -362,6 +362,7 @@ class ExecutionTool:
                             "text": run.error.text,
                         },
                         "reason": run.reason,
+                        "notes": run.notes,
                         "written": run.written,
                     }
                     for run in batch.runs

@@ -58,6 +58,9 @@ async def run_notebook(
     for number, index in enumerate(cells, start=1):
         run.advance(RunState.RUNNING, cell=number, cells=len(cells))
         result = results[index] = CellOutputs()
+        if number == 1 and run.notes:
+            # Where an interactive run shows it: in the cell whose run started the session.
+            result.add(_stderr(run.notes))
         await port.execute(source_text(notebook["cells"][index]), result.add)
         if result.aborted:
             # The session went away under the cell (closed from the Session Explorer).
@@ -72,3 +75,10 @@ async def run_notebook(
     except Exception:
         language = None
     return written_notebook(notebook, results, language)
+
+
+def _stderr(text: str) -> Message:
+    return {
+        "header": {"msg_type": "stream"},
+        "content": {"name": "stderr", "text": text if text.endswith("\n") else text + "\n"},
+    }

@@ -72,6 +72,9 @@ class NotebookRun:
     error: FirstError | None = None
     #: Why it failed without a cell error, or why it was skipped; also a write that failed.
     reason: str = ""
+    #: What its session's start said besides, e.g. the lines of its folder's requirements.txt
+    #: that were not installed (its first cell's output has it too, as in an interactive run).
+    notes: str = ""
     #: The outputs were written into its file.
     written: bool = False
     #: The clock; tests give their own.
@@ -137,10 +140,10 @@ class NotebookRun:
 
     @property
     def detail_text(self) -> str:
-        """The first error as text, or the reason; empty when there is neither."""
+        """The first error as text, or the reason, or its session's notes; else empty."""
         if self.error is not None:
             return self.error.text
-        return self.reason
+        return self.reason or self.notes
 
     def _now(self) -> float:
         return float(self.clock())

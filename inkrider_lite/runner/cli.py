@@ -214,4 +214,6 @@ def _line(run: dict[str, Any]) -> str:
         parts.append(run["error"]["text"])
     elif run.get("reason"):
         parts.append(run["reason"])
+    elif run.get("notes"):
+        parts.append(f"({run['notes'].splitlines()[0]})")
     return " ".join(parts)

@@ -620,3 +620,20 @@ def stored_format(page: Page, path: str) -> str:
         " {content: true})).format",
         path,
     )
+
+
+def test_requirements_lines_not_installed_show_in_the_row_and_the_first_cell(
+    page: Page, site_url: str
+) -> None:
+    # They showed only in a toast that goes away: the row said "done" and the file said nothing.
+    open_site(page, site_url)
+    root = new_folder(page, "reqs")
+    save(page, f"{root}/requirements.txt", "attrs==25.3.0\nnosuchpkg-xyz==1.0\n", "file")
+    save(page, f"{root}/nb.ipynb", code_notebook("import attrs", "print('ran')"))
+    start_batch(page, [f"{root}/nb.ipynb"])
+    (row,) = wait_for_end(page)["runs"]
+    assert row["state"] == "done", row
+    assert row["notes"].startswith(f"{root}/requirements.txt: 1 line"), row
+    first = written(page, f"{root}/nb.ipynb")["cells"][0]
+    assert first["outputs"][0]["name"] == "stderr"
+    assert "nosuchpkg-xyz==1.0" in "".join(first["outputs"][0]["text"])

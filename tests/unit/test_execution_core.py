@@ -437,3 +437,25 @@ def test_any_other_difference_is_an_edit(edit: Callable[[dict[str, Any]], None])
     editor["metadata"]["language_info"] = {"name": "python"}
     edit(editor)
     assert not only_kernel_filled(editor, stored)
+
+
+def test_a_runs_notes_show_where_there_is_no_error_and_go_into_its_first_cell() -> None:
+    class NotingKernel(ScriptedKernel):
+        async def start(self, run: NotebookRun) -> None:
+            run.notes = "requirements.txt: 1 line(s) not installed:"
+
+    run = NotebookRun("n.ipynb")
+    written = asyncio.run(
+        run_notebook(notebook("a = 1", "b"), NotingKernel(), run, stop_on_error=True)
+    )
+    validate(written)
+    first, second = (cell["outputs"] for cell in written["cells"])
+    assert first[0] == {
+        "output_type": "stream",
+        "name": "stderr",
+        "text": ["requirements.txt: 1 line(s) not installed:\n"],
+    }
+    assert all(output.get("name") != "stderr" for output in second)
+    assert run.detail_text == run.notes
+    run.error = FirstError(1, "ValueError", "x")
+    assert run.detail_text == "cell 2: ValueError: x"
