@@ -29,6 +29,7 @@ from . import explorer
 from .batch_files import BatchFiles
 from .batch_session import BatchSession
 from .dom import child, form_panel_rules, labelled_field, labelled_input
+from .notifier import NOTICE_MS
 
 if TYPE_CHECKING:
     from ..runtimes.base import BoundSession, Runtime
@@ -107,6 +108,8 @@ class ExecutionTool:
         self._panel: _Panel | None = None
         self._widgets: Any = None
         self._notice: Any = None
+        #: The notice of the last batch's end, until the next batch starts.
+        self._summary_notice: Any = None
         self._notice_shows = ""
         self._ticker: asyncio.Task[None] | None = None
 
@@ -207,6 +210,9 @@ class ExecutionTool:
             return "A batch is running already: cancel it or wait for its end."
         if not paths:
             return "There is no notebook to run."
+        if self._summary_notice is not None:  # the last batch's: it would read as this one's
+            self._deps.notifier.dismiss(self._summary_notice)
+            self._summary_notice = None
         if options.runtime == "remote" and not self._deps.remote_enabled:
             return "The remote runtime is not available on this site."
         batch = self.batch = Batch(
@@ -234,7 +240,12 @@ class ExecutionTool:
             if hold:
                 self._deps.hold_kernel_image(False)
         self._end_notice()
-        self._deps.notifier.notify(f"Execution Tool: {summary.headline}", summary.notice_kind)
+        if not self.panel_visible:  # an open panel shows the summary itself
+            self._summary_notice = self._deps.notifier.emit(
+                f"Execution Tool: {summary.headline}",
+                summary.notice_kind,
+                {"autoClose": NOTICE_MS},
+            )
         self._changed()
 
     async def _execute(self, run: NotebookRun, options: BatchOptions) -> dict[str, Any]:

@@ -322,6 +322,10 @@ def test_cancel_mid_batch_leaves_files_as_they_were_and_frees_the_sessions(
     expect(tool.locator(".inkrider-exec-summary")).to_contain_text(
         "5 notebooks: 0 done, 5 cancelled"
     )
+    # The panel in view shows the end: no toast over its buttons.
+    ended = page.locator(".Toastify__toast", has_text="Execution Tool: 5 notebooks")
+    page.wait_for_timeout(500)
+    expect(ended).to_have_count(0)
     assert not page.page_errors  # type: ignore[attr-defined]
 
 
