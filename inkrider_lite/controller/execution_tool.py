@@ -165,6 +165,7 @@ class ExecutionTool:
         panel = self._panel
         if panel is None or panel.widget.isDisposed:
             panel = self._panel = _Panel(self, self._widgets)
+        panel.loading = True  # this load, not the one coming back to the tab makes
         self._deps.lab.show_panel(panel.widget, TOOL_ID)
         self._deps.spawn(panel.load(notebooks, folder))
         self._follow()
@@ -391,6 +392,10 @@ class _Panel:
 
     def __init__(self, tool: ExecutionTool, widgets: Any) -> None:
         self._tool = tool
+        #: A fill of the lists is under way (see ExecutionTool.show and _shown), and another
+        #: is wanted after it.
+        self.loading = False
+        self.reload = False
         deps = tool._deps
         widget = self.widget = widgets.Widget.new()
         widget.id = TOOL_ID
@@ -477,7 +482,10 @@ class _Panel:
 
     async def load(self, notebooks: list[str] | None, folder: str | None) -> None:
         """Fill the lists from the contents, with `notebooks` or `folder` chosen."""
-        found, folders = await self._tool.files.walk("")
+        try:
+            found, folders = await self._tool.files.walk("")
+        finally:
+            self.loading = False
         found = list(dict.fromkeys(found + (notebooks or [])))
         wanted = set(notebooks or [])
         previous = {o.value for o in self.notebooks.selectedOptions} if not wanted else set()
@@ -493,10 +501,21 @@ class _Panel:
             self.by_folder.checked = True
         elif notebooks:
             self.by_notebooks.checked = True
+        if self.reload:
+            self.reload = False
+            self.loading = True
+            await self.load(None, None)
 
     def _shown(self) -> None:
         self._tool._follow()
         self.refresh()
+        # Back to the tab: notebooks and folders made meanwhile are listed, choices kept (after
+        # the fill under way, if any, whose walk may have missed them).
+        if self.loading:
+            self.reload = True
+        else:
+            self.loading = True
+            self._tool._deps.spawn(self.load(None, None))
 
     def _on_click(self, event: Any) -> None:
         button = event.target.closest("button[data-action]")

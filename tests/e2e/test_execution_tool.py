@@ -641,3 +641,21 @@ def test_requirements_lines_not_installed_show_in_the_row_and_the_first_cell(
     first = written(page, f"{root}/nb.ipynb")["cells"][0]
     assert first["outputs"][0]["name"] == "stderr"
     assert "nosuchpkg-xyz==1.0" in "".join(first["outputs"][0]["text"])
+
+
+def test_coming_back_to_the_tool_lists_what_was_made_meanwhile(page: Page, site_url: str) -> None:
+    open_notebook(page, site_url, "examples/hello.ipynb")
+    page.evaluate("window.inkrider.app.commands.execute('inkrider:open-execution-tool')")
+    tool = page.locator(TOOL)
+    expect(tool).to_be_visible()
+    page.evaluate(
+        "window.inkrider.app.shell.activateById(window.inkrider.app.shell.widgets"
+        "('main').next().value.id)"
+    )
+    expect(tool).to_be_hidden()
+    root = new_folder(page, "later")
+    save(page, f"{root}/made-later.ipynb", code_notebook("1"))
+    page.evaluate("window.inkrider.app.shell.activateById('inkrider-execution-tool')")
+    expect(tool.locator(f"#inkrider-exec-folder option[value='{root}']")).to_have_count(1)
+    notebooks = tool.locator("#inkrider-exec-notebooks")
+    expect(notebooks.locator(f"option[value='{root}/made-later.ipynb']")).to_have_count(1)
