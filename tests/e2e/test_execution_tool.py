@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 import nbformat
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.servers import JupyterServer
 
@@ -132,6 +132,13 @@ def texts(cell: dict[str, Any]) -> str:
         else:
             parts.append("".join(output["data"].get("text/plain", "")))
     return "".join(parts)
+
+
+def open_tool(page: Page) -> Locator:
+    page.evaluate("window.inkrider.app.commands.execute('inkrider:open-execution-tool')")
+    tool = page.locator(TOOL)
+    expect(tool).to_be_visible()
+    return tool
 
 
 def open_site(page: Page, site_url: str) -> None:
@@ -294,9 +301,7 @@ def test_cancel_mid_batch_leaves_files_as_they_were_and_frees_the_sessions(
     # Toastify draws a controlled progress bar for JupyterLab's `progress` option.
     expect(notice.locator(".Toastify__progress-bar--controlled")).to_have_count(1)
     # With the panel in view, the notification goes; its buttons cancel one, then all.
-    page.evaluate("window.inkrider.app.commands.execute('inkrider:open-execution-tool')")
-    tool = page.locator(TOOL)
-    expect(tool).to_be_visible()
+    tool = open_tool(page)
     page.wait_for_function(
         "(() => { const s = JSON.parse(window.inkrider.execution_json());"
         " return s.panel_visible && s.notice === null; })()"
@@ -508,9 +513,7 @@ def test_a_batch_on_the_remote_runtime_runs_on_the_server(
     save(page, f"{root}/fails.ipynb", code_notebook("1 / 0", "print('never')"))
     on_server = set(jupyter_server.kernel_ids())
 
-    page.evaluate("window.inkrider.app.commands.execute('inkrider:open-execution-tool')")
-    tool = page.locator(TOOL)
-    expect(tool).to_be_visible()
+    tool = open_tool(page)
     tool.get_by_label("A folder (its notebooks, recursively)").check()
     tool.get_by_label("Folder", exact=True).select_option(root)
     tool.get_by_label("Runtime").select_option("remote")
@@ -645,9 +648,7 @@ def test_requirements_lines_not_installed_show_in_the_row_and_the_first_cell(
 
 def test_coming_back_to_the_tool_lists_what_was_made_meanwhile(page: Page, site_url: str) -> None:
     open_notebook(page, site_url, "examples/hello.ipynb")
-    page.evaluate("window.inkrider.app.commands.execute('inkrider:open-execution-tool')")
-    tool = page.locator(TOOL)
-    expect(tool).to_be_visible()
+    tool = open_tool(page)
     page.evaluate(
         "window.inkrider.app.shell.activateById(window.inkrider.app.shell.widgets"
         "('main').next().value.id)"

@@ -31,6 +31,13 @@ from .remote_form import FORM, back_to_notebook, choose_remote, open_runtime_for
 SITE = Path(__file__).resolve().parents[2] / "build" / "site"
 
 
+def open_on_remote(page: Page, site_url: str, server: JupyterServer, path: str) -> None:
+    """The notebook at `path` open, with the remote runtime chosen for its first run."""
+    open_notebook(page, site_url, path)
+    choose_remote(page, server.base_url, server.token)
+    back_to_notebook(page, path)
+
+
 def test_test_connection_explains_each_outcome(
     page: Page, site_url: str, jupyter_server: JupyterServer
 ) -> None:
@@ -241,9 +248,7 @@ def test_a_dead_server_ends_the_running_cell_and_local_sessions_keep_working(
 def test_after_a_reload_detached_kernels_can_be_reconnected_or_closed(
     page: Page, site_url: str, jupyter_server: JupyterServer
 ) -> None:
-    open_notebook(page, site_url, "batch/notebook-05.ipynb")
-    choose_remote(page, jupyter_server.base_url, jupyter_server.token)
-    back_to_notebook(page, "batch/notebook-05.ipynb")
+    open_on_remote(page, site_url, jupyter_server, "batch/notebook-05.ipynb")
     pid = run_in_new_cell(page, "import os; kept = 1234; print(os.getpid())", 30_000).strip()
     back_to_notebook(page, "batch/notebook-06.ipynb")
     assert "six" in run_in_new_cell(page, "print('six')", 30_000)
@@ -401,9 +406,7 @@ def test_a_server_behind_a_path_prefix_runs_cells(
 def test_changing_the_kernel_shuts_the_replaced_remote_kernel_down(
     page: Page, site_url: str, jupyter_server: JupyterServer
 ) -> None:
-    open_notebook(page, site_url, "batch/notebook-08.ipynb")
-    choose_remote(page, jupyter_server.base_url, jupyter_server.token)
-    back_to_notebook(page, "batch/notebook-08.ipynb")
+    open_on_remote(page, site_url, jupyter_server, "batch/notebook-08.ipynb")
     before = set(jupyter_server.kernel_ids())
     run_in_new_cell(page, "kept = 1", 30_000)
     (replaced,) = set(jupyter_server.kernel_ids()) - before
