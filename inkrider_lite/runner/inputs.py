@@ -42,7 +42,8 @@ def find_notebooks(arguments: list[str], output_dir: Path | None = None) -> list
         if path.is_dir():
             # Only an output folder inside this one is left out (one that holds it is refused
             # later, by check_targets, if it leads back to the notebooks).
-            below = skipped is not None and skipped != path.resolve()
+            folder = path.resolve()
+            below = skipped is not None and skipped != folder and skipped.is_relative_to(folder)
             inside = sorted(
                 p
                 for p in path.rglob("*.ipynb")
@@ -65,12 +66,10 @@ def find_notebooks(arguments: list[str], output_dir: Path | None = None) -> list
 def check_targets(notebooks: list[Path], output_dir: Path) -> None:
     """`--output-dir` must not lead back to the notebooks themselves (e.g. the folder that
     holds them): originals are kept unless --inplace says otherwise."""
-    placed, _files = site_layout(notebooks, "")
-    for notebook in placed:
-        target = (output_dir / notebook.output_name).resolve()
-        if target == notebook.source.resolve():
+    for source, name in output_names(notebooks).items():
+        if (output_dir / name).resolve() == source.resolve():
             raise UsageError(
-                f"--output-dir {output_dir} would write over {notebook.source}: "
+                f"--output-dir {output_dir} would write over {source}: "
                 "choose another folder, or --inplace to overwrite the notebooks"
             )
 
@@ -100,20 +99,28 @@ def site_layout(notebooks: list[Path], root: str) -> tuple[list[Notebook], dict[
     every file to copy there: site path → file on disk."""
     folders = list(dict.fromkeys(p.parent for p in notebooks))
     names = _short_names(folders)
-    common = _common_parent(folders)
+    outputs = output_names(notebooks)
     files: dict[str, Path] = {}
     placed = []
     for path in notebooks:
         site_folder = f"{root}/{names[path.parent]}"
         site_path = f"{site_folder}/{path.name}"
         files[site_path] = path
-        output = path.relative_to(common) if common is not None else Path(path.name)
-        placed.append(Notebook(path, site_path, output.as_posix()))
+        placed.append(Notebook(path, site_path, outputs[path]))
     for folder in folders:
         for extra in _folder_files(folder):
             relative = extra.relative_to(folder).as_posix()
             files.setdefault(f"{root}/{names[folder]}/{relative}", extra)
     return placed, files
+
+
+def output_names(notebooks: list[Path]) -> dict[Path, str]:
+    """Each notebook's place under --output-dir: its path below the folder all of them share."""
+    common = _common_parent(list(dict.fromkeys(p.parent for p in notebooks)))
+    return {
+        path: (path.relative_to(common) if common is not None else Path(path.name)).as_posix()
+        for path in notebooks
+    }
 
 
 def _folder_files(folder: Path) -> list[Path]:

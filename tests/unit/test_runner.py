@@ -150,6 +150,9 @@ def test_a_folders_walk_leaves_out_the_output_folder(tmp_path: Path) -> None:
     write_notebook(tmp_path / "executed" / "a.ipynb", "1")
     assert find_notebooks([str(tmp_path)], tmp_path / "executed") == [notebook.resolve()]
     assert len(find_notebooks([str(tmp_path)])) == 2
+    # An output folder that holds the input folder leaves nothing out.
+    inner = write_notebook(tmp_path / "nbs" / "b.ipynb", "1")
+    assert find_notebooks([str(tmp_path / "nbs")], tmp_path) == [inner.resolve()]
 
 
 def test_an_output_folder_that_would_overwrite_the_originals_is_refused(
