@@ -165,7 +165,7 @@ class ExecutionTool:
         panel = self._panel
         if panel is None or panel.widget.isDisposed:
             panel = self._panel = _Panel(self, self._widgets)
-        panel.loading = True  # this load, not the one coming back to the tab makes
+        panel.loading = True  # the fill below is the one: the tab's showing starts no other
         self._deps.lab.show_panel(panel.widget, TOOL_ID)
         self._deps.spawn(panel.load(notebooks, folder))
         self._follow()

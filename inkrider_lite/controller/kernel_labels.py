@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._compat import compat
 from ..sessions.kernel_label import kernel_label
+from ..sessions.lifecycle import SessionState
 
 if TYPE_CHECKING:
     from .routing_kernel import RoutingKernel
@@ -51,6 +52,9 @@ class KernelLabels:
     def update(self, kernel: RoutingKernel) -> None:
         """Called on every change of `kernel`: the toolbars of its notebooks follow when its
         binding changed (not on each busy and idle, which come with every run)."""
+        if kernel.state is SessionState.DEAD:  # its notebook is gone, and so are its labels
+            self._bindings.pop(kernel.id, None)
+            return
         binding = (id(kernel.session), kernel.runtime_label if kernel.session else "")
         if self._bindings.get(kernel.id) == binding:
             return

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from ..protocol import messages
 from .notebook_file import code_cells, source_text, written_notebook
 from .outputs import CellOutputs, Message
 from .states import FirstError, NotebookRun, RunState
@@ -60,7 +61,8 @@ async def run_notebook(
         result = results[index] = CellOutputs()
         if number == 1 and run.notes:
             # Where an interactive run shows it: in the cell whose run started the session.
-            result.add(_stderr(run.notes))
+            note = run.notes if run.notes.endswith("\n") else run.notes + "\n"
+            result.add(messages.stream("stderr", note, {}))
         await port.execute(source_text(notebook["cells"][index]), result.add)
         if result.aborted:
             # The session went away under the cell (closed from the Session Explorer).
@@ -75,10 +77,3 @@ async def run_notebook(
     except Exception:
         language = None
     return written_notebook(notebook, results, language)
-
-
-def _stderr(text: str) -> Message:
-    return {
-        "header": {"msg_type": "stream"},
-        "content": {"name": "stderr", "text": text if text.endswith("\n") else text + "\n"},
-    }

@@ -61,8 +61,8 @@ class StatusModel:
 
 
 def test_a_bound_remote_kernel_relabels_its_notebooks_and_a_closed_one_reads_as_before() -> None:
-    kernel = SimpleNamespace(id="k1", session=None, runtime_label="remote")
-    other = SimpleNamespace(id="k2", session=None, runtime_label="local")
+    kernel = SimpleNamespace(id="k1", session=None, runtime_label="remote", state=None)
+    other = SimpleNamespace(id="k2", session=None, runtime_label="local", state=None)
     mine, theirs = Widget(Context("k1")), Widget(Context("k2"))
     shell = SimpleNamespace(widgets=lambda _area: [mine, theirs, SimpleNamespace()])
     model = StatusModel(mine.sessionContext)
