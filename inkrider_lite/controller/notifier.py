@@ -19,6 +19,11 @@ Action = tuple[str, Callable[..., Any], str]
 
 #: Milliseconds a passing notice stays.
 NOTICE_MS = 12_000
+#: Seconds a new notice's toast is given to show before it is changed. The toast library drops
+#: an update (or dismissal) of a toast it has not drawn yet: an install whose packages were
+#: already in the worker went from "Installing…" to its outcome within one tick, and the toast
+#: kept "Installing…" and its spinner for good while the notification list said the outcome.
+DRAWING_SECONDS = 0.3
 
 
 class Notifier:
@@ -27,6 +32,8 @@ class Notifier:
         self.notification: Any = None
         self._apputils: Any = None
         self._widgets: Any = None
+        #: Changes of notices whose toasts may not be drawn yet, in order, by notice id.
+        self._held: dict[Any, list[tuple[str, Any]]] = {}
 
     def attach(self, notification: Any, apputils: Any = None, widgets: Any = None) -> None:
         """JupyterLab's Notification; with apputils and Lumino's widgets, `show_text` can open
@@ -71,15 +78,40 @@ class Notifier:
         """A notice with JupyterLab's `options`; its id, or None where notices cannot show."""
         if self.notification is None:
             return None
-        return self.notification.emit(message, kind, compat.to_js(options))
+        notice_id = self.notification.emit(message, kind, compat.to_js(options))
+        self._hold(notice_id)
+        return notice_id
 
     def update(self, options: dict[str, Any]) -> None:
-        if self.notification is not None:
+        if self.notification is None:
+            return
+        held = self._held.get(options.get("id"))
+        if held is not None:
+            held.append(("update", options))
+        else:
             self.notification.update(compat.to_js(options))
 
     def dismiss(self, notice_id: Any) -> None:
-        if self.notification is not None:
+        if self.notification is None:
+            return
+        held = self._held.get(notice_id)
+        if held is not None:
+            held.append(("dismiss", notice_id))
+        else:
             self.notification.dismiss(notice_id)
+
+    def _hold(self, notice_id: Any) -> None:
+        """Keep the notice's changes back until its toast has had time to show."""
+        self._held[notice_id] = []
+        asyncio.get_event_loop().call_later(DRAWING_SECONDS, self._release, notice_id)
+
+    def _release(self, notice_id: Any) -> None:
+        # In their order: a dismissal stays after the updates before it.
+        for change, value in self._held.pop(notice_id, []):
+            if change == "update":
+                self.notification.update(compat.to_js(value))
+            else:
+                self.notification.dismiss(value)
 
     def emit_with_actions(
         self, message: str, kind: str, actions: list[Action]
@@ -96,6 +128,7 @@ class Notifier:
         notice_id = self.notification.emit(
             message, kind, compat.to_js({"autoClose": False, "actions": buttons})
         )
+        self._hold(notice_id)
         return notice_id, proxies
 
 

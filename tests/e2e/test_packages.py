@@ -87,6 +87,11 @@ def test_packages_go_into_the_warm_worker_while_the_notebook_is_read(
     output = run_existing_cell(page)
     assert "attrs 25.3.0" in output and "humanize" in output
     assert wheel_responses(site_requests[mark:]) == []  # nothing left to fetch at bind
+    # The toast shows the outcome: its "Installing…" became the outcome within one tick, a
+    # change the toast library dropped, and the spinner stayed.
+    toasts = page.locator(".Toastify__toast")
+    expect(toasts.filter(has_text=re.compile(r"Installed \d+ packages"))).to_have_count(1)
+    expect(toasts.filter(has_text="Installing")).to_have_count(0)
     assert any(re.fullmatch(r"Installed \d+ packages in \d+\.\d s", m) for m in notifications(page))
     summary = summary_in_session(page)
     assert "attrs" in {p["name"] for p in summary["installed"]}

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-from inkrider_lite.controller import execution_tool, runtime_form, ui
+from inkrider_lite.controller import execution_tool, notifier, runtime_form, ui
 from inkrider_lite.controller.app import Controller
 from inkrider_lite.controller.explorer import OPEN_COMMAND
 from inkrider_lite.controller.interrupt_notice import CANNOT_INTERRUPT
@@ -238,6 +238,7 @@ def test_a_waiting_run_gets_a_notice_that_goes_once_it_has_a_slot() -> None:
         assert "right" in page.shell.areas
         kernel.state = SessionState.IDLE
         page.controller._changed(kernel)  # type: ignore[arg-type]
+        await asyncio.sleep(notifier.DRAWING_SECONDS + 0.05)  # a change waits for the toast
         assert page.notification.dismissed == ["notice-1"]
 
     asyncio.run(main())
