@@ -140,7 +140,14 @@ class ServerProcess:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
+    def freeze(self, frozen: bool = True) -> None:
+        """Stop the server and its kernels without ending them (as a machine that sleeps, or a
+        network that goes, looks from the page: open sockets, no answers); False resumes."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGSTOP if frozen else signal.SIGCONT)
+
     def stop(self) -> None:
+        self.freeze(False)  # a stopped process would not hear SIGTERM
         if self.process is not None and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:

@@ -301,7 +301,7 @@ class Controller:
 
     async def _prepare_session(self, kernel: RoutingKernel, worker: Any) -> object:
         return await install_folder_requirements(
-            self.requirements, self.notifier, kernel.location, worker
+            self.requirements, self.notifier, kernel.location, worker, kernel.installing
         )
 
     def _refresh_ui(self) -> None:

@@ -372,6 +372,7 @@ class ExecutionTool:
                             "ename": run.error.ename,
                             "evalue": run.error.evalue,
                             "text": run.error.text,
+                            "traceback": run.error.traceback,
                         },
                         "reason": run.reason,
                         "notes": run.notes,
@@ -568,7 +569,8 @@ class _Panel:
         self.overall_text.textContent = batch.progress_text
         self.bar.max = max(batch.total, 1)
         self.bar.value = batch.finished
-        self.cancel_all.disabled = not running
+        # A finished run (or batch) has nothing to cancel: no button, rather than a grey one.
+        self.cancel_all.hidden = not running
         for run in batch.runs:
             nodes = self._row_nodes.get(run.path)
             if nodes is None:
@@ -577,7 +579,7 @@ class _Panel:
             _set(nodes["state"], run.state_text)
             _set(nodes["duration"], duration_text(run.duration()))
             _set(nodes["error"], run.detail_text)
-            nodes["cancel"].disabled = run.ended or not running
+            nodes["cancel"].hidden = run.ended or not running
         self.summary.textContent = "" if batch.summary is None else batch.summary.text
 
     def _row(self, path: str) -> dict[str, Any]:

@@ -254,11 +254,15 @@ async def take_early_install(worker: Worker) -> EarlyInstall | None:
 
 
 async def install_folder_requirements(
-    deps: RequirementsDeps, notifier: Notifier, location: str, worker: Worker
+    deps: RequirementsDeps,
+    notifier: Notifier,
+    location: str,
+    worker: Worker,
+    on_install: Callable[[], None] = lambda: None,
 ) -> dict[str, Any] | None:
     """Set the session's indexes, then install the folder's requirements.txt into `worker`;
     None when the folder has none. What an early install put there is used if it is what the
-    file asks for now, and taken back otherwise."""
+    file asks for now, and taken back otherwise. `on_install` is told once there is a file."""
     await use_session_indexes(deps, worker)
     wanted = await folder_plan(deps, location)
     early = await take_early_install(worker)
@@ -269,6 +273,7 @@ async def install_folder_requirements(
     if wanted is None:
         return None
     path, plan = wanted
+    on_install()
     notice = InstallNotice(notifier, path, len(plan["items"]))
     if early is not None:
         summary, kernel_has_it = early.summary, True

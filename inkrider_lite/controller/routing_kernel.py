@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -209,7 +209,6 @@ class RoutingKernel:
             await session.settled()  # an early install may still be running in it
             await session.enter(self.location)
             if runtime.prepares and self.state is not SessionState.DEAD:
-                self._set_state(SessionState.INSTALLING)
                 try:
                     self.requirements = await runtime.prepare(self, session)
                 except Exception as error:  # the session stays usable without its packages
@@ -371,9 +370,25 @@ class RoutingKernel:
             self._set_state(SessionState.IDLE)
         self._on_change(self)
 
-    def end_running_cell(self, ename: str, evalue: str) -> None:
-        """The session can no longer answer the running cell: it ends with this error."""
+    def end_running_cell(
+        self, ename: str, evalue: str, unanswered: Sequence[dict[str, Any]] = ()
+    ) -> None:
+        """The session can no longer answer the running cell: it ends with this error. So does
+        the first of `unanswered` (the headers of runs the kernel never replied to) if no cell
+        was running; the others end as aborted, as the runs after a failing cell do."""
+        running = None if self._inflight is None else self._inflight.get("msg_id")
+        failed = running is not None
         self._fail_running_cell(ename, evalue)
+        for header in unanswered:
+            if header.get("msg_id") == running:
+                continue
+            if failed:
+                replies = messages.execute_aborted(header)
+            else:
+                replies = messages.execute_failure(header, ename, evalue)
+                failed = True
+            for reply in replies:
+                self._send(compat.to_js(reply))
         if self.state is SessionState.BUSY:
             self._set_state(SessionState.IDLE)
 
@@ -422,6 +437,12 @@ class RoutingKernel:
             return
         self.close()
         self._set_state(SessionState.DEAD)
+
+    def installing(self) -> None:
+        """The runtime has requirements to install before this session's first run (called by
+        its `prepare`: a folder without a requirements.txt shows no "installing" at all)."""
+        if self.state is SessionState.STARTING:
+            self._set_state(SessionState.INSTALLING)
 
     def _set_state(self, state: SessionState) -> None:
         new = advance(self.state, state)

@@ -69,7 +69,7 @@ async def run_notebook(
             raise SessionStartError(f"cell {index + 1} never ran: its session was closed")
         error = result.error
         if error is not None and run.error is None:
-            run.error = FirstError(index, *error)
+            run.error = FirstError(index, *error, traceback=result.traceback)
         if error is not None and stop_on_error:
             break
     try:

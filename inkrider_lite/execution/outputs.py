@@ -18,6 +18,8 @@ Message = Mapping[str, Any]
 
 #: pyodide-kernel names an exception by its class's repr: "<class 'ValueError'>".
 _CLASS_REPR = re.compile(r"^<class '(?P<name>[^']+)'>$")
+#: A terminal colour (or other CSI) sequence, as IPython's tracebacks are full of.
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 
 #: Which message's date nbclient records under which key of metadata.execution.
 _TIMING = {
@@ -127,6 +129,15 @@ class CellOutputs:
         if reply.get("status") == "error":
             return exception_name(str(reply.get("ename", "Error"))), str(reply.get("evalue", ""))
         return None
+
+    @property
+    def traceback(self) -> str:
+        """The traceback of the first error this cell showed, as plain text (the kernel colours
+        it with terminal escapes); empty without one."""
+        for output in self.outputs:
+            if output["output_type"] == "error":
+                return _ANSI_ESCAPE.sub("", "\n".join(output.get("traceback") or []))
+        return ""
 
     @property
     def aborted(self) -> bool:

@@ -46,6 +46,8 @@ class FirstError:
     index: int
     ename: str
     evalue: str
+    #: The kernel's traceback as plain text (for the JUnit report); empty if it sent none.
+    traceback: str = ""
 
     @property
     def cell(self) -> int:
@@ -92,7 +94,11 @@ class NotebookRun:
         if state is not self.state and state not in _ALLOWED[self.state]:
             raise InvalidRunTransition(f"a notebook run cannot go from {self.state} to {state}")
         now = self._now()
-        if self.started_at is None and state not in (RunState.QUEUED, *ENDED):
+        if state is RunState.QUEUED:
+            # Back in line for a slot: its time counts again from when it gets one (the rows
+            # of a batch then agree: a queued notebook shows no time, whichever way it waits).
+            self.started_at = None
+        elif self.started_at is None and state not in ENDED:
             self.started_at = now
         self.state = state
         if state is RunState.RUNNING:
@@ -113,7 +119,8 @@ class NotebookRun:
         self.advance(RunState.SKIPPED)
 
     def duration(self, now: float | None = None) -> float | None:
-        """Seconds from its session's start to its end (or to now while it runs)."""
+        """Seconds from its session's start (once it has a slot) to its end (or to now while
+        it runs)."""
         if self.started_at is None:
             return None
         end = self.ended_at if self.ended_at is not None else (now or self._now())

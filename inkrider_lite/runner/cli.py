@@ -190,12 +190,17 @@ class _Progress:
             self._out.flush()
 
     def finish(self, runs: list[dict[str, Any]], seconds: float | None) -> None:
-        """Each notebook (on a terminal), the batch's own time as the page measured it, and
-        last the count that passed."""
+        """Each notebook (on a terminal), each failure's traceback, the batch's own time as
+        the page measured it, and last the count that passed."""
         if self._tty:
             print(file=self._out)
             for run in runs:
                 print(_line(run), file=self._out)
+        for run in runs:
+            error = run.get("error") or {}
+            if run["state"] == "failed" and error.get("traceback"):
+                print(f"\n__ {run['name']}, cell {error['cell']} __", file=self._out)
+                print(error["traceback"], file=self._out)
         if seconds is not None:
             print(f"the batch took {seconds:.1f} s in the page", file=self._out)
         passed = sum(run["state"] == "done" for run in runs)

@@ -47,7 +47,8 @@ def junit_xml(runs: Sequence[Mapping[str, Any]], seconds: float, suite: str) -> 
                     "message": f"cell {error['cell']}: {error['ename']}: {error['evalue']}",
                 },
             )
-            failure.text = str(error["text"])
+            # The traceback, as a CI page shows a failing test's; the line alone without one.
+            failure.text = str(error.get("traceback") or error["text"])
         elif run["state"] == "failed":
             reason = str(run.get("reason") or "failed")
             ET.SubElement(

@@ -8,7 +8,7 @@ never workers or servers. See docs/architecture.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Protocol
 
 #: Hears a waiting session's place in line (1 = next), and None once it has its slot.
@@ -38,6 +38,12 @@ class SessionOwner(Protocol):
 
     def connection_changed(self, state: str) -> None:
         """The session's link to its kernel changed ("connected", "connecting", "lost")."""
+
+    def end_running_cell(
+        self, ename: str, evalue: str, unanswered: Sequence[dict[str, Any]] = ()
+    ) -> None:
+        """The session cannot answer its runs any more: the running cell, and the runs whose
+        request `unanswered` holds, end."""
 
     @property
     def send(self) -> Any:
@@ -80,11 +86,12 @@ class Runtime(Protocol):
 
     @property
     def prepares(self) -> bool:
-        """Whether prepare() does anything (the session shows "installing" meanwhile)."""
+        """Whether prepare() can do anything."""
 
     async def prepare(self, owner: Any, session: BoundSession) -> object:
         """Ready a new session for its notebook (e.g. its folder's requirements.txt); returns
-        what the explorer shows of it."""
+        what the explorer shows of it. It calls `owner.installing()` if there is something to
+        install (the session shows "installing" from then on)."""
 
     def release(self, session: BoundSession) -> None:
         """The notebook is done with the session: end it, and free what it held."""

@@ -215,12 +215,14 @@ def test_six_notebooks_through_the_panel_at_parallelism_three(page: Page, site_u
 
     failing = runs[paths["fails"]]
     assert failing["state"] == "failed"
+    traceback = failing["error"].pop("traceback")
     assert failing["error"] == {
         "cell": 3,
         "ename": "ValueError",
         "evalue": "boom in cell 3",
         "text": "cell 3: ValueError: boom in cell 3",
     }
+    assert "raise ValueError('boom in cell 3')" in traceback and "\x1b" not in traceback
     for name, path in paths.items():
         if name != "fails":
             assert runs[path]["state"] == "done", runs[path]
@@ -317,8 +319,10 @@ def test_cancel_mid_batch_leaves_files_as_they_were_and_frees_the_sessions(
     expect(tool.locator(f"tr[data-path='{running[0]}'] .inkrider-exec-state")).to_have_text(
         "cancelled"
     )
+    expect(tool.get_by_role("button", name=f"Cancel {running[0]}")).to_be_hidden()
     tool.get_by_role("button", name="Cancel all").click()
     state = wait_for_end(page, limit=60)
+    expect(tool.get_by_role("button", name="Cancel all")).to_be_hidden()
     assert [r["state"] for r in state["runs"]] == ["cancelled"] * 5
     for path in paths:
         assert stored(page, path) == before[path]  # not written at all: same JSON, same date

@@ -80,6 +80,9 @@ def test_a_batch_with_a_failure_writes_outputs_junit_and_exits_1(tmp_path: Path)
     failure = cases["a/bad.ipynb"].find("failure")
     assert failure is not None
     assert failure.attrib == {"type": "KeyError", "message": "cell 3: KeyError: 'k'"}
+    # Its body is the traceback, as plain text: a CI page shows it under the failing case.
+    assert "raise KeyError('k')" in str(failure.text) and "\x1b" not in str(failure.text)
+    assert "__ a/bad.ipynb, cell 3 __" in done.stdout and "raise KeyError('k')" in done.stdout
     assert cases["a/ok.ipynb"].find("failure") is None
 
 

@@ -245,6 +245,38 @@ def test_a_dead_server_ends_the_running_cell_and_local_sessions_keep_working(
         server.stop()
 
 
+def test_a_frozen_server_ends_the_waiting_runs_and_the_session_reconnects_after(
+    page: Page, site_url: str
+) -> None:
+    """A server that stops answering without closing anything (its process stopped, a laptop
+    asleep, a network gone): the cells waited for ever, [*], with no word."""
+    server = JupyterServer().start()  # its own: this test stops it
+    try:
+        open_on_remote(page, site_url, server, "batch/notebook-05.ipynb")
+        assert "linux" in run_in_new_cell(page, "import sys; kept = 7; print(sys.platform)")
+        server.freeze()
+        first = submit_in_new_cell(page, "print(kept)")
+        second = submit_in_new_cell(page, "print(kept + 1)")
+        # Silence for SILENCE_SECONDS (15 s), then two unanswered asks: about 25 s.
+        expect(first.locator(".jp-OutputArea")).to_contain_text(
+            "ServerConnectionLost", timeout=60_000
+        )
+        expect(first.locator(".jp-OutputArea")).to_contain_text("has not answered for")
+        expect(second.locator(".jp-InputPrompt")).not_to_have_text("[*]:")  # aborted
+        page.evaluate("window.inkrider.app.commands.execute('inkrider:open-session-explorer')")
+        row = page.locator(".inkrider-session-row", has_text="batch/notebook-05.ipynb")
+        expect(row.get_by_role("button", name="Reconnect")).to_be_visible()
+
+        server.freeze(False)
+        back_to_notebook(page, "batch/notebook-05.ipynb")
+        assert run_in_new_cell(page, "print(kept * 6)", 30_000).strip() == "42"
+        token = server.token
+        leaked = [line for line in page.console_lines if token in line]  # type: ignore[attr-defined]
+        assert not leaked, leaked[:3]
+    finally:
+        server.stop()
+
+
 def test_after_a_reload_detached_kernels_can_be_reconnected_or_closed(
     page: Page, site_url: str, jupyter_server: JupyterServer
 ) -> None:

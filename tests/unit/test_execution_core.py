@@ -104,6 +104,14 @@ def test_the_first_error_comes_from_the_error_output_or_else_the_reply() -> None
     assert FirstError(2, "ValueError", "bad").text == "cell 3: ValueError: bad"
 
 
+def test_the_traceback_is_kept_as_plain_text() -> None:
+    cell = CellOutputs()
+    coloured = ["\x1b[0;31mValueError\x1b[0m  Traceback", "\x1b[1;32m----> 1\x1b[0m raise"]
+    cell.add(msg("error", {"ename": "ValueError", "evalue": "bad", "traceback": coloured}))
+    assert cell.traceback == "ValueError  Traceback\n----> 1 raise"
+    assert CellOutputs().traceback == ""
+
+
 def test_pyodide_kernels_class_repr_names_read_as_a_traceback_names_them() -> None:
     assert exception_name("<class 'ValueError'>") == "ValueError"
     assert exception_name("<class '__main__.Mine'>") == "Mine"
@@ -216,7 +224,7 @@ def test_a_failure_stops_the_run_and_later_cells_stay_untouched() -> None:
     written = asyncio.run(run_notebook(original, kernel, run, stop_on_error=True))
     validate(written)
     assert kernel.ran == ["a = 1", "b = 2", "raise ValueError"]
-    assert run.error == FirstError(2, "ValueError", "in raise ValueError")
+    assert run.error == FirstError(2, "ValueError", "in raise ValueError", traceback="tb")
     assert run.state is RunState.RUNNING and (run.cell, run.cells) == (3, 4)
     assert [c["execution_count"] for c in written["cells"]] == [1, 2, 3, 99]
     assert written["cells"][2]["outputs"][0]["ename"] == "ValueError"
@@ -381,6 +389,19 @@ def test_options_and_transitions_are_checked() -> None:
     timed.advance(RunState.DONE)
     assert timed.duration() == 10.0
     assert timed.cells_duration() == 7.5  # from its first cell
+
+
+def test_a_run_waiting_for_a_slot_shows_no_time_until_it_has_one() -> None:
+    # A run that waited after its start showed a growing time; one queued in the batch none.
+    times = iter([10.0, 11.0, 30.0, 31.0, 33.0])
+    run = NotebookRun("a", clock=lambda: next(times))
+    run.advance(RunState.STARTING)  # 10
+    run.advance(RunState.QUEUED)  # 11: every slot is taken
+    assert run.duration() is None
+    run.advance(RunState.STARTING)  # 30: it got one
+    run.advance(RunState.RUNNING, cell=1, cells=1)  # 31
+    run.advance(RunState.DONE)  # 33
+    assert run.duration() == 3.0
 
 
 def _stored() -> dict[str, Any]:

@@ -506,6 +506,7 @@ def test_a_kernel_disposed_while_installing_releases_its_worker() -> None:
         sent: list[dict[str, Any]] = []
 
         async def prepare(kernel: RoutingKernel, _worker: Any) -> None:
+            kernel.installing()
             kernel.dispose()  # the notebook closes while its requirements install
 
         pool = Pool(NO_WARM, prepare=prepare)
@@ -519,6 +520,34 @@ def test_a_kernel_disposed_while_installing_releases_its_worker() -> None:
     asyncio.run(main())
 
 
+def test_a_session_shows_installing_only_when_its_runtime_has_something_to_install() -> None:
+    """A folder without a requirements.txt flashed "installing requirements" at every start."""
+
+    async def main() -> None:
+        for has_file in (False, True):
+            seen: list[SessionState] = []
+
+            async def prepare(kernel: RoutingKernel, _worker: Any, has_file=has_file) -> None:
+                if has_file:
+                    kernel.installing()
+
+            workers = Pool(NO_WARM, prepare=prepare).workers
+            kernel = RoutingKernel(
+                "k1", "python", "", lambda _m: None, lambda w=workers: w, on_change(seen)
+            )
+            await kernel.handle_message(execute("a = 1"))
+            await settle()
+            assert (SessionState.INSTALLING in seen) is has_file, seen
+            assert kernel.state is SessionState.IDLE
+
+    asyncio.run(main())
+
+
+def on_change(seen: list[SessionState]) -> Any:
+    """An on_change that records each state the kernel goes into."""
+    return lambda kernel: seen.append(kernel.state)
+
+
 def test_interrupt_while_installing_stops_that_run_and_the_session_still_starts() -> None:
     """The user pressed Stop before the cell could start: it does not run, it says why, and
     the session ends up bound and idle for the next run."""
@@ -528,6 +557,7 @@ def test_interrupt_while_installing_stops_that_run_and_the_session_still_starts(
         outcomes: list[str] = []
 
         async def prepare(kernel: RoutingKernel, _worker: Any) -> None:
+            kernel.installing()
             outcomes.append(kernel.interrupt())
 
         pool = Pool(NO_WARM, prepare=prepare)
@@ -654,3 +684,16 @@ def test_only_an_idle_bound_session_can_be_handed_over() -> None:
         assert client.kernel.state is SessionState.UNBOUND
 
     asyncio.run(main())
+
+
+def test_runs_a_silent_server_never_answered_end_first_with_the_error_then_aborted() -> None:
+    sent: list[dict[str, Any]] = []
+    kernel = RoutingKernel("k1", "python", "", sent.append, lambda: Pool(NO_WARM).workers)
+    first, second = execute("print(1)")["header"], execute("print(2)")["header"]
+    kernel.end_running_cell("ServerConnectionLost", "not answering", [first, second])
+    first_reply, second_reply = [m for m in sent if m["header"]["msg_type"] == "execute_reply"]
+    assert first_reply["parent_header"]["msg_id"] == first["msg_id"]
+    assert first_reply["content"]["status"] == "error"
+    assert first_reply["content"]["evalue"] == "not answering"
+    assert second_reply["parent_header"]["msg_id"] == second["msg_id"]
+    assert second_reply["content"]["status"] == "aborted"

@@ -116,7 +116,13 @@ def test_junit_names_the_cell_the_exception_and_its_message() -> None:
             "name": "a/bad.ipynb",
             "state": "failed",
             "seconds": 2.0,
-            "error": {"cell": 3, "ename": "ValueError", "evalue": "boom", "text": "cell 3: ..."},
+            "error": {
+                "cell": 3,
+                "ename": "ValueError",
+                "evalue": "boom",
+                "text": "cell 3: ...",
+                "traceback": "Traceback ...\nValueError: boom",
+            },
             "reason": "",
         },
         {"name": "slow.ipynb", "state": "cancelled", "seconds": 9.0, "timed_out": 5.0},
@@ -135,6 +141,7 @@ def test_junit_names_the_cell_the_exception_and_its_message() -> None:
     failure = cases[1].find("failure")
     assert failure is not None
     assert failure.attrib == {"type": "ValueError", "message": "cell 3: ValueError: boom"}
+    assert failure.text == "Traceback ...\nValueError: boom"
     assert cases[2].find("failure").attrib["message"] == "timed out after 5.0 s"  # type: ignore[union-attr]
     assert cases[3].find("failure").attrib["message"] == "no session"  # type: ignore[union-attr]
 

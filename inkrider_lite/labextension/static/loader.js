@@ -438,6 +438,9 @@
     // Requests without a reply (comm messages) leave when MAX_PENDING newer ones are waiting.
     const clients = new Map();
     const MAX_PENDING = 1000;
+    // For the hung-server watch (runtimes/remote/runtime.py): when the server last sent
+    // anything, and the notebook's runs it has not answered yet.
+    let lastHeard = performance.now();
     const tell = (kind, value) => {
       if (listener) {
         try { listener(kind, value); } catch (error) { console.error('InkRider: relay listener failed', error); }
@@ -445,6 +448,7 @@
     };
     connection.anyMessage.connect((_, { msg, direction }) => {
       if (direction !== 'recv') return;
+      lastHeard = performance.now();
       let parent = msg.parent_header || {};
       const request = clients.get(parent.msg_id);
       if (!request && parent.session === connection.clientId) return; // the relay's kernel_info
@@ -476,7 +480,8 @@
           return Promise.resolve();
         }
         if (clients.size >= MAX_PENDING) clients.delete(clients.keys().next().value);
-        clients.set(msg.header.msg_id, { client: lastClient, replied: false, idle: false });
+        const run = msg.header.msg_type === 'execute_request' ? msg.header : null;
+        clients.set(msg.header.msg_id, { client: lastClient, replied: false, idle: false, run });
         msg = { ...msg, header: { ...msg.header, session: connection.clientId } };
         if (msg.channel === 'control') connection.sendControlMessage(msg, false, true);
         else connection.sendShellMessage(msg, false, true);
@@ -485,6 +490,17 @@
       attach: (fn) => { send = fn || null; },
       listen: (fn) => { listener = fn; },
       resume: () => { held = false; },
+      silentSeconds: () => (performance.now() - lastHeard) / 1000,
+      // The headers of the runs without a reply; they are forgotten, so that whatever the
+      // server sends for them later (once it answers again) reaches no cell.
+      takeUnanswered: () => {
+        const runs = [];
+        for (const [id, request] of clients) {
+          if (request.run && !request.replied) { runs.push(request.run); clients.delete(id); }
+        }
+        return runs;
+      },
+      unansweredRuns: () => [...clients.values()].filter((r) => r.run && !r.replied).length,
       reconnect: () => { held = false; return connection.reconnect(); },
       dispose: () => { listener = null; send = null; connection.dispose(); },
     };

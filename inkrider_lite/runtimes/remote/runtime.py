@@ -22,7 +22,18 @@ from .client import JupyterServerClient, ServerError
 
 #: Seconds a new kernel's WebSocket may take to open before binding fails.
 CONNECT_TIMEOUT = 10.0
+#: Seconds a run may go without a word from the server before the server is asked whether it
+#: is there at all. A stopped process or a dead network keeps the WebSocket open, silent.
+SILENCE_SECONDS = 15.0
+#: Seconds between the two asks that must both go unanswered before the run is ended.
+ASK_AGAIN_SECONDS = 5.0
 
+SERVER_SILENT = (
+    "The Jupyter Server at {where} has not answered for {seconds:.0f} s, nor its kernel list, "
+    "so this cell's result is lost (the server's process may be stopped, or the network down). "
+    "Local sessions are not affected. Once the server answers again, run a cell: if it kept "
+    "the kernel, the session reconnects with its variables."
+)
 SERVER_GONE = (
     "The Jupyter Server at {where} stopped answering, so this cell's result is lost. "
     "Local sessions are not affected. Start the server again, then use Reconnect (if it kept "
@@ -61,6 +72,7 @@ class RemoteSession:
         self._gone = False
         self._proxy = compat.create_proxy(self._on_event)
         relay.listen(self._proxy)
+        self._watch = asyncio.ensure_future(self._watch_silence())
 
     @property
     def server(self) -> str:
@@ -135,7 +147,41 @@ class RemoteSession:
         why = (KERNEL_GONE if probe.answered else SERVER_GONE).format(where=where)
         if owner is None or owner is not self._owner:
             return
-        owner.end_running_cell("ServerConnectionLost", why)
+        self._lost(owner, why)
+
+    async def _watch_silence(self) -> None:
+        """End the runs of a server that went silent (its process stopped, the network gone):
+        its WebSocket stays open and no drop is ever seen. A long, quiet cell on a server that
+        answers is left alone."""
+        while True:
+            await asyncio.sleep(SILENCE_SECONDS / 3)
+            owner = self._owner
+            if owner is None or not self.real.unansweredRuns():
+                continue
+            silent = float(self.real.silentSeconds())
+            if silent < SILENCE_SECONDS:
+                continue
+            probe = await self.client.probe_kernel(self.id)
+            if not probe.answered:
+                await asyncio.sleep(ASK_AGAIN_SECONDS)
+                probe = await self.client.probe_kernel(self.id)
+            if owner is not self._owner or float(self.real.silentSeconds()) < silent:
+                continue  # closed meanwhile, or the server spoke after all
+            if probe.alive:
+                continue
+            self._gone = probe.answered and probe.model is None
+            where = self.server
+            if probe.answered:
+                why = KERNEL_GONE.format(where=where)
+            else:
+                why = SERVER_SILENT.format(where=where, seconds=silent)
+            compat.log_error(f"the server at {where} went silent: {probe.error}")
+            self._lost(owner, why)
+
+    def _lost(self, owner: SessionOwner, why: str) -> None:
+        """The link is lost: the runs the server has not answered end with `why`."""
+        unanswered = compat.to_py(self.real.takeUnanswered())
+        owner.end_running_cell("ServerConnectionLost", why, unanswered)
         owner.connection_changed("lost")
 
     async def _call(self, what: str, call: Any) -> None:
@@ -146,6 +192,7 @@ class RemoteSession:
 
     def let_go(self) -> None:
         """Stop relaying; the kernel runs on, on the server."""
+        self._watch.cancel()
         self.real.dispose()
         compat.destroy_proxy(self._proxy)
 

@@ -1,0 +1,122 @@
+"""A remote session whose server goes silent (its process stopped, the network gone) while runs
+wait: the WebSocket stays open, so only asking the server tells it from a long, quiet cell."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from inkrider_lite.protocol.server_api import KernelModel
+from inkrider_lite.runtimes.remote import runtime as remote_runtime
+from inkrider_lite.runtimes.remote.address import parse_base_url
+from inkrider_lite.runtimes.remote.client import KernelProbe
+from inkrider_lite.runtimes.remote.runtime import RemoteRuntime, RemoteSession
+
+RUN = {"msg_id": "run-1", "msg_type": "execute_request", "session": "notebook"}
+
+
+class Relay:
+    """The loader's relay, as far as the watch reads it."""
+
+    def __init__(self, silent: float) -> None:
+        self.silent = silent
+        self.unanswered = [RUN]
+
+    def listen(self, _listener: Any) -> None: ...
+
+    def attach(self, _send: Any) -> None: ...
+
+    def unansweredRuns(self) -> int:
+        return len(self.unanswered)
+
+    def silentSeconds(self) -> float:
+        return self.silent
+
+    def takeUnanswered(self) -> list[dict[str, str]]:
+        taken, self.unanswered = self.unanswered, []
+        return taken
+
+    def dispose(self) -> None: ...
+
+
+class Client:
+    def __init__(self, *answers: bool | str) -> None:
+        """Each probe's outcome in turn: True (the kernel is alive), False (no answer) or
+        "gone" (the server answered without the kernel)."""
+        self.address = parse_base_url("http://127.0.0.1:9999")
+        self.answers = list(answers)
+        self.asked = 0
+
+    async def probe_kernel(self, kernel_id: str) -> KernelProbe:
+        answer = self.answers[min(self.asked, len(self.answers) - 1)]
+        self.asked += 1
+        if answer is False:
+            return KernelProbe(error=TimeoutError("no answer"))
+        alive = answer is True
+        return KernelProbe(model=KernelModel(kernel_id, "python3", "busy") if alive else None)
+
+
+class Owner:
+    def __init__(self) -> None:
+        self.ended: list[tuple[str, str, list[dict[str, str]]]] = []
+        self.links: list[str] = []
+        self.send = None
+
+    def end_running_cell(self, ename: str, evalue: str, unanswered: Any = ()) -> None:
+        self.ended.append((ename, evalue, list(unanswered)))
+
+    def connection_changed(self, state: str) -> None:
+        self.links.append(state)
+
+
+async def watched(relay: Relay, client: Client) -> Owner:
+    runtime = RemoteRuntime(None, "", lambda: (None, "", ""), asyncio.ensure_future)
+    session = RemoteSession(runtime, client, "k1", "python3", relay)  # type: ignore[arg-type]
+    owner = Owner()
+    session.attach(owner)  # type: ignore[arg-type]
+    await asyncio.sleep(0.2)
+    session.let_go()
+    return owner
+
+
+@pytest.fixture(autouse=True)
+def quick(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(remote_runtime, "SILENCE_SECONDS", 0.09)
+    monkeypatch.setattr(remote_runtime, "ASK_AGAIN_SECONDS", 0.01)
+
+
+def test_a_server_that_answers_neither_ask_ends_the_runs_and_the_link() -> None:
+    owner = asyncio.run(watched(Relay(silent=1.0), Client(False)))
+    ((ename, why, unanswered),) = owner.ended
+    assert ename == "ServerConnectionLost" and "has not answered for 1 s" in why
+    assert unanswered == [RUN]
+    assert owner.links == ["lost"]
+
+
+def test_a_long_quiet_cell_on_a_server_that_answers_goes_on() -> None:
+    client = Client(True)
+    owner = asyncio.run(watched(Relay(silent=1.0), client))
+    assert owner.ended == [] and owner.links == []
+    assert client.asked >= 1  # it was asked, and said the kernel is there
+
+
+def test_one_late_answer_is_not_a_silent_server() -> None:
+    owner = asyncio.run(watched(Relay(silent=1.0), Client(False, True)))
+    assert owner.ended == []
+
+
+def test_a_server_that_lost_the_kernel_says_so() -> None:
+    owner = asyncio.run(watched(Relay(silent=1.0), Client("gone")))
+    assert "The kernel on 127.0.0.1:9999 is gone" in owner.ended[0][1]
+
+
+def test_nothing_is_asked_while_the_server_speaks_or_no_run_waits() -> None:
+    talking = Client(False)
+    assert asyncio.run(watched(Relay(silent=0.01), talking)).ended == []
+    idle_relay = Relay(silent=1.0)
+    idle_relay.unanswered = []
+    idle = Client(False)
+    assert asyncio.run(watched(idle_relay, idle)).ended == []
+    assert talking.asked == idle.asked == 0
