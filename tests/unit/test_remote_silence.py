@@ -102,6 +102,18 @@ def test_a_long_quiet_cell_on_a_server_that_answers_goes_on() -> None:
     assert client.asked >= 1  # it was asked, and said the kernel is there
 
 
+def test_a_server_that_answers_is_asked_once_per_silence_period() -> None:
+    class Growing(Relay):
+        def silentSeconds(self) -> float:
+            self.silent += 0.03  # one watch turn's worth
+            return self.silent
+
+    client = Client(True)
+    asyncio.run(watched(Growing(silent=0.09), client))
+    # About 6 turns of 0.03 s over 0.2 s: the silence grew by 0.2 s, so 2 or 3 asks, not 6.
+    assert 1 <= client.asked <= 3, client.asked
+
+
 def test_one_late_answer_is_not_a_silent_server() -> None:
     owner = asyncio.run(watched(Relay(silent=1.0), Client(False, True)))
     assert owner.ended == []

@@ -153,13 +153,18 @@ class RemoteSession:
         """End the runs of a server that went silent (its process stopped, the network gone):
         its WebSocket stays open and no drop is ever seen. A long, quiet cell on a server that
         answers is left alone."""
+        asked_at = 0.0  # the silence (seconds) when the server last answered the ask
         while True:
             await asyncio.sleep(SILENCE_SECONDS / 3)
             owner = self._owner
             if owner is None or not self.real.unansweredRuns():
                 continue
             silent = float(self.real.silentSeconds())
-            if silent < SILENCE_SECONDS:
+            if silent < asked_at:
+                asked_at = 0.0  # the server spoke since
+            # Asked once per SILENCE_SECONDS of silence, so an hour-long cell costs the server
+            # a kernel list every 15 s, not more.
+            if silent < asked_at + SILENCE_SECONDS:
                 continue
             probe = await self.client.probe_kernel(self.id)
             if not probe.answered:
@@ -168,6 +173,7 @@ class RemoteSession:
             if owner is not self._owner or float(self.real.silentSeconds()) < silent:
                 continue  # closed meanwhile, or the server spoke after all
             if probe.alive:
+                asked_at = silent
                 continue
             self._gone = probe.answered and probe.model is None
             where = self.server
@@ -175,7 +181,7 @@ class RemoteSession:
                 why = KERNEL_GONE.format(where=where)
             else:
                 why = SERVER_SILENT.format(where=where, seconds=silent)
-            compat.log_error(f"the server at {where} went silent: {probe.error}")
+                compat.log_error(f"the server at {where} went silent: {probe.error}")
             self._lost(owner, why)
 
     def _lost(self, owner: SessionOwner, why: str) -> None:
