@@ -371,18 +371,25 @@ class RoutingKernel:
         self._on_change(self)
 
     def end_running_cell(
-        self, ename: str, evalue: str, unanswered: Sequence[dict[str, Any]] = ()
+        self,
+        ename: str,
+        evalue: str,
+        unanswered: Sequence[dict[str, Any]] = (),
+        queued_evalue: str = "",
     ) -> None:
         """The session can no longer answer the running cell: it ends with this error. So does
         the first of `unanswered` (the headers of runs the kernel never replied to) if no cell
-        was running; the others end as aborted, as the runs after a failing cell do."""
+        was running; the others end with `queued_evalue`, or as aborted without one (as the
+        runs after a failing cell do)."""
         running = None if self._inflight is None else self._inflight.get("msg_id")
         failed = running is not None
         self._fail_running_cell(ename, evalue)
         for header in unanswered:
             if header.get("msg_id") == running:
                 continue
-            if failed:
+            if failed and queued_evalue:
+                replies = messages.execute_failure(header, ename, queued_evalue)
+            elif failed:
                 replies = messages.execute_aborted(header)
             else:
                 replies = messages.execute_failure(header, ename, evalue)

@@ -8,6 +8,7 @@ one-line message.
 from __future__ import annotations
 
 import argparse
+import posixpath
 import sys
 import tempfile
 import time
@@ -18,7 +19,7 @@ from ..execution.batch import MAX_PARALLELISM
 from ..execution.notebook_file import dumps
 from . import extra_wheels
 from .inputs import Notebook, UsageError, check_targets, find_notebooks, site_layout
-from .junit import junit_xml
+from .junit import junit_xml, running_cell
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SITE = ROOT / "build" / "site"
@@ -92,14 +93,14 @@ def run(args: argparse.Namespace, sources: list[Path], out: TextIO) -> int:
     started = time.monotonic()
     notebooks, files = site_layout(sources, run_root())
     by_site = {nb.site_path: nb for nb in notebooks}
-    progress = _Progress(out, {nb.site_path: nb.output_name for nb in notebooks})
+    progress = _Progress(out, by_site)
     with tempfile.TemporaryDirectory(prefix="inkrider-run-") as overlay:
         extra = _extra_wheels(args.site, [nb.source.parent for nb in notebooks], Path(overlay))
         with Page(args.site, extra) as page:
             state, timed_out = _run_in_page(page, args, notebooks, files, progress)
     runs: list[dict[str, Any]] = []
     for run in state["runs"]:
-        named = {**run, "name": by_site[run["path"]].output_name}
+        named = on_disk(run, by_site[run["path"]])
         if run["path"] in timed_out:
             named["timed_out"] = timed_out[run["path"]]
         runs.append(named)
@@ -163,11 +164,11 @@ def _extra_wheels(site: Path, folders: list[Path], overlay: Path) -> Path | None
 class _Progress:
     """A bar redrawn in place on a terminal; plain lines (one per notebook's end) in CI logs."""
 
-    def __init__(self, out: TextIO, names: dict[str, str]) -> None:
+    def __init__(self, out: TextIO, notebooks: dict[str, Notebook]) -> None:
         self._out = out
         self._tty = out.isatty()
-        self._names = names  # site path → the notebook as named on disk
-        self._total = len(names)
+        self._notebooks = notebooks  # by site path
+        self._total = len(notebooks)
         self._told: set[str] = set()
 
     def show(self, state: dict[str, Any]) -> None:
@@ -177,7 +178,7 @@ class _Progress:
             ):
                 self._told.add(run["path"])
                 if not self._tty:
-                    named = {**run, "name": self._names.get(run["path"], run["path"])}
+                    named = on_disk(run, self._notebooks[run["path"]])
                     print(f"[{len(self._told)}/{self._total}] {_line(named)}", file=self._out)
         if self._tty:
             width = 30
@@ -201,6 +202,9 @@ class _Progress:
             if run["state"] == "failed" and error.get("traceback"):
                 print(f"\n__ {run['name']}, cell {error['cell']} __", file=self._out)
                 print(error["traceback"], file=self._out)
+            if run.get("notes"):
+                print(f"\n__ {run['name']}, its session's start __", file=self._out)
+                print(run["notes"], file=self._out)
         if seconds is not None:
             print(f"the batch took {seconds:.1f} s in the page", file=self._out)
         passed = sum(run["state"] == "done" for run in runs)
@@ -214,11 +218,32 @@ def _line(run: dict[str, Any]) -> str:
     if seconds is not None:
         parts.append(f"({seconds:.1f} s)")
     if run.get("timed_out"):
-        parts.append(f"its cells ran past --timeout {run['timed_out']} s")
+        parts.append(f"its cells ran past --timeout {run['timed_out']} s{running_cell(run)}")
     elif run.get("error"):
         parts.append(run["error"]["text"])
     elif run.get("reason"):
         parts.append(run["reason"])
     elif run.get("notes"):
-        parts.append(f"({run['notes'].splitlines()[0]})")
+        parts.append(f"({run['notes'].splitlines()[0].rstrip(':')}: below)")
     return " ".join(parts)
+
+
+def on_disk(run: dict[str, Any], notebook: Notebook) -> dict[str, Any]:
+    """`run` as the page reported it, with its notebook's name on disk, and the folder the page
+    held its files in (`inkrider-run-…/`) named as on disk in what the run says."""
+    page_folder = posixpath.dirname(notebook.site_path) + "/"
+    disk_folder = _shown(notebook.source.parent)
+    named = {**run, "name": notebook.output_name}
+    for key in ("notes", "reason"):
+        if named.get(key):
+            named[key] = str(named[key]).replace(page_folder, disk_folder)
+    return named
+
+
+def _shown(folder: Path) -> str:
+    """A folder as the user would write it from here: relative when under the current one."""
+    try:
+        relative = folder.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return f"{folder.resolve()}/"
+    return "" if str(relative) == "." else f"{relative.as_posix()}/"

@@ -56,10 +56,19 @@ def junit_xml(runs: Sequence[Mapping[str, Any]], seconds: float, suite: str) -> 
             ).text = reason
         elif run["state"] == "cancelled":
             message = (
-                f"timed out after {run['timed_out']} s" if run.get("timed_out") else "cancelled"
+                f"timed out after {run['timed_out']} s{running_cell(run)}"
+                if run.get("timed_out")
+                else "cancelled"
             )
             ET.SubElement(case, "failure", {"type": "Timeout", "message": message}).text = message
         elif run["state"] == "skipped":
             ET.SubElement(case, "skipped", {"message": str(run.get("reason") or "skipped")})
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, "unicode") + "\n"
+
+
+def running_cell(run: Mapping[str, Any]) -> str:
+    """Which code cell a run that was stopped was in, as a clause; empty before its cells."""
+    if not run.get("cell"):
+        return ""
+    return f", in code cell {run['cell']} of {run['cells']}"

@@ -40,10 +40,14 @@ class SessionOwner(Protocol):
         """The session's link to its kernel changed ("connected", "connecting", "lost")."""
 
     def end_running_cell(
-        self, ename: str, evalue: str, unanswered: Sequence[dict[str, Any]] = ()
+        self,
+        ename: str,
+        evalue: str,
+        unanswered: Sequence[dict[str, Any]] = (),
+        queued_evalue: str = "",
     ) -> None:
         """The session cannot answer its runs any more: the running cell, and the runs whose
-        request `unanswered` holds, end."""
+        request `unanswered` holds, end (those queued behind the first with `queued_evalue`)."""
 
     @property
     def send(self) -> Any:

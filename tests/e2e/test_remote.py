@@ -254,6 +254,7 @@ def test_a_frozen_server_ends_the_waiting_runs_and_the_session_reconnects_after(
     try:
         open_on_remote(page, site_url, server, "batch/notebook-05.ipynb")
         assert "linux" in run_in_new_cell(page, "import sys; kept = 7; print(sys.platform)")
+        kernels = server.kernel_ids()
         server.freeze()
         first = submit_in_new_cell(page, "print(kept)")
         second = submit_in_new_cell(page, "print(kept + 1)")
@@ -262,12 +263,19 @@ def test_a_frozen_server_ends_the_waiting_runs_and_the_session_reconnects_after(
             "ServerConnectionLost", timeout=60_000
         )
         expect(first.locator(".jp-OutputArea")).to_contain_text("has not answered for")
-        expect(second.locator(".jp-InputPrompt")).not_to_have_text("[*]:")  # aborted
+        # Sent before the silence: the server may still run it when it wakes, and it says so.
+        expect(second.locator(".jp-OutputArea")).to_contain_text("may still run it")
         page.evaluate("window.inkrider.app.commands.execute('inkrider:open-session-explorer')")
         row = page.locator(".inkrider-session-row", has_text="batch/notebook-05.ipynb")
         expect(row.get_by_role("button", name="Reconnect")).to_be_visible()
+        # A first run elsewhere does not start a kernel the server would start when it wakes.
+        back_to_notebook(page, "batch/notebook-06.ipynb")
+        fresh = submit_in_new_cell(page, "print('never')")
+        expect(fresh.locator(".jp-OutputArea")).to_contain_text("Could not start", timeout=30_000)
 
         server.freeze(False)
+        page.wait_for_timeout(5000)  # the requests the server held are answered now
+        assert server.kernel_ids() == kernels
         back_to_notebook(page, "batch/notebook-05.ipynb")
         assert run_in_new_cell(page, "print(kept * 6)", 30_000).strip() == "42"
         token = server.token

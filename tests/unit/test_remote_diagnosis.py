@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -178,5 +179,41 @@ def test_a_failed_call_names_the_steps_its_verdict_promises() -> None:
             raise AssertionError("no error")
         assert "check these, in this order:\n1. Is the server running" in text
         assert "\n2. " in text and "\n3. " in text
+
+    asyncio.run(main())
+
+
+def test_no_kernel_is_started_on_a_server_that_does_not_answer_in_time() -> None:
+    """A stopped server still takes the requests that time out, and starts a kernel nobody
+    knows of when it wakes: a kernel start asks for the version first (without the token),
+    and stops there."""
+    import asyncio
+
+    from inkrider_lite.runtimes.remote.client import JupyterServerClient, ServerError
+
+    def client_answering(listing: Answer, asked: list[str]) -> JupyterServerClient:
+        async def http(request: Any, _timeout: float) -> Answer:
+            asked.append(request.method)
+            if request.method == "GET":
+                assert "token" not in request.url
+                return listing
+            return Answer(status=201, body='{"id": "k1", "name": "python3"}')
+
+        return JupyterServerClient(ADDRESS, "t", SITE, http=http)
+
+    async def main() -> None:
+        asked: list[str] = []
+        try:
+            await client_answering(Answer(timed_out=True), asked).create_kernel()
+        except ServerError:
+            pass
+        else:
+            raise AssertionError("no error")
+        assert asked == ["GET"]
+        # A server whose version the page cannot read (no CORS headers) still starts one.
+        for refusal in (Answer(status=403), Answer(network_error=True)):
+            asked.clear()
+            model = await client_answering(refusal, asked).create_kernel()
+            assert model.id == "k1" and asked == ["GET", "POST"]
 
     asyncio.run(main())

@@ -60,12 +60,14 @@ class Client:
 
 class Owner:
     def __init__(self) -> None:
-        self.ended: list[tuple[str, str, list[dict[str, str]]]] = []
+        self.ended: list[tuple[str, str, list[dict[str, str]], str]] = []
         self.links: list[str] = []
         self.send = None
 
-    def end_running_cell(self, ename: str, evalue: str, unanswered: Any = ()) -> None:
-        self.ended.append((ename, evalue, list(unanswered)))
+    def end_running_cell(
+        self, ename: str, evalue: str, unanswered: Any = (), queued_evalue: str = ""
+    ) -> None:
+        self.ended.append((ename, evalue, list(unanswered), queued_evalue))
 
     def connection_changed(self, state: str) -> None:
         self.links.append(state)
@@ -89,9 +91,11 @@ def quick(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_server_that_answers_neither_ask_ends_the_runs_and_the_link() -> None:
     owner = asyncio.run(watched(Relay(silent=1.0), Client(False)))
-    ((ename, why, unanswered),) = owner.ended
+    ((ename, why, unanswered, queued_why),) = owner.ended
     assert ename == "ServerConnectionLost" and "has not answered for 1 s" in why
     assert unanswered == [RUN]
+    # The runs behind it were sent: the server may run them when it wakes, and they say so.
+    assert "may still run it once it answers again" in queued_why
     assert owner.links == ["lost"]
 
 

@@ -697,3 +697,7 @@ def test_runs_a_silent_server_never_answered_end_first_with_the_error_then_abort
     assert first_reply["content"]["evalue"] == "not answering"
     assert second_reply["parent_header"]["msg_id"] == second["msg_id"]
     assert second_reply["content"]["status"] == "aborted"
+    sent.clear()
+    kernel.end_running_cell("ServerConnectionLost", "silent", [first, second], "sent before")
+    errors = [m["content"]["evalue"] for m in sent if m["header"]["msg_type"] == "error"]
+    assert errors == ["silent", "sent before"]

@@ -125,7 +125,14 @@ def test_junit_names_the_cell_the_exception_and_its_message() -> None:
             },
             "reason": "",
         },
-        {"name": "slow.ipynb", "state": "cancelled", "seconds": 9.0, "timed_out": 5.0},
+        {
+            "name": "slow.ipynb",
+            "state": "cancelled",
+            "seconds": 9.0,
+            "timed_out": 5.0,
+            "cell": 2,
+            "cells": 4,
+        },
         {"name": "b/c.ipynb", "state": "failed", "seconds": None, "reason": "no session"},
     ]
     suite = ET.fromstring(junit_xml(runs, 12.0, "inkrider-lite run"))
@@ -142,7 +149,8 @@ def test_junit_names_the_cell_the_exception_and_its_message() -> None:
     assert failure is not None
     assert failure.attrib == {"type": "ValueError", "message": "cell 3: ValueError: boom"}
     assert failure.text == "Traceback ...\nValueError: boom"
-    assert cases[2].find("failure").attrib["message"] == "timed out after 5.0 s"  # type: ignore[union-attr]
+    timeout = cases[2].find("failure").attrib["message"]  # type: ignore[union-attr]
+    assert timeout == "timed out after 5.0 s, in code cell 2 of 4"
     assert cases[3].find("failure").attrib["message"] == "no session"  # type: ignore[union-attr]
 
 
@@ -176,3 +184,18 @@ def test_an_output_folder_that_would_overwrite_the_originals_is_refused(
 def test_a_timed_out_notebook_says_so_first() -> None:
     line = _line({"state": "cancelled", "path": "s.ipynb", "seconds": 7.2, "timed_out": 5.0})
     assert line == "timed out s.ipynb (7.2 s) its cells ran past --timeout 5.0 s"
+
+
+def test_what_a_run_says_names_its_folder_as_on_disk(tmp_path: Path, monkeypatch) -> None:
+    # The runner printed "inkrider-run-70953b2d/proj/requirements.txt: 1 line(s) not installed".
+    from inkrider_lite.runner.cli import on_disk
+    from inkrider_lite.runner.inputs import Notebook
+
+    source = write_notebook(tmp_path / "proj" / "nb.ipynb", "1")
+    notebook = Notebook(source, "inkrider-run-1a2b/proj/nb.ipynb", "nb.ipynb")
+    run = {"path": notebook.site_path, "notes": "inkrider-run-1a2b/proj/requirements.txt: 1 line"}
+    monkeypatch.chdir(tmp_path)
+    assert on_disk(run, notebook)["notes"] == "proj/requirements.txt: 1 line"
+    assert on_disk(run, notebook)["name"] == "nb.ipynb"
+    monkeypatch.chdir(tmp_path / "proj")
+    assert on_disk(run, notebook)["notes"] == "requirements.txt: 1 line"

@@ -94,7 +94,16 @@ class JupyterServerClient:
     async def create_kernel(self, name: str = "", path: str = "") -> KernelModel:
         """A new kernel of kernelspec `name` (empty: the server's default). `path` is the
         notebook's: the server starts the kernel in its folder (see api.create_kernel), and a
-        server that starts kernels only with a session (jupyverse) names the session after it."""
+        server that starts kernels only with a session (jupyverse) names the session after it.
+
+        The server is asked for its version first: a request that times out still reaches a
+        server that is only stopped, and one that starts a kernel when it wakes leaves that
+        kernel running with nobody to know of it. The ask goes without the token: should the
+        server refuse it without CORS headers, Chromium's console line names the address."""
+        version = await self._call(api.get_api(self.base_url, ""))
+        # Only silence counts: a dead server fails the start itself, with its diagnosis.
+        if version.timed_out:
+            raise self._failure(f"Could not start a kernel at {self.address.display}", version)
         answer = await self._call(api.create_kernel(self.base_url, self._token, name, path))
         if api.starts_kernels_only_in_sessions(answer):
             model, answer = await self._create_in_session(name, path or SESSION_PATH)

@@ -34,6 +34,11 @@ SERVER_SILENT = (
     "Local sessions are not affected. Once the server answers again, run a cell: if it kept "
     "the kernel, the session reconnects with its variables."
 )
+SENT_BEFORE_SILENCE = (
+    "This cell was sent to the Jupyter Server at {where} before it stopped answering. The "
+    "server may still run it once it answers again, but its output will not show here: check "
+    "what it does before you run it again."
+)
 SERVER_GONE = (
     "The Jupyter Server at {where} stopped answering, so this cell's result is lost. "
     "Local sessions are not affected. Start the server again, then use Reconnect (if it kept "
@@ -42,7 +47,8 @@ SERVER_GONE = (
 NOT_ANSWERING = (
     "The Jupyter Server at {where} is not answering, so this cell did not run. Start the "
     "server again, then run the cell: if the server kept the kernel, the session reconnects "
-    "with its variables. To start afresh instead, close the session in Tools → Session Explorer."
+    "with its variables. To start afresh instead, use Start fresh on its row in Tools → Session "
+    "Explorer."
 )
 KERNEL_GONE = (
     "The kernel on {where} is gone (the server restarted or shut it down); its variables are "
@@ -178,16 +184,18 @@ class RemoteSession:
             self._gone = probe.answered and probe.model is None
             where = self.server
             if probe.answered:
-                why = KERNEL_GONE.format(where=where)
+                self._lost(owner, KERNEL_GONE.format(where=where))
             else:
-                why = SERVER_SILENT.format(where=where, seconds=silent)
                 compat.log_error(f"the server at {where} went silent: {probe.error}")
-            self._lost(owner, why)
+                # Its socket holds the runs sent meanwhile, and it may run them when it wakes.
+                why = SERVER_SILENT.format(where=where, seconds=silent)
+                self._lost(owner, why, SENT_BEFORE_SILENCE.format(where=where))
 
-    def _lost(self, owner: SessionOwner, why: str) -> None:
-        """The link is lost: the runs the server has not answered end with `why`."""
+    def _lost(self, owner: SessionOwner, why: str, queued_why: str = "") -> None:
+        """The link is lost: the runs the server has not answered end with `why` (the running
+        one) and `queued_why` (those behind it; aborted without one)."""
         unanswered = compat.to_py(self.real.takeUnanswered())
-        owner.end_running_cell("ServerConnectionLost", why, unanswered)
+        owner.end_running_cell("ServerConnectionLost", why, unanswered, queued_why)
         owner.connection_changed("lost")
 
     async def _call(self, what: str, call: Any) -> None:
