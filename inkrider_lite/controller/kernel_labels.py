@@ -79,6 +79,9 @@ class KernelLabels:
         model = None if compat.is_null(entry) else getattr(entry.item, "model", None)
         if not compat.is_null(model) and model.sessionContext == context:
             model.sessionContext = context
+            # The model has the new name now, but the item is drawn again only when the model
+            # says it changed, which it did not after a Close (the name stayed the server's).
+            entry.item.update()
 
     def _kernel_of(self, context: Any) -> RoutingKernel | None:
         session = getattr(context, "session", None)

@@ -167,6 +167,7 @@ def test_remote_runs_stdin_interrupt_and_switching_keep_local_sessions(
     )
     assert jupyter_server.kernels_gone(remote_ids)
     assert set(toolbar_kernel_names(page).values()) == {"Python (Pyodide)"}
+    expect(kernel_status).to_have_text(re.compile(r"^Python \(Pyodide\) \| "))  # the status bar too
 
     # The token is in this site's storage only.
     token = jupyter_server.token

@@ -67,11 +67,9 @@ def test_a_bound_remote_kernel_relabels_its_notebooks_and_a_closed_one_reads_as_
     shell = SimpleNamespace(widgets=lambda _area: [mine, theirs, SimpleNamespace()])
     model = StatusModel(mine.sessionContext)
     status_bar = SimpleNamespace(_statusItems=SimpleNamespace())
-    setattr(
-        status_bar._statusItems,
-        KERNEL_STATUS_ITEM,
-        SimpleNamespace(item=SimpleNamespace(model=model)),
-    )
+    drawn: list[str] = []
+    item = SimpleNamespace(model=model, update=lambda: drawn.append(model.name))
+    setattr(status_bar._statusItems, KERNEL_STATUS_ITEM, SimpleNamespace(item=item))
     labels = KernelLabels(shell, {"k1": kernel, "k2": other}, status_bar)
 
     kernel.session = SimpleNamespace(kernel_name="python3")
@@ -91,6 +89,9 @@ def test_a_bound_remote_kernel_relabels_its_notebooks_and_a_closed_one_reads_as_
     labels.update(kernel)
     assert mine.label.textContent == SPEC
     assert model.name == SPEC
+    # Drawn again each time: after a Close its model did not say it changed, and the item kept
+    # the server's name.
+    assert drawn == ["python3 on 127.0.0.1:8888", SPEC]
 
     mine.sessionContext.disposed.emit()
     kernel.session = SimpleNamespace(kernel_name="python3")
