@@ -11,7 +11,7 @@ import pytest
 from inkrider_lite.protocol.server_api import KernelModel
 from inkrider_lite.runtimes.remote import runtime as remote_runtime
 from inkrider_lite.runtimes.remote.address import parse_base_url
-from inkrider_lite.runtimes.remote.client import KernelProbe
+from inkrider_lite.runtimes.remote.client import KernelProbe, ServerError
 from inkrider_lite.runtimes.remote.runtime import RemoteRuntime, RemoteSession
 
 RUN = {"msg_id": "run-1", "msg_type": "execute_request", "session": "notebook"}
@@ -56,6 +56,13 @@ class Client:
             return KernelProbe(error=TimeoutError("no answer"))
         alive = answer is True
         return KernelProbe(model=KernelModel(kernel_id, "python3", "busy") if alive else None)
+
+
+class RefusingClient(Client):
+    """A server that does not take the interrupt (it times out)."""
+
+    async def interrupt(self, kernel_id: str) -> None:
+        raise ServerError("The server did not interrupt the kernel: no answer")
 
 
 class Owner:
@@ -136,3 +143,21 @@ def test_nothing_is_asked_while_the_server_speaks_or_no_run_waits() -> None:
     idle = Client(False)
     assert asyncio.run(watched(idle_relay, idle)).ended == []
     assert talking.asked == idle.asked == 0
+
+
+def test_an_interrupt_a_silent_server_does_not_take_ends_the_runs_at_once() -> None:
+    async def main(client: Client) -> Owner:
+        runtime = RemoteRuntime(None, "", lambda: (None, "", ""), asyncio.ensure_future)
+        relay = Relay(silent=3.0)
+        session = RemoteSession(runtime, client, "k1", "python3", relay)  # type: ignore[arg-type]
+        owner = Owner()
+        session.attach(owner)  # type: ignore[arg-type]
+        session.interrupt()
+        await asyncio.sleep(0.02)  # less than one turn of the watch
+        session.let_go()
+        return owner
+
+    ((_ename, why, unanswered, _queued),) = asyncio.run(main(RefusingClient(False))).ended
+    assert "has not answered for 3 s" in why and unanswered == [RUN]
+    # A server that lists the kernel is only slow to interrupt: nothing ends.
+    assert asyncio.run(main(RefusingClient(True))).ended == []

@@ -481,6 +481,9 @@
         }
         if (clients.size >= MAX_PENDING) clients.delete(clients.keys().next().value);
         const run = msg.header.msg_type === 'execute_request' ? msg.header : null;
+        // The server's silence counts from the first run it owes an answer, not from the last
+        // word of an idle hour.
+        if (run && relay.unansweredRuns() === 0) lastHeard = performance.now();
         clients.set(msg.header.msg_id, { client: lastClient, replied: false, idle: false, run });
         msg = { ...msg, header: { ...msg.header, session: connection.clientId } };
         if (msg.channel === 'control') connection.sendControlMessage(msg, false, true);

@@ -18,7 +18,7 @@ from ..._compat import compat
 from ..base import SessionOwner, Unreachable, Watch
 from . import kernels_store
 from .address import ServerAddress
-from .client import JupyterServerClient, ServerError
+from .client import JupyterServerClient, KernelProbe, ServerError
 
 #: Seconds a new kernel's WebSocket may take to open before binding fails.
 CONNECT_TIMEOUT = 10.0
@@ -96,8 +96,22 @@ class RemoteSession:
         return None
 
     def interrupt(self) -> bool:
-        self._runtime.spawn(self._call("interrupting", self.client.interrupt(self.id)))
+        self._runtime.spawn(self._interrupt())
         return True
+
+    async def _interrupt(self) -> None:
+        """Interrupt; if the server does not take it, and does not list its kernels either,
+        the runs end now rather than when the silence watch would end them."""
+        try:
+            await self.client.interrupt(self.id)
+            return
+        except ServerError as error:
+            compat.log_error(f"interrupting {self.id} on {self.server} failed: {error}")
+        owner = self._owner
+        probe = await self.client.probe_kernel(self.id)
+        if owner is None or owner is not self._owner or probe.alive:
+            return
+        self._end_for(owner, probe, float(self.real.silentSeconds()))
 
     async def restart(self) -> None:
         await self.client.restart(self.id)
@@ -181,15 +195,20 @@ class RemoteSession:
             if probe.alive:
                 asked_at = silent
                 continue
-            self._gone = probe.answered and probe.model is None
-            where = self.server
-            if probe.answered:
-                self._lost(owner, KERNEL_GONE.format(where=where))
-            else:
-                compat.log_error(f"the server at {where} went silent: {probe.error}")
-                # Its socket holds the runs sent meanwhile, and it may run them when it wakes.
-                why = SERVER_SILENT.format(where=where, seconds=silent)
-                self._lost(owner, why, SENT_BEFORE_SILENCE.format(where=where))
+            self._end_for(owner, probe, silent)
+
+    def _end_for(self, owner: SessionOwner, probe: KernelProbe, silent: float) -> None:
+        """End the runs of a kernel the server no longer has, or of a server that answered
+        nothing for `silent` seconds."""
+        self._gone = probe.answered and probe.model is None
+        where = self.server
+        if probe.answered:
+            self._lost(owner, KERNEL_GONE.format(where=where))
+            return
+        compat.log_error(f"the server at {where} went silent: {probe.error}")
+        # Its socket holds the runs sent meanwhile, and it may run them when it wakes.
+        why = SERVER_SILENT.format(where=where, seconds=silent)
+        self._lost(owner, why, SENT_BEFORE_SILENCE.format(where=where))
 
     def _lost(self, owner: SessionOwner, why: str, queued_why: str = "") -> None:
         """The link is lost: the runs the server has not answered end with `why` (the running
