@@ -24,7 +24,8 @@ def installed_text(summary: Mapping[str, Any]) -> str:
 
 
 def problems_title(file: str, summary: Mapping[str, Any]) -> str:
-    return f"{file}: {len(summary.get('problems', []))} line(s) not installed"
+    count = len(summary.get("problems", []))
+    return f"{file}: {count} {'line' if count == 1 else 'lines'} not installed"
 
 
 def problem_lines(file: str, summary: Mapping[str, Any]) -> list[str]:

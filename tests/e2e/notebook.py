@@ -7,6 +7,8 @@ import re
 
 from playwright.sync_api import Locator, Page, expect
 
+from inkrider_lite.controller.notifier import DRAWING_SECONDS
+
 APPS = {"lab": "lab/index.html", "notebooks": "notebooks/index.html"}
 
 
@@ -80,7 +82,9 @@ def run_existing_cell(page: Page, index: int = 0, timeout: float = 90_000) -> st
 
 
 def notifications(page: Page) -> list[str]:
-    """The messages of JupyterLab's notification center, oldest first."""
+    """The messages of JupyterLab's notification center, oldest first, once the changes the
+    page holds back for a new notice's toast (controller/notifier.py) have gone through."""
+    page.wait_for_timeout(DRAWING_SECONDS * 1000 + 200)
     return page.evaluate(
         "window.inkrider.notification.manager.notifications.map(n => n.message).reverse()"
     )

@@ -155,7 +155,7 @@ def test_a_requirement_the_site_lacks_is_fetched_from_pypi_for_the_run(tmp_path:
     assert note["name"] == "stderr" and "no-such-project-inkrider-xyz" in "".join(note["text"])
     assert "".join(printed["text"]) == "toolz 1.0.0\n"
     # Named as on disk (not as the page held it, in inkrider-run-…/), every line of it.
-    assert f"{nb.parent}/requirements.txt: 1 line(s) not installed" in done.stdout
+    assert f"{nb.parent}/requirements.txt: 1 line not installed" in done.stdout
     assert "line 2: no-such-project-inkrider-xyz" in done.stdout
     assert "inkrider-run-" not in done.stdout
     assert not (site_index / "toolz").exists()  # the built site is left as it was

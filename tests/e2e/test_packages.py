@@ -131,10 +131,10 @@ def test_a_broken_requirements_file_reports_each_bad_line(page: Page, site_url: 
     shown = run_existing_cell(page).strip().splitlines()
     assert re.fullmatch(r"\d+\.\d+\.\d+", shown[-1])  # tabulate works
     # The cell whose run started the session says which lines failed, and what to do.
-    assert shown[0] == "broken/requirements.txt: 4 line(s) not installed:"
+    assert shown[0] == "broken/requirements.txt: 4 lines not installed:"
     assert "line 2: nosuchpkg-xyz==1.0 — not found in any index" in shown
     assert any(line.startswith("A package not found: check its spelling") for line in shown)
-    (report,) = [m for m in notifications(page) if "line(s) not installed" in m]
+    (report,) = [m for m in notifications(page) if "lines not installed" in m]
     assert "line 2: nosuchpkg-xyz==1.0 — not found in any index" in report
     assert "line 3: foo== — not a valid requirement" in report
     assert "line 4: -e . — editable installs" in report
@@ -182,7 +182,7 @@ def test_an_index_or_a_wheel_host_that_cannot_be_reached_is_named_with_its_line(
     )
     shown = run_in_new_cell(page, "print('ran')", 120_000).strip().splitlines()
     assert shown[-1] == "ran"
-    assert shown[0] == "examples/requirements.txt: 2 line(s) not installed:"
+    assert shown[0] == "examples/requirements.txt: 2 lines not installed:"
     reasons = {p["line"]: p["reason"] for p in summary_in_session(page)["problems"]}
     assert reasons[2] == (
         "not found: the index http://127.0.0.1:9/simple (line 1) could not be reached"

@@ -33,15 +33,13 @@ def test_failed_lines_are_listed_with_what_to_do() -> None:
     note = cell_note(FILE, done)
     assert note is not None
     assert note.splitlines()[:4] == [
-        "proj/requirements.txt: 2 line(s) not installed:",
+        "proj/requirements.txt: 2 lines not installed:",
         "line 2: nosuch-xyz — not found in any index",
         "line 3: numpy>=999 — no version matches (proj/more.txt)",
         "Installed 1 package in 0.5 s.",
     ]
     assert "Fall back to PyPI" in note
-    assert summary_message(FILE, done).startswith(
-        "proj/requirements.txt: 2 line(s) not installed\n"
-    )
+    assert summary_message(FILE, done).startswith("proj/requirements.txt: 2 lines not installed\n")
 
 
 def test_the_advice_is_given_only_for_packages_not_found() -> None:
