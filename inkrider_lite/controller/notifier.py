@@ -33,7 +33,7 @@ class Notifier:
         self._apputils: Any = None
         self._widgets: Any = None
         #: Changes of notices whose toasts may not be drawn yet, in order, by notice id.
-        self._held: dict[Any, list[tuple[str, Any]]] = {}
+        self._held: dict[Any, list[Callable[[], None]]] = {}
 
     def attach(self, notification: Any, apputils: Any = None, widgets: Any = None) -> None:
         """JupyterLab's Notification; with apputils and Lumino's widgets, `show_text` can open
@@ -83,22 +83,22 @@ class Notifier:
         return notice_id
 
     def update(self, options: dict[str, Any]) -> None:
-        if self.notification is None:
-            return
-        held = self._held.get(options.get("id"))
-        if held is not None:
-            held.append(("update", options))
-        else:
-            self.notification.update(compat.to_js(options))
+        notification = self.notification
+        if notification is not None:
+            self._change(options.get("id"), lambda: notification.update(compat.to_js(options)))
 
     def dismiss(self, notice_id: Any) -> None:
-        if self.notification is None:
-            return
+        notification = self.notification
+        if notification is not None:
+            self._change(notice_id, lambda: notification.dismiss(notice_id))
+
+    def _change(self, notice_id: Any, change: Callable[[], None]) -> None:
+        """Make `change` now, or once the notice's toast has had time to show."""
         held = self._held.get(notice_id)
-        if held is not None:
-            held.append(("dismiss", notice_id))
+        if held is None:
+            change()
         else:
-            self.notification.dismiss(notice_id)
+            held.append(change)
 
     def _hold(self, notice_id: Any) -> None:
         """Keep the notice's changes back until its toast has had time to show."""
@@ -107,11 +107,8 @@ class Notifier:
 
     def _release(self, notice_id: Any) -> None:
         # In their order: a dismissal stays after the updates before it.
-        for change, value in self._held.pop(notice_id, []):
-            if change == "update":
-                self.notification.update(compat.to_js(value))
-            else:
-                self.notification.dismiss(value)
+        for change in self._held.pop(notice_id, []):
+            change()
 
     def emit_with_actions(
         self, message: str, kind: str, actions: list[Action]
