@@ -482,8 +482,8 @@ class Controller:
 
     def execution_start(self, request_json: str) -> str:
         """Start a batch: {"paths": [...], "parallelism", "stop_on_error", "keep_sessions",
-        "runtime"}; folders among the paths stand for their notebooks. "" when it started,
-        else why not."""
+        "runtime", "timeout"}; folders among the paths stand for their notebooks. "" when it
+        started, else why not."""
         tool = execution_tool.tool_of(self.execution)
         if tool is None:
             return "The Execution Tool is not installed in this page."
@@ -494,8 +494,9 @@ class Controller:
                 stop_on_error=bool(request.get("stop_on_error", True)),
                 keep_sessions=bool(request.get("keep_sessions", False)),
                 runtime=str(request.get("runtime", "local")),
+                timeout=None if request.get("timeout") is None else float(request["timeout"]),
             )
-        except ValueError as error:
+        except (TypeError, ValueError) as error:
             return str(error)
         if tool.running:
             return "A batch is running already: cancel it or wait for its end."

@@ -260,7 +260,11 @@ class ExecutionTool:
         kept = False
         try:
             written = await run_notebook(
-                notebook, session, run, stop_on_error=options.stop_on_error
+                notebook,
+                session,
+                run,
+                stop_on_error=options.stop_on_error,
+                timeout=options.timeout,
             )
             kept = options.keep_sessions and session.kernel.session is not None
             return written
@@ -355,6 +359,7 @@ class ExecutionTool:
                     "stop_on_error": batch.options.stop_on_error,
                     "keep_sessions": batch.options.keep_sessions,
                     "runtime": batch.options.runtime,
+                    "timeout": batch.options.timeout,
                 },
                 "runs": [
                     {
@@ -377,6 +382,7 @@ class ExecutionTool:
                         "reason": run.reason,
                         "notes": run.notes,
                         "written": run.written,
+                        "timed_out": run.timed_out,
                     }
                     for run in batch.runs
                 ],

@@ -37,10 +37,15 @@ class BatchOptions:
     stop_on_error: bool = True
     keep_sessions: bool = False
     runtime: str = "local"
+    #: Seconds a notebook's cells may run in all (its session's start not counted); past it
+    #: the running cell is interrupted and the notebook fails, its outputs written so far.
+    timeout: float | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= self.parallelism <= MAX_PARALLELISM:
             raise ValueError(f"parallelism must be 1 to {MAX_PARALLELISM}, not {self.parallelism}")
+        if self.timeout is not None and not self.timeout > 0:
+            raise ValueError(f"the time limit must be a positive number of seconds: {self.timeout}")
         if self.runtime not in ("local", "remote"):
             raise ValueError(f"unknown runtime {self.runtime!r}")
 

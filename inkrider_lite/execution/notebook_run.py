@@ -8,13 +8,19 @@ after it are not sent, so the written notebook leaves them untouched.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from ..protocol import messages
 from .notebook_file import code_cells, source_text, written_notebook
 from .outputs import CellOutputs, Message
-from .states import FirstError, NotebookRun, RunState
+from .states import TIMEOUT_NAME, FirstError, NotebookRun, RunState, timeout_text
+
+#: Seconds a cell interrupted at the time limit gets to end before the run stops waiting for
+#: it (the session is let go after the write either way).
+INTERRUPT_GRACE = 5.0
 
 
 class SessionStartError(Exception):
@@ -33,6 +39,9 @@ class KernelPort(Protocol):
     async def language_info(self) -> Mapping[str, Any] | None:
         """The kernel's language_info (its kernel_info_reply), None if it does not say."""
 
+    def interrupt(self) -> None:
+        """Interrupt the running cell."""
+
 
 def execute_request_content(code: str) -> dict[str, Any]:
     """What nbclient sends for a cell."""
@@ -47,15 +56,22 @@ def execute_request_content(code: str) -> dict[str, Any]:
 
 
 async def run_notebook(
-    notebook: Mapping[str, Any], port: KernelPort, run: NotebookRun, *, stop_on_error: bool
+    notebook: Mapping[str, Any],
+    port: KernelPort,
+    run: NotebookRun,
+    *,
+    stop_on_error: bool,
+    timeout: float | None = None,
 ) -> dict[str, Any]:
     """Run the notebook's code cells; returns the notebook with their results. The first
     error, if any, is in `run.error`; the run's state is left for the caller to end, after
-    its write."""
+    its write. Past `timeout` seconds of cells the running cell is interrupted, and the
+    notebook is returned with what its cells gave until then (`run.timed_out` says so)."""
     cells = code_cells(notebook)
     run.advance(RunState.STARTING)
     await port.start(run)
     results: dict[int, CellOutputs] = {}
+    deadline = None if timeout is None else asyncio.get_event_loop().time() + timeout
     for number, index in enumerate(cells, start=1):
         run.advance(RunState.RUNNING, cell=number, cells=len(cells))
         result = results[index] = CellOutputs()
@@ -63,11 +79,21 @@ async def run_notebook(
             # Where an interactive run shows it: in the cell whose run started the session.
             note = run.notes if run.notes.endswith("\n") else run.notes + "\n"
             result.add(messages.stream("stderr", note, {}))
-        await port.execute(source_text(notebook["cells"][index]), result.add)
+        ended = await _execute(port, source_text(notebook["cells"][index]), result, deadline)
         if result.aborted:
             # The session went away under the cell (closed from the Session Explorer).
             raise SessionStartError(f"cell {index + 1} never ran: its session was closed")
         error = result.error
+        if not ended:
+            run.timed_out = timeout
+            if run.error is None:
+                run.error = FirstError(
+                    index,
+                    TIMEOUT_NAME,
+                    f"{timeout_text(timeout)}; the cell was interrupted",
+                    traceback=result.traceback,
+                )
+            break
         if error is not None and run.error is None:
             run.error = FirstError(index, *error, traceback=result.traceback)
         if error is not None and stop_on_error:
@@ -77,3 +103,28 @@ async def run_notebook(
     except Exception:
         language = None
     return written_notebook(notebook, results, language)
+
+
+async def _execute(
+    port: KernelPort, code: str, result: CellOutputs, deadline: float | None
+) -> bool:
+    """Run one cell; False when it was still running at `deadline` (it is interrupted, and
+    given INTERRUPT_GRACE seconds to end with what it says to that)."""
+    if deadline is None:
+        await port.execute(code, result.add)
+        return True
+    loop = asyncio.get_event_loop()
+    cell = asyncio.ensure_future(port.execute(code, result.add))
+    try:
+        await asyncio.wait({cell}, timeout=max(0.0, deadline - loop.time()))
+        if cell.done():
+            cell.result()
+            return True
+        port.interrupt()
+        await asyncio.wait({cell}, timeout=INTERRUPT_GRACE)
+        return False
+    finally:
+        if not cell.done():
+            cell.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await cell

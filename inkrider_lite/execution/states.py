@@ -38,6 +38,14 @@ class InvalidRunTransition(RuntimeError):
     pass
 
 
+#: The error a notebook whose cells ran past the batch's time limit fails with.
+TIMEOUT_NAME = "TimeoutError"
+
+
+def timeout_text(seconds: float | None) -> str:
+    return f"its cells ran past the time limit of {seconds:g} s"
+
+
 @dataclass(frozen=True)
 class FirstError:
     """The first error of a notebook: `cell` is the cell's 1-based position in the notebook
@@ -79,6 +87,9 @@ class NotebookRun:
     notes: str = ""
     #: The outputs were written into its file.
     written: bool = False
+    #: The time limit (seconds) its cells ran past, if they did: the running cell was
+    #: interrupted there and the run failed.
+    timed_out: float | None = None
     #: The clock; tests give their own.
     clock: Callable[[], float] = field(default=time.monotonic, repr=False, compare=False)
     #: Told after every change (the panel, the notification, the terminal redraw from it).
@@ -141,6 +152,8 @@ class NotebookRun:
             return "installing requirements"
         if self.state is RunState.STARTING:
             return "starting session"
+        if self.state is RunState.FAILED and self.timed_out is not None:
+            return f"timed out in code cell {self.cell} of {self.cells}"
         if self.state is RunState.FAILED and self.error is not None:
             return f"failed at cell {self.error.cell}"
         return str(self.state)
@@ -149,7 +162,8 @@ class NotebookRun:
     def detail_text(self) -> str:
         """The first error as text, or the reason, or its session's notes; else empty."""
         if self.error is not None:
-            return self.error.text
+            late = self.timed_out is not None and self.error.ename != TIMEOUT_NAME
+            return self.error.text + (f"; then {timeout_text(self.timed_out)}" if late else "")
         return self.reason or self.notes
 
     def _now(self) -> float:

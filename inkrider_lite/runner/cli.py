@@ -8,7 +8,6 @@ one-line message.
 from __future__ import annotations
 
 import argparse
-import posixpath
 import sys
 import tempfile
 import time
@@ -18,6 +17,7 @@ from typing import Any, TextIO
 from ..execution.batch import MAX_PARALLELISM
 from ..execution.notebook_file import dumps
 from . import extra_wheels
+from .disk_names import on_disk, with_note_on_disk
 from .inputs import Notebook, UsageError, check_targets, find_notebooks, site_layout
 from .junit import junit_xml, running_cell
 
@@ -55,7 +55,8 @@ def parser() -> argparse.ArgumentParser:
         "--timeout",
         type=float,
         metavar="SECONDS",
-        help="per notebook, from its first cell (its session's start not counted)",
+        help="per notebook, from its first cell (its session's start not counted); past it the"
+        " running cell is interrupted and the notebook fails, written with its outputs so far",
     )
     run.add_argument(
         "--stop-on-error",
@@ -73,7 +74,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         args = parser().parse_args(argv)
         if not 1 <= args.parallel <= MAX_PARALLELISM:
             raise UsageError(f"--parallel must be 1 to {MAX_PARALLELISM}, not {args.parallel}")
-        if args.timeout is not None and args.timeout <= 0:
+        if args.timeout is not None and not args.timeout > 0:
             raise UsageError("--timeout must be a positive number of seconds")
         if not (args.site / "jupyter-lite.json").exists():
             raise UsageError(f"no built site at {args.site}: run scripts/serve or scripts/test")
@@ -97,13 +98,8 @@ def run(args: argparse.Namespace, sources: list[Path], out: TextIO) -> int:
     with tempfile.TemporaryDirectory(prefix="inkrider-run-") as overlay:
         extra = _extra_wheels(args.site, [nb.source.parent for nb in notebooks], Path(overlay))
         with Page(args.site, extra) as page:
-            state, timed_out = _run_in_page(page, args, notebooks, files, progress)
-    runs: list[dict[str, Any]] = []
-    for run in state["runs"]:
-        named = on_disk(run, by_site[run["path"]])
-        if run["path"] in timed_out:
-            named["timed_out"] = timed_out[run["path"]]
-        runs.append(named)
+            state = _run_in_page(page, args, notebooks, files, progress)
+    runs = [on_disk(run, by_site[run["path"]]) for run in state["runs"]]
     progress.finish(runs, state.get("seconds"))
     if args.junit is not None:
         args.junit.parent.mkdir(parents=True, exist_ok=True)
@@ -118,17 +114,17 @@ def _run_in_page(
     notebooks: list[Notebook],
     files: dict[str, Path],
     progress: _Progress,
-) -> tuple[dict[str, Any], dict[str, float]]:
+) -> dict[str, Any]:
     """The batch in the page, and the executed notebooks written where the options say."""
     page.copy_in(files)
-    state, timed_out = page.run(
+    state = page.run(
         [nb.site_path for nb in notebooks],
         {
             "parallelism": args.parallel,
             "stop_on_error": args.stop_on_error,
             "keep_sessions": False,
+            "timeout": args.timeout,
         },
-        args.timeout,
         progress.show,
     )
     by_site = {nb.site_path: nb for nb in notebooks}
@@ -139,8 +135,9 @@ def _run_in_page(
         notebook = by_site[run["path"]]
         target = notebook.source if output_dir is None else output_dir / notebook.output_name
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(dumps(page.read_notebook(run["path"])), encoding="utf-8")
-    return state, timed_out
+        written = with_note_on_disk(page.read_notebook(run["path"]), run["notes"], notebook)
+        target.write_text(dumps(written), encoding="utf-8")
+    return state
 
 
 def _extra_wheels(site: Path, folders: list[Path], overlay: Path) -> Path | None:
@@ -226,24 +223,3 @@ def _line(run: dict[str, Any]) -> str:
     elif run.get("notes"):
         parts.append(f"({run['notes'].splitlines()[0].rstrip(':')}: below)")
     return " ".join(parts)
-
-
-def on_disk(run: dict[str, Any], notebook: Notebook) -> dict[str, Any]:
-    """`run` as the page reported it, with its notebook's name on disk, and the folder the page
-    held its files in (`inkrider-run-…/`) named as on disk in what the run says."""
-    page_folder = posixpath.dirname(notebook.site_path) + "/"
-    disk_folder = _shown(notebook.source.parent)
-    named = {**run, "name": notebook.output_name}
-    for key in ("notes", "reason"):
-        if named.get(key):
-            named[key] = str(named[key]).replace(page_folder, disk_folder)
-    return named
-
-
-def _shown(folder: Path) -> str:
-    """A folder as the user would write it from here: relative when under the current one."""
-    try:
-        relative = folder.resolve().relative_to(Path.cwd().resolve())
-    except ValueError:
-        return f"{folder.resolve()}/"
-    return "" if str(relative) == "." else f"{relative.as_posix()}/"

@@ -7,6 +7,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..execution.states import TIMEOUT_NAME
+
 
 def junit_xml(runs: Sequence[Mapping[str, Any]], seconds: float, suite: str) -> str:
     """`runs` as window.inkrider.execution_json() gives them, each with its `name` (the
@@ -38,7 +40,13 @@ def junit_xml(runs: Sequence[Mapping[str, Any]], seconds: float, suite: str) -> 
             },
         )
         error = run.get("error")
-        if run["state"] == "failed" and error:
+        if run.get("timed_out"):
+            message = f"timed out after {run['timed_out']} s{running_cell(run)}"
+            failure = ET.SubElement(case, "failure", {"type": "Timeout", "message": message})
+            # Where the cell was when it was interrupted: its traceback, when it sent one.
+            late = error.get("traceback") if error and error["ename"] == TIMEOUT_NAME else ""
+            failure.text = f"{message}\n\n{late}" if late else message
+        elif run["state"] == "failed" and error:
             failure = ET.SubElement(
                 case,
                 "failure",
@@ -55,14 +63,15 @@ def junit_xml(runs: Sequence[Mapping[str, Any]], seconds: float, suite: str) -> 
                 case, "failure", {"type": "SessionError", "message": reason}
             ).text = reason
         elif run["state"] == "cancelled":
-            message = (
-                f"timed out after {run['timed_out']} s{running_cell(run)}"
-                if run.get("timed_out")
-                else "cancelled"
-            )
-            ET.SubElement(case, "failure", {"type": "Timeout", "message": message}).text = message
+            ET.SubElement(
+                case, "failure", {"type": "Cancelled", "message": "cancelled"}
+            ).text = "cancelled"
         elif run["state"] == "skipped":
             ET.SubElement(case, "skipped", {"message": str(run.get("reason") or "skipped")})
+        if run.get("notes"):
+            # Its session's start's own words (requirement lines not installed): a passing
+            # notebook's CI page shows them there.
+            ET.SubElement(case, "system-err").text = str(run["notes"])
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, "unicode") + "\n"
 

@@ -104,35 +104,20 @@ class Page:
         self,
         paths: list[str],
         options: dict[str, Any],
-        timeout: float | None,
         on_state: Callable[[dict[str, Any]], None],
-    ) -> tuple[dict[str, Any], dict[str, float]]:
-        """Run the batch to its end; its last state, and the notebooks cancelled for taking
-        longer than `timeout` seconds (with that limit)."""
+    ) -> dict[str, Any]:
+        """Run the batch to its end; its last state."""
         request = json.dumps({"paths": paths, **options})
         why = self.page.evaluate("(r) => window.inkrider.execution_start(r)", request)
         if why:
             raise RuntimeError(why)
-        timed_out: dict[str, float] = {}
         while True:
             state = self.state()
             if state is not None:
-                for run in state["runs"]:
-                    if run["path"] in timed_out:
-                        run["timed_out"] = timed_out[run["path"]]
                 on_state(state)
                 if state["ended"]:
-                    return state, timed_out
-                for run in state["runs"]:
-                    # Cells' time only: sessions start one after another.
-                    late = timeout is not None and (run["cells_seconds"] or 0) > timeout
-                    going = run["state"] not in ("done", "failed", "cancelled", "skipped")
-                    if late and going and self._cancel(run["path"]):
-                        timed_out[run["path"]] = float(timeout or 0)
+                    return state
             time.sleep(POLL)
-
-    def _cancel(self, path: str) -> bool:
-        return bool(self.page.evaluate("(p) => window.inkrider.execution_cancel(p)", path))
 
     def state(self) -> dict[str, Any] | None:
         return json.loads(self.page.evaluate("window.inkrider.execution_json()"))

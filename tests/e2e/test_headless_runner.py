@@ -103,8 +103,14 @@ def test_inplace_through_python_m_exits_0_and_usage_errors_exit_2(tmp_path: Path
     )
 
 
-def test_timeout_cancels_a_notebook_and_no_stop_on_error_runs_every_cell(tmp_path: Path) -> None:
-    slow = write_notebook(tmp_path / "t" / "slow.ipynb", "import time; time.sleep(600)")
+def test_timeout_interrupts_and_writes_a_notebook_and_no_stop_on_error_runs_every_cell(
+    tmp_path: Path,
+) -> None:
+    slow = write_notebook(
+        tmp_path / "t" / "slow.ipynb",
+        "print('going to sleep')\nimport time\ntime.sleep(600)",
+        "print('never')",
+    )
     write_notebook(tmp_path / "t" / "both.ipynb", "raise ValueError('first')", "print(2)")
     original = slow.read_bytes()
     report = tmp_path / "junit.xml"
@@ -119,18 +125,30 @@ def test_timeout_cancels_a_notebook_and_no_stop_on_error_runs_every_cell(tmp_pat
         str(tmp_path / "out"),
     )
     assert done.returncode == 1, done.stderr
-    assert "timed out slow.ipynb" in done.stdout and "ran past --timeout 20.0 s" in done.stdout
+    assert "timed out slow.ipynb" in done.stdout
+    assert "ran past --timeout 20.0 s, in code cell 1 of 2" in done.stdout
     cases = {c.attrib["name"]: c for c in ET.parse(report).getroot().findall("testcase")}
     timeout = cases["slow.ipynb"].find("failure")
-    assert timeout is not None
-    assert timeout.attrib["message"] == "timed out after 20.0 s, in code cell 1 of 1"
+    assert timeout is not None and timeout.attrib["type"] == "Timeout"
+    assert timeout.attrib["message"] == "timed out after 20.0 s, in code cell 1 of 2"
+    # Its body says where the cell was when it was interrupted.
+    assert "time.sleep(600)" in str(timeout.text) and "KeyboardInterrupt" in str(timeout.text)
     failure = cases["both.ipynb"].find("failure")
     assert failure is not None and failure.attrib["message"] == "cell 1: ValueError: first"
-    # Every cell ran despite the error; the cancelled notebook was not written anywhere.
+    # Every cell ran despite the error.
     cells = nbformat.read(tmp_path / "out" / "both.ipynb", as_version=4).cells
     assert [c.execution_count for c in cells] == [1, 2]
     assert outputs_text(cells[1]) == "2\n"
-    assert not (tmp_path / "out" / "slow.ipynb").exists()
+    # The timed-out notebook is written as a failure is (papermill does the same): its outputs
+    # up to the interrupt, the cells after it untouched; the original is left as it was.
+    written = nbformat.read(tmp_path / "out" / "slow.ipynb", as_version=4)
+    nbformat.validate(written)
+    first, after = written.cells
+    assert first.execution_count == 1
+    assert [o["output_type"] for o in first.outputs] == ["stream", "error"]
+    assert first.outputs[0]["text"] == "going to sleep\n"
+    assert first.outputs[1]["ename"] == "KeyboardInterrupt"
+    assert after.execution_count is None and after.outputs == []
     assert slow.read_bytes() == original
 
 
@@ -145,14 +163,24 @@ def test_a_requirement_the_site_lacks_is_fetched_from_pypi_for_the_run(tmp_path:
     (nb.parent / "requirements.txt").write_text("toolz==1.0.0\nno-such-project-inkrider-xyz\n")
     out = tmp_path / "out"
 
-    done = run(str(nb), "--output-dir", str(out))
+    report = tmp_path / "junit.xml"
+    done = run(str(nb), "--output-dir", str(out), "--junit", str(report))
+    # Every cell ran: it passes, and the line not installed is said, in the log and the report.
     assert done.returncode == 0, done.stdout + done.stderr
+    case = ET.parse(report).getroot().find("testcase")
+    assert case is not None and case.find("failure") is None
+    assert "line 2: no-such-project-inkrider-xyz" in str(case.findtext("system-err"))
     assert "from PyPI for this run: toolz 1.0.0" in done.stderr
     assert "requirements.txt:2 no-such-project-inkrider-xyz" in done.stderr
     written = json.loads((out / "uses.ipynb").read_text(encoding="utf-8"))
     note, printed = written["cells"][0]["outputs"]
     # The line not installed is in the cell whose run started the session, as in the page.
-    assert note["name"] == "stderr" and "no-such-project-inkrider-xyz" in "".join(note["text"])
+    note_text = "".join(note["text"])
+    assert note["name"] == "stderr" and "no-such-project-inkrider-xyz" in note_text
+    # Told as on disk, with the runner's next step (the page's points to its settings).
+    assert f"{nb.parent}/requirements.txt: 1 line not installed" in note_text
+    assert "inkrider-run-" not in note_text and "Settings" not in note_text
+    assert "pure-Python wheels that it fetches from PyPI" in note_text
     assert "".join(printed["text"]) == "toolz 1.0.0\n"
     # Named as on disk (not as the page held it, in inkrider-run-…/), every line of it.
     assert f"{nb.parent}/requirements.txt: 1 line not installed" in done.stdout

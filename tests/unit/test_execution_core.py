@@ -192,6 +192,7 @@ class ScriptedKernel:
         self.fail_start = fail_start
         self.hold = hold
         self.started = False
+        self.interrupted = 0
 
     async def start(self, run: NotebookRun) -> None:
         if self.fail_start:
@@ -216,6 +217,9 @@ class ScriptedKernel:
     async def language_info(self) -> dict[str, Any]:
         return {"name": "python", "version": "3.14.2"}
 
+    def interrupt(self) -> None:
+        self.interrupted += 1
+
 
 def test_a_failure_stops_the_run_and_later_cells_stay_untouched() -> None:
     original = notebook("a = 1", "b = 2", "raise ValueError", "c = 3")
@@ -237,6 +241,94 @@ def test_without_stop_on_error_every_cell_runs_and_the_first_error_is_kept() -> 
     written = asyncio.run(run_notebook(original, ScriptedKernel(), run, stop_on_error=False))
     assert [c["execution_count"] for c in written["cells"]] == [1, 2, 3]
     assert run.error is not None and run.error.index == 0
+
+
+class SleepingKernel(ScriptedKernel):
+    """`sleep N` prints, then sleeps N s; an interrupt ends the sleep with KeyboardInterrupt,
+    unless `deaf` (a cell that does not take interrupts)."""
+
+    def __init__(self, deaf: bool = False) -> None:
+        super().__init__()
+        self.deaf = deaf
+        self._woken = asyncio.Event()
+
+    async def execute(self, code: str, on_message: Callable[[dict[str, Any]], None]) -> None:
+        if not code.startswith("sleep"):
+            return await super().execute(code, on_message)
+        self.count += 1
+        self.ran.append(code)
+        on_message(msg("execute_input", {"execution_count": self.count}))
+        on_message(msg("stream", {"name": "stdout", "text": "going to sleep\n"}))
+        try:
+            await asyncio.wait_for(self._woken.wait(), float(code.split()[1]))
+        except TimeoutError:
+            on_message(msg("execute_reply", {"status": "ok", "execution_count": self.count}))
+            return
+        error = {"ename": "KeyboardInterrupt", "evalue": "", "traceback": ["in sleep"]}
+        on_message(msg("error", error))
+        on_message(msg("execute_reply", {"status": "error", **error}))
+
+    def interrupt(self) -> None:
+        super().interrupt()
+        if not self.deaf:
+            self._woken.set()
+
+
+def test_past_the_time_limit_the_cell_is_interrupted_and_its_outputs_kept() -> None:
+    original = notebook("a = 1", "sleep 60", "b = 2")
+    kernel = SleepingKernel()
+    run = NotebookRun("nb.ipynb")
+    written = asyncio.run(run_notebook(original, kernel, run, stop_on_error=False, timeout=0.3))
+    validate(written)
+    assert kernel.interrupted == 1 and kernel.ran == ["a = 1", "sleep 60"]
+    assert run.timed_out == 0.3 and (run.cell, run.cells) == (2, 3)
+    assert run.error == FirstError(
+        1,
+        "TimeoutError",
+        "its cells ran past the time limit of 0.3 s; the cell was interrupted",
+        traceback="in sleep",
+    )
+    outputs = written["cells"][1]["outputs"]
+    assert [o["output_type"] for o in outputs] == ["stream", "error"]
+    assert written["cells"][1]["execution_count"] == 2
+    assert written["cells"][2] == original["cells"][2]  # the time is up: not run
+
+
+def test_a_cell_deaf_to_the_interrupt_is_left_after_the_grace(monkeypatch) -> None:
+    import inkrider_lite.execution.notebook_run as notebook_run
+
+    monkeypatch.setattr(notebook_run, "INTERRUPT_GRACE", 0.2)
+    kernel = SleepingKernel(deaf=True)
+    run = NotebookRun("nb.ipynb")
+    written = asyncio.run(
+        run_notebook(notebook("sleep 60"), kernel, run, stop_on_error=True, timeout=0.2)
+    )
+    assert kernel.interrupted == 1 and run.timed_out == 0.2
+    assert run.error is not None and run.error.ename == "TimeoutError"
+    # What it printed before is kept.
+    assert "".join(written["cells"][0]["outputs"][0]["text"]) == "going to sleep\n"
+
+
+def test_a_timeout_after_an_earlier_error_keeps_that_error_and_says_both() -> None:
+    run = NotebookRun("nb.ipynb")
+    asyncio.run(
+        run_notebook(
+            notebook("raise A", "sleep 60"), SleepingKernel(), run, stop_on_error=False, timeout=0.3
+        )
+    )
+    assert run.error is not None and run.error.ename == "ValueError"
+    run.fail(run.error)
+    assert run.state_text == "timed out in code cell 2 of 2"
+    assert run.detail_text == (
+        "cell 1: ValueError: in raise A; then its cells ran past the time limit of 0.3 s"
+    )
+
+
+def test_no_time_limit_leaves_a_long_cell_alone() -> None:
+    kernel = SleepingKernel()
+    run = NotebookRun("nb.ipynb")
+    asyncio.run(run_notebook(notebook("sleep 0.3"), kernel, run, stop_on_error=True))
+    assert kernel.interrupted == 0 and run.error is None and run.timed_out is None
 
 
 # -- the batch ---------------------------------------------------------------------------------
@@ -377,6 +469,9 @@ def test_options_and_transitions_are_checked() -> None:
     for wrong in (0, 4):
         with pytest.raises(ValueError):
             BatchOptions(parallelism=wrong)
+    for wrong_limit in (0.0, -1.0, float("nan")):
+        with pytest.raises(ValueError):
+            BatchOptions(timeout=wrong_limit)
     run = NotebookRun("a")
     run.advance(RunState.CANCELLED)
     with pytest.raises(InvalidRunTransition):

@@ -111,7 +111,14 @@ def test_two_folders_of_one_name_get_two_site_folders(tmp_path: Path) -> None:
 
 def test_junit_names_the_cell_the_exception_and_its_message() -> None:
     runs = [
-        {"name": "a/ok.ipynb", "state": "done", "seconds": 1.5, "error": None, "reason": ""},
+        {
+            "name": "a/ok.ipynb",
+            "state": "done",
+            "seconds": 1.5,
+            "error": None,
+            "reason": "",
+            "notes": "a/requirements.txt: 1 line not installed",
+        },
         {
             "name": "a/bad.ipynb",
             "state": "failed",
@@ -127,11 +134,18 @@ def test_junit_names_the_cell_the_exception_and_its_message() -> None:
         },
         {
             "name": "slow.ipynb",
-            "state": "cancelled",
+            "state": "failed",
             "seconds": 9.0,
             "timed_out": 5.0,
             "cell": 2,
             "cells": 4,
+            "error": {
+                "cell": 3,
+                "ename": "TimeoutError",
+                "evalue": "its cells ran past the time limit of 5 s; the cell was interrupted",
+                "text": "cell 3: ...",
+                "traceback": "Traceback ...\nKeyboardInterrupt",
+            },
         },
         {"name": "b/c.ipynb", "state": "failed", "seconds": None, "reason": "no session"},
     ]
@@ -145,12 +159,17 @@ def test_junit_names_the_cell_the_exception_and_its_message() -> None:
         ("b", "c.ipynb"),
     ]
     assert cases[0].find("failure") is None
+    assert cases[0].findtext("system-err") == "a/requirements.txt: 1 line not installed"
+    assert cases[1].find("system-err") is None
     failure = cases[1].find("failure")
     assert failure is not None
     assert failure.attrib == {"type": "ValueError", "message": "cell 3: ValueError: boom"}
     assert failure.text == "Traceback ...\nValueError: boom"
-    timeout = cases[2].find("failure").attrib["message"]  # type: ignore[union-attr]
-    assert timeout == "timed out after 5.0 s, in code cell 2 of 4"
+    timeout = cases[2].find("failure")
+    assert timeout is not None and timeout.attrib["type"] == "Timeout"
+    assert timeout.attrib["message"] == "timed out after 5.0 s, in code cell 2 of 4"
+    # Where the cell was when it was interrupted.
+    assert timeout.text == timeout.attrib["message"] + "\n\nTraceback ...\nKeyboardInterrupt"
     assert cases[3].find("failure").attrib["message"] == "no session"  # type: ignore[union-attr]
 
 
@@ -182,13 +201,13 @@ def test_an_output_folder_that_would_overwrite_the_originals_is_refused(
 
 
 def test_a_timed_out_notebook_says_so_first() -> None:
-    line = _line({"state": "cancelled", "path": "s.ipynb", "seconds": 7.2, "timed_out": 5.0})
+    line = _line({"state": "failed", "path": "s.ipynb", "seconds": 7.2, "timed_out": 5.0})
     assert line == "timed out s.ipynb (7.2 s) its cells ran past --timeout 5.0 s"
 
 
 def test_what_a_run_says_names_its_folder_as_on_disk(tmp_path: Path, monkeypatch) -> None:
     # The runner printed "inkrider-run-70953b2d/proj/requirements.txt: 1 line(s) not installed".
-    from inkrider_lite.runner.cli import on_disk
+    from inkrider_lite.runner.disk_names import on_disk
     from inkrider_lite.runner.inputs import Notebook
 
     source = write_notebook(tmp_path / "proj" / "nb.ipynb", "1")
@@ -199,3 +218,44 @@ def test_what_a_run_says_names_its_folder_as_on_disk(tmp_path: Path, monkeypatch
     assert on_disk(run, notebook)["name"] == "nb.ipynb"
     monkeypatch.chdir(tmp_path / "proj")
     assert on_disk(run, notebook)["notes"] == "requirements.txt: 1 line"
+
+
+def test_the_note_in_the_first_cell_is_told_as_on_disk_with_the_runners_advice(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """The runner wrote "inkrider-run-…/proj/requirements.txt" and the page's advice (its
+    settings, a kernel restart) into the notebook; the notebook's own outputs stay as they are."""
+    from inkrider_lite.requirements.summary_text import NOT_FOUND_ADVICE
+    from inkrider_lite.runner.disk_names import RUNNER_NOT_FOUND_ADVICE, with_note_on_disk
+    from inkrider_lite.runner.inputs import Notebook
+
+    source = write_notebook(tmp_path / "proj" / "nb.ipynb", "1")
+    notebook = Notebook(source, "inkrider-run-1a2b/proj/nb.ipynb", "nb.ipynb")
+    note = f"inkrider-run-1a2b/proj/requirements.txt: 1 line not installed:\n{NOT_FOUND_ADVICE}\n"
+    own = "inkrider-run-1a2b/proj/requirements.txt\n"  # what the cell printed itself
+
+    def written(first_output: dict) -> dict:
+        return {
+            "cells": [
+                {"cell_type": "markdown", "source": "# t"},
+                {
+                    "cell_type": "code",
+                    "outputs": [
+                        first_output,
+                        {"output_type": "stream", "name": "stdout", "text": [own]},
+                    ],
+                },
+            ]
+        }
+
+    monkeypatch.chdir(tmp_path)
+    stderr = {"output_type": "stream", "name": "stderr", "text": note.splitlines(keepends=True)}
+    told = with_note_on_disk(written(stderr), note.rstrip(), notebook)["cells"][1]["outputs"]
+    assert "".join(told[0]["text"]) == (
+        f"proj/requirements.txt: 1 line not installed:\n{RUNNER_NOT_FOUND_ADVICE}\n"
+    )
+    assert told[1]["text"] == [own]
+    # A first output that is not the run's note is the notebook's own: left alone.
+    other = {"output_type": "stream", "name": "stderr", "text": [own]}
+    kept = with_note_on_disk(written(other), note, notebook)["cells"][1]["outputs"]
+    assert kept[0]["text"] == [own]

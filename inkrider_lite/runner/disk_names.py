@@ -1,0 +1,73 @@
+"""What a run in the page says, told as the runner's user sees it: its notebook's folder
+named as on disk (the page held it in `inkrider-run-…/`), and the advice for a package not
+found fitted to the runner (the page's points to its settings, which a CI user has not).
+
+Used for what the runner prints and for the note it writes into a notebook's first cell.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ..requirements.summary_text import NOT_FOUND_ADVICE
+from .inputs import Notebook
+
+#: The runner's next step for a requirement no index had.
+RUNNER_NOT_FOUND_ADVICE = (
+    "A package not found: check its spelling. inkrider-lite run installs what the site's "
+    "index holds and, for what it lacks, pure-Python wheels that it fetches from PyPI on this "
+    "machine (cached under build/cache/wheels); a package without such a wheel, or a machine "
+    "without access to PyPI, cannot have it."
+)
+
+
+def on_disk(run: Mapping[str, Any], notebook: Notebook) -> dict[str, Any]:
+    """`run` as the page reported it, with its notebook's name on disk, and its notes and
+    reason told as on disk."""
+    named = {**run, "name": notebook.output_name}
+    for key in ("notes", "reason"):
+        if named.get(key):
+            named[key] = told_on_disk(str(named[key]), notebook)
+    return named
+
+
+def told_on_disk(text: str, notebook: Notebook) -> str:
+    page_folder = posixpath.dirname(notebook.site_path) + "/"
+    return text.replace(page_folder, _shown(notebook.source.parent)).replace(
+        NOT_FOUND_ADVICE, RUNNER_NOT_FOUND_ADVICE
+    )
+
+
+def with_note_on_disk(
+    written: dict[str, Any], page_note: str, notebook: Notebook
+) -> dict[str, Any]:
+    """The written notebook with the note the run put into its first code cell (its session's
+    notes, as stderr) told on disk; any other output, the notebook's own, is left as it is."""
+    if not page_note:
+        return written
+    first = next((c for c in written.get("cells", []) if c.get("cell_type") == "code"), None)
+    outputs = [] if first is None else first.get("outputs") or []
+    if not outputs:
+        return written
+    note = outputs[0]
+    text = note.get("text")
+    joined = "".join(text) if isinstance(text, list) else str(text or "")
+    if note.get("output_type") != "stream" or note.get("name") != "stderr":
+        return written
+    if joined.rstrip("\n") != page_note.rstrip("\n"):
+        return written
+    told = told_on_disk(joined, notebook)
+    note["text"] = told.splitlines(keepends=True) if isinstance(text, list) else told
+    return written
+
+
+def _shown(folder: Path) -> str:
+    """A folder as the user would write it from here: relative when under the current one."""
+    try:
+        relative = folder.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return f"{folder.resolve()}/"
+    return "" if str(relative) == "." else f"{relative.as_posix()}/"
