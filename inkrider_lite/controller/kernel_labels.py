@@ -37,8 +37,8 @@ class KernelLabels:
         self._shell = shell
         self._sessions = sessions
         self._status_bar = status_bar
-        #: The binding each kernel's labels show, by kernel id (see update).
-        self._bindings: dict[str, tuple[int, str]] = {}
+        #: The binding (and link) each kernel's labels show, by kernel id (see update).
+        self._bindings: dict[str, tuple[int, str, str]] = {}
 
     def label(self, context: Any, spec_name: Any) -> str:
         """What `context` (a widget's session context) shows, from JupyterLab's own `spec_name`."""
@@ -47,15 +47,15 @@ class KernelLabels:
         if kernel is None or kernel.session is None:
             return name
         remote = str(getattr(kernel.session, "kernel_name", "") or "")
-        return kernel_label(name, kernel.runtime_label, remote)
+        return kernel_label(name, kernel.runtime_label, remote, unreachable=kernel.link == "lost")
 
     def update(self, kernel: RoutingKernel) -> None:
         """Called on every change of `kernel`: the toolbars of its notebooks follow when its
-        binding changed (not on each busy and idle, which come with every run)."""
+        binding or its link changed (not on each busy and idle, which come with every run)."""
         if kernel.state is SessionState.DEAD:  # its notebook is gone, and so are its labels
             self._bindings.pop(kernel.id, None)
             return
-        binding = (id(kernel.session), kernel.runtime_label if kernel.session else "")
+        binding = (id(kernel.session), kernel.runtime_label if kernel.session else "", kernel.link)
         if self._bindings.get(kernel.id) == binding:
             return
         self._bindings[kernel.id] = binding

@@ -9,12 +9,18 @@ and only while the session runs somewhere else than the browser.
 from __future__ import annotations
 
 REMOTE_PREFIX = "remote "
+#: After the name while the server does not answer (the Session Explorer's word for it): the
+#: status bar beside it still says the kernel's last state, "Idle".
+UNREACHABLE = " (unreachable)"
 
 
-def kernel_label(spec_name: str, runtime_label: str, remote_kernel: str = "") -> str:
+def kernel_label(
+    spec_name: str, runtime_label: str, remote_kernel: str = "", *, unreachable: bool = False
+) -> str:
     """`spec_name` is JupyterLab's own label, `runtime_label` the bound session's ("local",
-    "remote 127.0.0.1:8888") and `remote_kernel` the server's kernelspec for that session."""
+    "remote 127.0.0.1:8888") and `remote_kernel` the server's kernelspec for that session;
+    `unreachable` while the session waits for Reconnect."""
     if not runtime_label.startswith(REMOTE_PREFIX):
         return spec_name
     server = runtime_label.removeprefix(REMOTE_PREFIX)
-    return f"{remote_kernel or 'Python'} on {server}"
+    return f"{remote_kernel or 'Python'} on {server}{UNREACHABLE if unreachable else ''}"

@@ -201,6 +201,13 @@ def test_a_dead_server_ends_the_running_cell_and_local_sessions_keep_working(
         # The bound is 5 s; the margin is for a loaded CI machine, not a measurement.
         expect(output).to_contain_text("ServerConnectionLost", timeout=10_000)
         expect(output).to_contain_text("Local sessions are not affected")
+        # The kernel's name says so where the state is shown (it read "… | Idle" as if the
+        # server were there), in the status bar and in the notebook's toolbar.
+        kernel_status = page.locator(".jp-StatusBar-TextItem").filter(has_text=" | ")
+        unreachable = re.compile(r"^python3 on 127\.0\.0\.1:\d+ \(unreachable\) \| ")
+        expect(kernel_status).to_have_text(unreachable)
+        toolbar_name = page.locator(".jp-NotebookPanel:visible .jp-Toolbar-kernelName")
+        expect(toolbar_name).to_contain_text("(unreachable)")
 
         page.evaluate("window.inkrider.app.commands.execute('inkrider:open-session-explorer')")
         row = page.locator(".inkrider-session-row", has_text="batch/notebook-04.ipynb")
@@ -239,6 +246,7 @@ def test_a_dead_server_ends_the_running_cell_and_local_sessions_keep_working(
         output = cell.locator(".jp-OutputArea")
         expect(output).to_contain_text("linux", timeout=30_000)
         expect(output).to_contain_text("starts a new session")
+        expect(kernel_status).to_have_text(re.compile(r"^python3 on 127\.0\.0\.1:\d+ \| "))
         token = server.token
         leaked = [line for line in page.console_lines if token in line]  # type: ignore[attr-defined]
         assert not leaked, leaked[:3]

@@ -61,8 +61,12 @@ class StatusModel:
 
 
 def test_a_bound_remote_kernel_relabels_its_notebooks_and_a_closed_one_reads_as_before() -> None:
-    kernel = SimpleNamespace(id="k1", session=None, runtime_label="remote", state=None)
-    other = SimpleNamespace(id="k2", session=None, runtime_label="local", state=None)
+    kernel = SimpleNamespace(
+        id="k1", session=None, runtime_label="remote", state=None, link="connected"
+    )
+    other = SimpleNamespace(
+        id="k2", session=None, runtime_label="local", state=None, link="connected"
+    )
     mine, theirs = Widget(Context("k1")), Widget(Context("k2"))
     shell = SimpleNamespace(widgets=lambda _area: [mine, theirs, SimpleNamespace()])
     model = StatusModel(mine.sessionContext)
@@ -84,6 +88,15 @@ def test_a_bound_remote_kernel_relabels_its_notebooks_and_a_closed_one_reads_as_
     mine.label.textContent = "drawn by JupyterLab"
     labels.update(kernel)
     assert mine.label.textContent == "drawn by JupyterLab"
+    # The server stops answering: the name says so until Reconnect (the status bar's state
+    # beside it stays the kernel's last, "Idle").
+    kernel.link = "lost"
+    labels.update(kernel)
+    assert mine.label.textContent == "python3 on 127.0.0.1:8888 (unreachable)"
+    assert model.name == "python3 on 127.0.0.1:8888 (unreachable)"
+    kernel.link = "connected"
+    labels.update(kernel)
+    assert mine.label.textContent == "python3 on 127.0.0.1:8888"
 
     kernel.session = None
     labels.update(kernel)
@@ -91,7 +104,12 @@ def test_a_bound_remote_kernel_relabels_its_notebooks_and_a_closed_one_reads_as_
     assert model.name == SPEC
     # Drawn again each time: after a Close its model did not say it changed, and the item kept
     # the server's name.
-    assert drawn == ["python3 on 127.0.0.1:8888", SPEC]
+    assert drawn == [
+        "python3 on 127.0.0.1:8888",
+        "python3 on 127.0.0.1:8888 (unreachable)",
+        "python3 on 127.0.0.1:8888",
+        SPEC,
+    ]
 
     mine.sessionContext.disposed.emit()
     kernel.session = SimpleNamespace(kernel_name="python3")
