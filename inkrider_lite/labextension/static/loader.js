@@ -402,6 +402,12 @@
       if (token) target.searchParams.set('token', token);
       return target.href;
     };
+    // After a drop, reconnects go without the token until Python has seen the server answer
+    // for the kernel (resume): Chromium prints a failed WebSocket's whole URL on the console,
+    // and that of a request whose answer has no CORS headers, as jupyter_server's 404 for a
+    // kernel it no longer has (KernelConnection asks for its kernel's model when a WebSocket
+    // fails; without the token that fails too, and it tries again later, quietly).
+    let held = false;
     const tokenFetch = async (input, init) => {
       const request = new Request(input, init);
       const headers = new Headers(request.headers);
@@ -409,13 +415,10 @@
       headers.delete('Authorization');
       headers.delete('X-XSRFToken');
       const body = ['GET', 'HEAD'].includes(request.method) ? undefined : await request.text();
-      return fetch(withToken(request.url), {
+      return fetch(held ? request.url : withToken(request.url), {
         method: request.method, headers, body, credentials: 'omit', cache: 'no-store',
       });
     };
-    // After a drop, reconnects go without the token until Python has seen the server answer
-    // (resume): Chromium logs a failed WebSocket's whole URL in the console.
-    let held = false;
     class TokenWebSocket extends WebSocket {
       constructor(url, protocols) { super(held ? url : withToken(url), protocols); }
     }
@@ -492,7 +495,12 @@
       },
       attach: (fn) => { send = fn || null; },
       listen: (fn) => { listener = fn; },
-      resume: () => { held = false; },
+      // The server has the kernel: connect again now (KernelConnection's own tries went
+      // without the token, and its next one may be half a minute away).
+      resume: () => {
+        held = false;
+        if (connection.connectionStatus !== 'connected') connection.reconnect().catch(() => {});
+      },
       silentSeconds: () => (performance.now() - lastHeard) / 1000,
       // The headers of the runs without a reply; they are forgotten, so that whatever the
       // server sends for them later (once it answers again) reaches no cell.

@@ -161,7 +161,7 @@ class RemoteSession:
         where = self.server
         probe = await self.client.probe_kernel(self.id)
         if probe.alive:
-            self.real.resume()  # a passing drop: KernelConnection's own reconnect may go on
+            self.real.resume()  # a passing drop: the relay connects again, with the token
             return
         self._gone = probe.answered and probe.model is None
         why = (KERNEL_GONE if probe.answered else SERVER_GONE).format(where=where)
