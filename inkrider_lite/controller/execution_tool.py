@@ -382,7 +382,13 @@ class ExecutionTool:
                         "reason": run.reason,
                         "notes": run.notes,
                         "written": run.written,
-                        "timed_out": run.timed_out,
+                        "timed_out": None
+                        if run.timed_out is None
+                        else {
+                            "seconds": run.timed_out.seconds,
+                            "cell": run.timed_out.cell,
+                            "traceback": run.timed_out.traceback,
+                        },
                     }
                     for run in batch.runs
                 ],

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from ..protocol import messages
 from .notebook_file import code_cells, source_text, written_notebook
 from .outputs import CellOutputs, Message
-from .states import TIMEOUT_NAME, FirstError, NotebookRun, RunState, timeout_text
+from .states import TIMEOUT_NAME, FirstError, NotebookRun, RunState, TimedOut, timeout_text
 
 #: Seconds a cell interrupted at the time limit gets to end before the run stops waiting for
 #: it (the session is let go after the write either way).
@@ -84,8 +84,8 @@ async def run_notebook(
             # The session went away under the cell (closed from the Session Explorer).
             raise SessionStartError(f"cell {index + 1} never ran: its session was closed")
         error = result.error
-        if not ended:
-            run.timed_out = timeout
+        if not ended and timeout is not None:
+            run.timed_out = TimedOut(index, timeout, result.traceback)
             if run.error is None:
                 run.error = FirstError(
                     index,

@@ -47,6 +47,20 @@ def timeout_text(seconds: float | None) -> str:
 
 
 @dataclass(frozen=True)
+class TimedOut:
+    """Where a run's cells ran past its time limit: `cell` is the interrupted cell's 1-based
+    position in the notebook (as FirstError's), `traceback` where the interrupt found it."""
+
+    index: int
+    seconds: float
+    traceback: str = ""
+
+    @property
+    def cell(self) -> int:
+        return self.index + 1
+
+
+@dataclass(frozen=True)
 class FirstError:
     """The first error of a notebook: `cell` is the cell's 1-based position in the notebook
     (markdown cells counted, as the user sees them), `index` the same from 0."""
@@ -87,9 +101,9 @@ class NotebookRun:
     notes: str = ""
     #: The outputs were written into its file.
     written: bool = False
-    #: The time limit (seconds) its cells ran past, if they did: the running cell was
+    #: Where its cells ran past the time limit, if they did: the running cell was
     #: interrupted there and the run failed.
-    timed_out: float | None = None
+    timed_out: TimedOut | None = None
     #: The clock; tests give their own.
     clock: Callable[[], float] = field(default=time.monotonic, repr=False, compare=False)
     #: Told after every change (the panel, the notification, the terminal redraw from it).
@@ -153,7 +167,7 @@ class NotebookRun:
         if self.state is RunState.STARTING:
             return "starting session"
         if self.state is RunState.FAILED and self.timed_out is not None:
-            return f"timed out in code cell {self.cell} of {self.cells}"
+            return f"timed out at cell {self.timed_out.cell}"
         if self.state is RunState.FAILED and self.error is not None:
             return f"failed at cell {self.error.cell}"
         return str(self.state)
@@ -163,7 +177,10 @@ class NotebookRun:
         """The first error as text, or the reason, or its session's notes; else empty."""
         if self.error is not None:
             late = self.timed_out is not None and self.error.ename != TIMEOUT_NAME
-            return self.error.text + (f"; then {timeout_text(self.timed_out)}" if late else "")
+            if late and self.timed_out is not None:
+                limit = timeout_text(self.timed_out.seconds)
+                return f"{self.error.text}; then {limit}, at cell {self.timed_out.cell}"
+            return self.error.text
         return self.reason or self.notes
 
     def _now(self) -> float:

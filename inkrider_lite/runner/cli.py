@@ -16,10 +16,11 @@ from typing import Any, TextIO
 
 from ..execution.batch import MAX_PARALLELISM
 from ..execution.notebook_file import dumps
+from ..execution.states import TIMEOUT_NAME
 from . import extra_wheels
 from .disk_names import on_disk, with_note_on_disk
 from .inputs import Notebook, UsageError, check_targets, find_notebooks, site_layout
-from .junit import junit_xml, running_cell
+from .junit import junit_xml
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SITE = ROOT / "build" / "site"
@@ -199,6 +200,11 @@ class _Progress:
             if run["state"] == "failed" and error.get("traceback"):
                 print(f"\n__ {run['name']}, cell {error['cell']} __", file=self._out)
                 print(error["traceback"], file=self._out)
+            timed_out = run.get("timed_out") or {}
+            if timed_out.get("traceback") and error.get("ename") != TIMEOUT_NAME:
+                # An earlier error was the first (--no-stop-on-error): where the time ran out.
+                print(f"\n__ {run['name']}, cell {timed_out['cell']}, timed out __", file=self._out)
+                print(timed_out["traceback"], file=self._out)
             if run.get("notes"):
                 print(f"\n__ {run['name']}, its session's start __", file=self._out)
                 print(run["notes"], file=self._out)
@@ -214,8 +220,11 @@ def _line(run: dict[str, Any]) -> str:
     parts = [state, str(run.get("name") or run["path"])]
     if seconds is not None:
         parts.append(f"({seconds:.1f} s)")
-    if run.get("timed_out"):
-        parts.append(f"its cells ran past --timeout {run['timed_out']} s{running_cell(run)}")
+    timed_out = run.get("timed_out")
+    if timed_out:
+        parts.append(
+            f"its cells ran past --timeout {timed_out['seconds']} s, in cell {timed_out['cell']}"
+        )
     elif run.get("error"):
         parts.append(run["error"]["text"])
     elif run.get("reason"):

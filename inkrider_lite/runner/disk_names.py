@@ -45,7 +45,7 @@ def with_note_on_disk(
     written: dict[str, Any], page_note: str, notebook: Notebook
 ) -> dict[str, Any]:
     """The written notebook with the note the run put into its first code cell (its session's
-    notes, as stderr) told on disk; any other output, the notebook's own, is left as it is."""
+    notes, as stderr) told on disk; the notebook's own outputs are left as they are."""
     if not page_note:
         return written
     first = next((c for c in written.get("cells", []) if c.get("cell_type") == "code"), None)
@@ -57,9 +57,11 @@ def with_note_on_disk(
     joined = "".join(text) if isinstance(text, list) else str(text or "")
     if note.get("output_type") != "stream" or note.get("name") != "stderr":
         return written
-    if joined.rstrip("\n") != page_note.rstrip("\n"):
+    # The cell's own stderr, if it printed any, is joined to the note in one output.
+    prefix = page_note if page_note.endswith("\n") else page_note + "\n"
+    if not joined.startswith(prefix):
         return written
-    told = told_on_disk(joined, notebook)
+    told = told_on_disk(prefix, notebook) + joined[len(prefix) :]
     note["text"] = told.splitlines(keepends=True) if isinstance(text, list) else told
     return written
 

@@ -7,12 +7,10 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..execution.states import TIMEOUT_NAME
-
 
 def junit_xml(runs: Sequence[Mapping[str, Any]], seconds: float, suite: str) -> str:
     """`runs` as window.inkrider.execution_json() gives them, each with its `name` (the
-    notebook as named on disk) and, if it ran out of time, `timed_out`."""
+    notebook as named on disk)."""
     failures = sum(run["state"] in ("failed", "cancelled") for run in runs)
     skipped = sum(run["state"] == "skipped" for run in runs)
     root = ET.Element(
@@ -40,11 +38,12 @@ def junit_xml(runs: Sequence[Mapping[str, Any]], seconds: float, suite: str) -> 
             },
         )
         error = run.get("error")
-        if run.get("timed_out"):
-            message = f"timed out after {run['timed_out']} s{running_cell(run)}"
+        timed_out = run.get("timed_out")
+        if timed_out:
+            message = timeout_message(timed_out)
             failure = ET.SubElement(case, "failure", {"type": "Timeout", "message": message})
-            # Where the cell was when it was interrupted: its traceback, when it sent one.
-            late = error.get("traceback") if error and error["ename"] == TIMEOUT_NAME else ""
+            # Where the interrupt found the cell, when it sent a traceback.
+            late = timed_out.get("traceback")
             failure.text = f"{message}\n\n{late}" if late else message
         elif run["state"] == "failed" and error:
             failure = ET.SubElement(
@@ -76,8 +75,5 @@ def junit_xml(runs: Sequence[Mapping[str, Any]], seconds: float, suite: str) -> 
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, "unicode") + "\n"
 
 
-def running_cell(run: Mapping[str, Any]) -> str:
-    """Which code cell a run that was stopped was in, as a clause; empty before its cells."""
-    if not run.get("cell"):
-        return ""
-    return f", in code cell {run['cell']} of {run['cells']}"
+def timeout_message(timed_out: Mapping[str, Any]) -> str:
+    return f"timed out after {timed_out['seconds']} s, in cell {timed_out['cell']}"

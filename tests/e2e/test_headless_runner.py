@@ -112,6 +112,10 @@ def test_timeout_interrupts_and_writes_a_notebook_and_no_stop_on_error_runs_ever
         "print('never')",
     )
     write_notebook(tmp_path / "t" / "both.ipynb", "raise ValueError('first')", "print(2)")
+    # An error first, then the time runs out (the report still says where).
+    write_notebook(
+        tmp_path / "t" / "late.ipynb", "raise ValueError('early')", "import time; time.sleep(600)"
+    )
     original = slow.read_bytes()
     report = tmp_path / "junit.xml"
     done = run(
@@ -126,13 +130,19 @@ def test_timeout_interrupts_and_writes_a_notebook_and_no_stop_on_error_runs_ever
     )
     assert done.returncode == 1, done.stderr
     assert "timed out slow.ipynb" in done.stdout
-    assert "ran past --timeout 20.0 s, in code cell 1 of 2" in done.stdout
+    assert "ran past --timeout 20.0 s, in cell 1" in done.stdout
     cases = {c.attrib["name"]: c for c in ET.parse(report).getroot().findall("testcase")}
     timeout = cases["slow.ipynb"].find("failure")
     assert timeout is not None and timeout.attrib["type"] == "Timeout"
-    assert timeout.attrib["message"] == "timed out after 20.0 s, in code cell 1 of 2"
+    assert timeout.attrib["message"] == "timed out after 20.0 s, in cell 1"
     # Its body says where the cell was when it was interrupted.
     assert "time.sleep(600)" in str(timeout.text) and "KeyboardInterrupt" in str(timeout.text)
+    late = cases["late.ipynb"].find("failure")
+    assert late is not None and late.attrib["type"] == "Timeout"
+    assert late.attrib["message"] == "timed out after 20.0 s, in cell 2"
+    assert "time.sleep(600)" in str(late.text) and "KeyboardInterrupt" in str(late.text)
+    assert "__ late.ipynb, cell 1 __" in done.stdout  # its first error's traceback
+    assert "__ late.ipynb, cell 2, timed out __" in done.stdout
     failure = cases["both.ipynb"].find("failure")
     assert failure is not None and failure.attrib["message"] == "cell 1: ValueError: first"
     # Every cell ran despite the error.

@@ -27,6 +27,7 @@ from inkrider_lite.execution.states import (
     InvalidRunTransition,
     NotebookRun,
     RunState,
+    TimedOut,
 )
 
 
@@ -281,7 +282,8 @@ def test_past_the_time_limit_the_cell_is_interrupted_and_its_outputs_kept() -> N
     written = asyncio.run(run_notebook(original, kernel, run, stop_on_error=False, timeout=0.3))
     validate(written)
     assert kernel.interrupted == 1 and kernel.ran == ["a = 1", "sleep 60"]
-    assert run.timed_out == 0.3 and (run.cell, run.cells) == (2, 3)
+    assert run.timed_out == TimedOut(1, 0.3, traceback="in sleep")
+    assert (run.cell, run.cells) == (2, 3)
     assert run.error == FirstError(
         1,
         "TimeoutError",
@@ -294,6 +296,22 @@ def test_past_the_time_limit_the_cell_is_interrupted_and_its_outputs_kept() -> N
     assert written["cells"][2] == original["cells"][2]  # the time is up: not run
 
 
+def test_the_timed_out_cell_is_numbered_as_the_notebook_shows_it() -> None:
+    # With a markdown cell first, code cell 1 is the notebook's cell 2 (as a first error's).
+    run = NotebookRun("nb.ipynb")
+    asyncio.run(
+        run_notebook(
+            notebook("sleep 60", markdown_first=True),
+            SleepingKernel(),
+            run,
+            stop_on_error=True,
+            timeout=0.2,
+        )
+    )
+    assert run.timed_out is not None and run.timed_out.cell == 2
+    assert run.error is not None and run.error.cell == 2
+
+
 def test_a_cell_deaf_to_the_interrupt_is_left_after_the_grace(monkeypatch) -> None:
     import inkrider_lite.execution.notebook_run as notebook_run
 
@@ -303,7 +321,7 @@ def test_a_cell_deaf_to_the_interrupt_is_left_after_the_grace(monkeypatch) -> No
     written = asyncio.run(
         run_notebook(notebook("sleep 60"), kernel, run, stop_on_error=True, timeout=0.2)
     )
-    assert kernel.interrupted == 1 and run.timed_out == 0.2
+    assert kernel.interrupted == 1 and run.timed_out == TimedOut(0, 0.2)
     assert run.error is not None and run.error.ename == "TimeoutError"
     # What it printed before is kept.
     assert "".join(written["cells"][0]["outputs"][0]["text"]) == "going to sleep\n"
@@ -318,9 +336,9 @@ def test_a_timeout_after_an_earlier_error_keeps_that_error_and_says_both() -> No
     )
     assert run.error is not None and run.error.ename == "ValueError"
     run.fail(run.error)
-    assert run.state_text == "timed out in code cell 2 of 2"
+    assert run.state_text == "timed out at cell 2"
     assert run.detail_text == (
-        "cell 1: ValueError: in raise A; then its cells ran past the time limit of 0.3 s"
+        "cell 1: ValueError: in raise A; then its cells ran past the time limit of 0.3 s, at cell 2"
     )
 
 

@@ -136,7 +136,11 @@ def test_junit_names_the_cell_the_exception_and_its_message() -> None:
             "name": "slow.ipynb",
             "state": "failed",
             "seconds": 9.0,
-            "timed_out": 5.0,
+            "timed_out": {
+                "seconds": 5.0,
+                "cell": 3,
+                "traceback": "Traceback ...\nKeyboardInterrupt",
+            },
             "cell": 2,
             "cells": 4,
             "error": {
@@ -167,7 +171,7 @@ def test_junit_names_the_cell_the_exception_and_its_message() -> None:
     assert failure.text == "Traceback ...\nValueError: boom"
     timeout = cases[2].find("failure")
     assert timeout is not None and timeout.attrib["type"] == "Timeout"
-    assert timeout.attrib["message"] == "timed out after 5.0 s, in code cell 2 of 4"
+    assert timeout.attrib["message"] == "timed out after 5.0 s, in cell 3"
     # Where the cell was when it was interrupted.
     assert timeout.text == timeout.attrib["message"] + "\n\nTraceback ...\nKeyboardInterrupt"
     assert cases[3].find("failure").attrib["message"] == "no session"  # type: ignore[union-attr]
@@ -201,8 +205,9 @@ def test_an_output_folder_that_would_overwrite_the_originals_is_refused(
 
 
 def test_a_timed_out_notebook_says_so_first() -> None:
-    line = _line({"state": "failed", "path": "s.ipynb", "seconds": 7.2, "timed_out": 5.0})
-    assert line == "timed out s.ipynb (7.2 s) its cells ran past --timeout 5.0 s"
+    timed_out = {"seconds": 5.0, "cell": 4, "traceback": ""}
+    line = _line({"state": "failed", "path": "s.ipynb", "seconds": 7.2, "timed_out": timed_out})
+    assert line == "timed out s.ipynb (7.2 s) its cells ran past --timeout 5.0 s, in cell 4"
 
 
 def test_what_a_run_says_names_its_folder_as_on_disk(tmp_path: Path, monkeypatch) -> None:
@@ -255,6 +260,12 @@ def test_the_note_in_the_first_cell_is_told_as_on_disk_with_the_runners_advice(
         f"proj/requirements.txt: 1 line not installed:\n{RUNNER_NOT_FOUND_ADVICE}\n"
     )
     assert told[1]["text"] == [own]
+    # The cell's own stderr is joined to the note in one output: only the note is told anew.
+    joined = {"output_type": "stream", "name": "stderr", "text": [*stderr["text"], own]}
+    told = with_note_on_disk(written(joined), note.rstrip(), notebook)["cells"][1]["outputs"]
+    assert "".join(told[0]["text"]) == (
+        f"proj/requirements.txt: 1 line not installed:\n{RUNNER_NOT_FOUND_ADVICE}\n{own}"
+    )
     # A first output that is not the run's note is the notebook's own: left alone.
     other = {"output_type": "stream", "name": "stderr", "text": [own]}
     kept = with_note_on_disk(written(other), note, notebook)["cells"][1]["outputs"]
