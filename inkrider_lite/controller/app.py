@@ -82,6 +82,7 @@ class Controller:
             self.notifier,
             self.tasks.spawn,
             getattr(handles, "cancelQueued", None),
+            refresh=lambda: self._refresh_ui(),
         )
         # The registry's own dict: what create_kernel adds, the explorer and the status show.
         self.sessions = self.session_registry.kernels

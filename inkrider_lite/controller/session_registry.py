@@ -8,12 +8,13 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from .._compat import compat
+from ..runtimes.base import Unreachable
 from ..runtimes.remote.client import ServerError
-from ..runtimes.remote.runtime import RemoteSession
+from ..runtimes.remote.runtime import KERNEL_GONE, RemoteSession
 from ..sessions.lifecycle import SessionState
 from . import interrupt_notice
 from .keepalive import Spawn
-from .notifier import Notifier
+from .notifier import NOTICE_MS, Notifier
 
 if TYPE_CHECKING:
     from .routing_kernel import RoutingKernel
@@ -26,10 +27,12 @@ class SessionRegistry:
         notifier: Notifier,
         spawn: Spawn,
         cancel_queued: Callable[[str], Awaitable[Any]] | None,
+        refresh: Callable[[], None] = lambda: None,
     ) -> None:
         """`lab_sessions` is JupyterLab's session manager, which knows each kernel's notebook;
         `cancel_queued` is JupyterLite's own interrupt, which only cancels the runs queued in a
-        kernel (None where the page has no kernel client)."""
+        kernel (None where the page has no kernel client); `refresh` redraws the explorer and
+        the status item."""
         self.kernels: dict[str, RoutingKernel] = {}
         #: Kernel id → notebook path of the Execution Tool's sessions, which no JupyterLab
         #: session knows of (controller/batch_session.py).
@@ -38,6 +41,7 @@ class SessionRegistry:
         self._notifier = notifier
         self._spawn = spawn
         self._cancel_queued = cancel_queued
+        self._refresh = refresh
 
     def notebook_paths(self) -> dict[str, str]:
         """Kernel id → notebook path, from JupyterLab's sessions (a kernel knows its folder)."""
@@ -65,12 +69,29 @@ class SessionRegistry:
 
     def reconnect(self, kernel_id: str) -> bool:
         """Reconnect a remote session whose link was lost: its kernel, if the server still has
-        it, keeps its variables."""
+        it, keeps its variables; if not, a notice says why and what to do."""
         session = self.remote_session(kernel_id)
         if session is None:
             return False
-        session.reconnect()
+        self._spawn(self._reconnect(session))
         return True
+
+    async def _reconnect(self, session: RemoteSession) -> None:
+        try:
+            if await session.revive():
+                return
+        except Unreachable as error:
+            self._notifier.emit(f"Could not reconnect: {error}", "error", {"autoClose": NOTICE_MS})
+            return
+        self._refresh()  # its row says now whether the kernel is gone
+        where = session.server
+        text = (
+            KERNEL_GONE.format(where=where)
+            if session.gone
+            else f"Could not reconnect to the kernel on {where}: its connection did not open. "
+            "Try Reconnect again, or Start fresh in Tools → Session Explorer."
+        )
+        self._notifier.emit(text, "warning", {"autoClose": NOTICE_MS})
 
     def remote_session(self, kernel_id: str) -> RemoteSession | None:
         kernel = self.kernels.get(kernel_id)

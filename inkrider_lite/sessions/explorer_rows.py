@@ -198,6 +198,8 @@ REMOTE_PACKAGES_DETAIL = (
     "pip or conda. The folder's requirements.txt is not installed on a remote server."
 )
 LOST_TEXT = "dead: the server is not answering"
+#: Once a Reconnect found that the server no longer has the kernel: only Start fresh is left.
+GONE_TEXT = "dead: the kernel is gone from the server"
 
 
 def row_for(
@@ -208,11 +210,12 @@ def row_for(
     runtime = getattr(session, "runtime_label", None) or "local"
     remote = runtime.startswith("remote")
     lost = getattr(session, "link", "connected") == "lost"
+    gone = lost and bool(getattr(getattr(session, "session", None), "gone", False))
     return SessionRow(
         kernel_id=str(session.id),
         path=path_text(session, path),
         runtime=runtime,
-        state_text=LOST_TEXT
+        state_text=(GONE_TEXT if gone else LOST_TEXT)
         if lost
         else state_text(state, getattr(session, "queue_position", None)),
         started_text=started_text(getattr(session, "started_at", None), localtime),
@@ -224,7 +227,7 @@ def row_for(
         can_close=state in CLOSABLE_STATES,
         state="dead" if lost else state,
         packages_detail=REMOTE_PACKAGES_DETAIL if remote else packages_detail(requirements),
-        can_reconnect=lost,
+        can_reconnect=lost and not gone,
         close_text="Start fresh" if lost else "Close",
         memory_detail=memory_detail(state, getattr(session, "memory_bytes", None), remote),
     )

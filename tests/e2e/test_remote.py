@@ -17,6 +17,7 @@ from tests.servers import JupyterServer, TcpProxy, free_port
 from .notebook import (
     answer_input,
     interrupt_a_sleep,
+    notifications,
     open_notebook,
     run_in_new_cell,
     sessions,
@@ -254,6 +255,16 @@ def test_a_dead_server_ends_the_running_cell_and_local_sessions_keep_working(
         # The server restarts (same address, same token) without the kernel it had: the next
         # run says so and starts a new session.
         server.start()
+        # Reconnect asks the server, which no longer has the kernel: it says so (it did nothing
+        # a page could see), and the row leaves only Start fresh.
+        page.evaluate("window.inkrider.app.commands.execute('inkrider:open-session-explorer')")
+        row.get_by_role("button", name="Reconnect").click()
+        expect(row.locator(".inkrider-session-state")).to_have_text(
+            "dead: the kernel is gone from the server", timeout=15_000
+        )
+        expect(row.get_by_role("button", name="Reconnect")).to_be_hidden()
+        gone = [n for n in notifications(page) if n.startswith("The kernel on 127.0.0.1:")]
+        assert gone and "is gone" in gone[-1] and "Start fresh" in gone[-1], notifications(page)
         back_to_notebook(page, "batch/notebook-04.ipynb")
         cell = submit_in_new_cell(page, "import sys; print(sys.platform)")
         output = cell.locator(".jp-OutputArea")

@@ -309,3 +309,24 @@ def test_the_header_counts_a_waiting_run_apart_from_live_sessions() -> None:
     assert count_text([row("idle"), row("dead")]) == "1 live · 1 unreachable"
     assert count_text([row("waiting")]) == "1 waiting"
     assert count_text([]) == ""
+
+
+def test_a_lost_remote_session_offers_reconnect_until_its_kernel_is_known_gone() -> None:
+    from types import SimpleNamespace
+
+    kernel = SimpleNamespace(
+        id="k",
+        state=SessionState.IDLE,
+        location="",
+        runtime_label="remote 127.0.0.1:8888",
+        link="lost",
+        session=SimpleNamespace(gone=False),
+    )
+    row = row_for(kernel, path="a.ipynb")
+    assert row.state_text == "dead: the server is not answering"
+    assert row.can_reconnect and row.close_text == "Start fresh"
+    # A Reconnect asked the server, which no longer has the kernel: only Start fresh is left.
+    kernel.session.gone = True
+    row = row_for(kernel, path="a.ipynb")
+    assert row.state_text == "dead: the kernel is gone from the server"
+    assert not row.can_reconnect and row.close_text == "Start fresh"

@@ -9,7 +9,6 @@ and execute_reply messages and changes of the connection, and decides what they 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Callable, Coroutine, Hashable
 from typing import Any
@@ -116,16 +115,15 @@ class RemoteSession:
     async def restart(self) -> None:
         await self.client.restart(self.id)
 
-    def reconnect(self) -> None:
-        """Reconnect, once the server answers for the kernel (else the cell's message stands)."""
-        self._runtime.spawn(self._reconnect())
-
-    async def _reconnect(self) -> None:
-        with contextlib.suppress(Unreachable):  # logged; the row still says the server is gone
-            await self.revive()
+    @property
+    def gone(self) -> bool:
+        """The server said it no longer has the kernel."""
+        return self._gone
 
     async def revive(self) -> bool:
-        """Connect again if the server still has the kernel: True once connected."""
+        """Connect again if the server still has the kernel: True once connected; False when
+        it has not (`gone` says whether the server said so); Unreachable when the server does
+        not answer."""
         probe = await self.client.probe_kernel(self.id)
         if not probe.answered:
             compat.log_error(f"cannot reconnect: {self.server} does not answer ({probe.error})")
