@@ -28,8 +28,10 @@ def fetch(folders: Iterable[Path], cache: Path) -> tuple[list[Path], list[str]]:
     for folder in dict.fromkeys(folders):
         path = folder / REQUIREMENTS
         if path.is_file():
-            # Paths relative to the folder: includes may not leave it, as in a session.
-            files.append(content_requirements.read(path, folder, folder))
+            # Named as the user would write them from here (relative to the current folder
+            # when under it), as the runner names them elsewhere: two folders' files would
+            # both read "requirements.txt". Includes may not leave the folder, as in a session.
+            files.append(content_requirements.read(path, Path.cwd(), folder))
     if not files:
         return [], []
     report = content_requirements.resolve(
