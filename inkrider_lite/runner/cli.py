@@ -2,7 +2,7 @@
 
 Exit status: 0 when every notebook ran without an error, 1 when any failed (or timed out), 2 for
 a usage error (no such file, not a notebook, an invalid notebook, a bad option), each with a
-one-line message.
+one-line message; 130 when interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -86,7 +86,13 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     except UsageError as error:
         print(f"inkrider-lite: error: {error}", file=sys.stderr)
         return 2
-    return run(args, notebooks, out)
+    try:
+        return run(args, notebooks, out)
+    except KeyboardInterrupt:
+        # The page and its browser are closed on the way out; files are written only once
+        # the whole batch has ended, so none was.
+        print("\ninkrider-lite: interrupted; no notebook was written", file=sys.stderr)
+        return 130
 
 
 def run(args: argparse.Namespace, sources: list[Path], out: TextIO) -> int:

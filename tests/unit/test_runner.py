@@ -66,6 +66,7 @@ def test_bad_options_exit_2(tmp_path: Path, site: Path, capsys: pytest.CaptureFi
         ["run", nb, "--parallel", "4"],
         ["run", nb, "--parallel", "0"],
         ["run", nb, "--timeout", "0"],
+        ["run", nb, "--timeout", "nan"],
         ["run", nb, "--inplace", "--output-dir", "x"],
         ["run"],
         ["run", nb, "--site", str(tmp_path / "nosite")],
@@ -270,3 +271,17 @@ def test_the_note_in_the_first_cell_is_told_as_on_disk_with_the_runners_advice(
     other = {"output_type": "stream", "name": "stderr", "text": [own]}
     kept = with_note_on_disk(written(other), note, notebook)["cells"][1]["outputs"]
     assert kept[0]["text"] == [own]
+
+
+def test_ctrl_c_says_nothing_was_written_and_exits_130(
+    tmp_path: Path, site: Path, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
+    import inkrider_lite.runner.cli as cli
+
+    def interrupted(*_args: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "run", interrupted)
+    nb = str(write_notebook(tmp_path / "a.ipynb", "1"))
+    assert main(["run", nb, "--site", str(site)]) == 130
+    assert capsys.readouterr().err == "\ninkrider-lite: interrupted; no notebook was written\n"
