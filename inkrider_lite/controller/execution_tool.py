@@ -370,25 +370,11 @@ class ExecutionTool:
                         "cells": run.cells,
                         "seconds": run.duration(),
                         "cells_seconds": run.cells_duration(),
-                        "error": None
-                        if run.error is None
-                        else {
-                            "cell": run.error.cell,
-                            "ename": run.error.ename,
-                            "evalue": run.error.evalue,
-                            "text": run.error.text,
-                            "traceback": run.error.traceback,
-                        },
+                        "error": None if run.error is None else run.error.to_json(),
                         "reason": run.reason,
                         "notes": run.notes,
                         "written": run.written,
-                        "timed_out": None
-                        if run.timed_out is None
-                        else {
-                            "seconds": run.timed_out.seconds,
-                            "cell": run.timed_out.cell,
-                            "traceback": run.timed_out.traceback,
-                        },
+                        "timed_out": None if run.timed_out is None else run.timed_out.to_json(),
                     }
                     for run in batch.runs
                 ],

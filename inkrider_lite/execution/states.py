@@ -59,6 +59,9 @@ class TimedOut:
     def cell(self) -> int:
         return self.index + 1
 
+    def to_json(self) -> dict[str, object]:
+        return {"seconds": self.seconds, "cell": self.cell, "traceback": self.traceback}
+
 
 @dataclass(frozen=True)
 class FirstError:
@@ -79,6 +82,15 @@ class FirstError:
     def text(self) -> str:
         message = f"{self.ename}: {self.evalue}" if self.evalue else self.ename
         return f"cell {self.cell}: {message}"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "cell": self.cell,
+            "ename": self.ename,
+            "evalue": self.evalue,
+            "text": self.text,
+            "traceback": self.traceback,
+        }
 
 
 @dataclass
