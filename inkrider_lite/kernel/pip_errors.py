@@ -17,13 +17,19 @@ class PackageNotInSite(ValueError):
     """A package that neither this site's index nor (by this site's settings) PyPI offers."""
 
 
+#: What to do, in the page (the headless runner tells its user another way: runner/disk_names.py).
+NOT_IN_SITE_ADVICE = (
+    "Check the spelling; ask the site's maintainer to add it to a requirements.txt in the "
+    "site's content; or, online, turn on Settings → Settings Editor → InkRider → \"Fall back to "
+    'PyPI" and restart the kernel.'
+)
+
+
 def not_in_site_text(name: str) -> str:
     return (
         f"{name} is not in this site's package index, and sessions here do not look packages "
-        "up on PyPI. Check the spelling; ask the site's maintainer to add it to a "
-        "requirements.txt in the site's content; or, online, turn on Settings → Settings "
-        'Editor → InkRider → "Fall back to PyPI" and restart the kernel. A package with '
-        "compiled code needs a wheel built for Pyodide, or the Jupyter Server runtime."
+        f"up on PyPI. {NOT_IN_SITE_ADVICE} A package with compiled code needs a wheel built "
+        "for Pyodide, or the Jupyter Server runtime."
     )
 
 

@@ -18,7 +18,7 @@ from ..execution.batch import MAX_PARALLELISM
 from ..execution.notebook_file import dumps
 from ..execution.states import TIMEOUT_NAME
 from . import extra_wheels
-from .disk_names import on_disk, with_note_on_disk
+from .disk_names import on_disk, with_errors_told, with_note_on_disk
 from .inputs import Notebook, UsageError, check_targets, find_notebooks, site_layout
 from .junit import junit_xml
 
@@ -142,7 +142,9 @@ def _run_in_page(
         notebook = by_site[run["path"]]
         target = notebook.source if output_dir is None else output_dir / notebook.output_name
         target.parent.mkdir(parents=True, exist_ok=True)
-        written = with_note_on_disk(page.read_notebook(run["path"]), run["notes"], notebook)
+        written = with_errors_told(
+            with_note_on_disk(page.read_notebook(run["path"]), run["notes"], notebook)
+        )
         target.write_text(dumps(written), encoding="utf-8")
     return state
 

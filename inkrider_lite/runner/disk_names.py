@@ -2,7 +2,8 @@
 named as on disk (the page held it in `inkrider-run-…/`), and the advice for a package not
 found fitted to the runner (the page's points to its settings, which a CI user has not).
 
-Used for what the runner prints and for the note it writes into a notebook's first cell.
+Used for what the runner prints, for the note it writes into a notebook's first cell, and for
+the errors of `%pip install` that InkRider's kernel code raises.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..kernel.pip_errors import NOT_IN_SITE_ADVICE
 from ..requirements.summary_text import NOT_FOUND_ADVICE
 from .inputs import Notebook
 
@@ -23,6 +25,18 @@ RUNNER_NOT_FOUND_ADVICE = (
     "without access to PyPI, cannot have it."
 )
 
+#: The runner's next step for `%pip install` of a package the site's index lacks.
+RUNNER_NOT_IN_SITE_ADVICE = (
+    "Check the spelling. Under inkrider-lite run, %pip install looks only at the site's index: "
+    "list the package in the notebook folder's requirements.txt instead, and the runner fetches "
+    "a pure-Python wheel for it from PyPI on this machine (cached under build/cache/wheels)."
+)
+#: The page's advice, and the runner's in its place.
+_ADVICE = (
+    (NOT_FOUND_ADVICE, RUNNER_NOT_FOUND_ADVICE),
+    (NOT_IN_SITE_ADVICE, RUNNER_NOT_IN_SITE_ADVICE),
+)
+
 
 def on_disk(run: Mapping[str, Any], notebook: Notebook) -> dict[str, Any]:
     """`run` as the page reported it, with its notebook's name on disk, and its notes and
@@ -31,14 +45,37 @@ def on_disk(run: Mapping[str, Any], notebook: Notebook) -> dict[str, Any]:
     for key in ("notes", "reason"):
         if named.get(key):
             named[key] = told_on_disk(str(named[key]), notebook)
+    if named.get("error"):
+        named["error"] = {
+            key: with_runner_advice(value) if isinstance(value, str) else value
+            for key, value in named["error"].items()
+        }
     return named
 
 
 def told_on_disk(text: str, notebook: Notebook) -> str:
     page_folder = posixpath.dirname(notebook.site_path) + "/"
-    return text.replace(page_folder, _shown(notebook.source.parent)).replace(
-        NOT_FOUND_ADVICE, RUNNER_NOT_FOUND_ADVICE
-    )
+    return with_runner_advice(text.replace(page_folder, _shown(notebook.source.parent)))
+
+
+def with_runner_advice(text: str) -> str:
+    for page, runner in _ADVICE:
+        text = text.replace(page, runner)
+    return text
+
+
+def with_errors_told(written: dict[str, Any]) -> dict[str, Any]:
+    """The written notebook with the runner's advice in the errors InkRider's own kernel code
+    raised (`%pip install` of a package the site lacks): only those exact sentences change."""
+    for cell in written.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        for output in cell.get("outputs") or []:
+            if output.get("output_type") != "error":
+                continue
+            output["evalue"] = with_runner_advice(str(output.get("evalue", "")))
+            output["traceback"] = [with_runner_advice(str(t)) for t in output.get("traceback", [])]
+    return written
 
 
 def with_note_on_disk(

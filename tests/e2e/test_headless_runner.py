@@ -47,7 +47,12 @@ def test_a_batch_with_a_failure_writes_outputs_junit_and_exits_1(tmp_path: Path)
         tmp_path / "proj" / "b" / "pkg.ipynb", "import attrs; print('attrs', attrs.__version__)"
     )
     (pkg.parent / "requirements.txt").write_text("attrs==25.3.0\n")
-    originals = {p: p.read_bytes() for p in (ok, bad, pkg)}
+    # %pip install of a package the site lacks: the kernel's advice is the page's (its
+    # settings); the runner's user is told what works for them instead.
+    pip = write_notebook(
+        tmp_path / "proj" / "b" / "pip.ipynb", "%pip install nosuchpkg-inkrider-xyz"
+    )
+    originals = {p: p.read_bytes() for p in (ok, bad, pkg, pip)}
     out, report = tmp_path / "out", tmp_path / "report" / "junit.xml"
 
     done = run(str(tmp_path / "proj"), "--junit", str(report), "--output-dir", str(out))
@@ -55,14 +60,16 @@ def test_a_batch_with_a_failure_writes_outputs_junit_and_exits_1(tmp_path: Path)
     # Not a terminal: one plain line per notebook's end, then the tally.
     lines = done.stdout.splitlines()
     assert "failed a/bad.ipynb" in done.stdout and "cell 3: KeyError: 'k'" in done.stdout
-    assert lines[-1] == "2 of 3 notebooks passed"
+    assert lines[-1] == "2 of 4 notebooks passed"
     assert lines[-2].startswith("the batch took ") and lines[-2].endswith(" s in the page")
-    assert sum(line.startswith("[") for line in lines) == 3
+    assert sum(line.startswith("[") for line in lines) == 4
+    assert "failed b/pip.ipynb" in done.stdout and "PackageNotInSite" in done.stdout
+    assert "Fall back to PyPI" not in done.stdout
 
     for path, data in originals.items():
         assert path.read_bytes() == data  # --output-dir leaves the originals alone
     written = {}
-    for name in ("a/ok.ipynb", "a/bad.ipynb", "b/pkg.ipynb"):
+    for name in ("a/ok.ipynb", "a/bad.ipynb", "b/pkg.ipynb", "b/pip.ipynb"):
         nb = nbformat.read(out / name, as_version=4)
         nbformat.validate(nb)
         written[name] = json.loads(nbformat.writes(nb))
@@ -73,10 +80,18 @@ def test_a_batch_with_a_failure_writes_outputs_junit_and_exits_1(tmp_path: Path)
     assert outputs_text(bad_cells[1]) == "before\n" and outputs_text(bad_cells[2]) == "'k'"
     assert bad_cells[3]["outputs"] == []  # after the failure: untouched
 
+    (told,) = written["b/pip.ipynb"]["cells"][0]["outputs"]
+    assert "nosuchpkg-inkrider-xyz is not in this site's package index" in told["evalue"]
+    assert "requirements.txt instead" in told["evalue"]
+    assert "Settings" not in told["evalue"] + "".join(told["traceback"])
+
     suite = ET.parse(report).getroot()
-    assert (suite.attrib["tests"], suite.attrib["failures"]) == ("3", "1")
+    assert (suite.attrib["tests"], suite.attrib["failures"]) == ("4", "2")
     cases = {c.attrib["file"]: c for c in suite.findall("testcase")}
-    assert sorted(cases) == ["a/bad.ipynb", "a/ok.ipynb", "b/pkg.ipynb"]
+    assert sorted(cases) == ["a/bad.ipynb", "a/ok.ipynb", "b/pip.ipynb", "b/pkg.ipynb"]
+    pip_failure = cases["b/pip.ipynb"].find("failure")
+    assert pip_failure is not None and "requirements.txt instead" in pip_failure.attrib["message"]
+    assert "Settings" not in pip_failure.attrib["message"] + str(pip_failure.text)
     failure = cases["a/bad.ipynb"].find("failure")
     assert failure is not None
     assert failure.attrib == {"type": "KeyError", "message": "cell 3: KeyError: 'k'"}

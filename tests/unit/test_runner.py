@@ -285,3 +285,32 @@ def test_ctrl_c_says_nothing_was_written_and_exits_130(
     nb = str(write_notebook(tmp_path / "a.ipynb", "1"))
     assert main(["run", nb, "--site", str(site)]) == 130
     assert capsys.readouterr().err == "\ninkrider-lite: interrupted; no notebook was written\n"
+
+
+def test_pip_errors_get_the_runners_advice_and_nothing_else_changes() -> None:
+    from inkrider_lite.kernel.pip_errors import not_in_site_text
+    from inkrider_lite.runner.disk_names import RUNNER_NOT_IN_SITE_ADVICE, with_errors_told
+
+    page_text = not_in_site_text("nosuch")
+    mine = {"output_type": "error", "ename": "ValueError", "evalue": "mine", "traceback": ["x"]}
+    written = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "outputs": [
+                    {
+                        "output_type": "error",
+                        "ename": "PackageNotInSite",
+                        "evalue": page_text,
+                        "traceback": [f"\x1b[31mPackageNotInSite\x1b[39m: {page_text}"],
+                    },
+                    dict(mine),
+                ],
+            }
+        ]
+    }
+    told, kept = with_errors_told(written)["cells"][0]["outputs"]
+    assert RUNNER_NOT_IN_SITE_ADVICE in told["evalue"] and "Settings" not in told["evalue"]
+    assert told["evalue"].startswith("nosuch is not in this site's package index")
+    assert RUNNER_NOT_IN_SITE_ADVICE in told["traceback"][0]
+    assert kept == mine
