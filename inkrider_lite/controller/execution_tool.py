@@ -445,6 +445,20 @@ class _Panel:
         self.parallelism.min = "1"
         self.parallelism.max = str(MAX_PARALLELISM)
         self.parallelism.value = str(MAX_PARALLELISM)
+        self.time_limit = labelled_field(
+            doc,
+            form,
+            "inkrider-exec-time-limit",
+            "Time limit per notebook, in seconds (empty: none)",
+            "input",
+        )
+        self.time_limit.type = "number"
+        self.time_limit.min = "1"
+        self.time_limit.step = "any"
+        self.time_limit.title = (
+            "Counted from the notebook's first cell. Past it the running cell is interrupted, "
+            "and the notebook fails with its outputs so far written."
+        )
         self.stop_on_error = _checkbox(
             doc, form, "inkrider-exec-stop-on-error", "Stop a notebook at its first error", True
         )
@@ -535,11 +549,25 @@ class _Panel:
         self.message.textContent = ""
         try:
             parallelism = int(str(self.parallelism.value))
+        except ValueError:
+            parallelism = 0
+        limit = str(self.time_limit.value or "").strip()
+        try:
+            timeout = float(limit) if limit else None
+        except ValueError:
+            timeout = -1.0
+        if timeout is not None and not 0 < timeout < float("inf"):
+            self.message.textContent = (
+                "The time limit must be a number of seconds above 0, or empty for none."
+            )
+            return
+        try:
             options = BatchOptions(
                 parallelism=parallelism,
                 stop_on_error=bool(self.stop_on_error.checked),
                 keep_sessions=bool(self.keep_sessions.checked),
                 runtime=str(self.runtime.value or "local"),
+                timeout=timeout,
             )
         except ValueError:
             self.message.textContent = (

@@ -664,3 +664,46 @@ def test_coming_back_to_the_tool_lists_what_was_made_meanwhile(page: Page, site_
     expect(tool.locator(f"#inkrider-exec-folder option[value='{root}']")).to_have_count(1)
     notebooks = tool.locator("#inkrider-exec-notebooks")
     expect(notebooks.locator(f"option[value='{root}/made-later.ipynb']")).to_have_count(1)
+
+
+def test_a_time_limit_from_the_form_interrupts_the_cell_and_writes_what_ran(
+    page: Page, site_url: str
+) -> None:
+    open_site(page, site_url)
+    root = new_folder(page, "limit")
+    path = f"{root}/sleeper.ipynb"
+    original = code_notebook("print('started')", "import time; time.sleep(120)", "1")
+    save(page, path, original)
+    tool = open_tool(page)
+    limit = tool.get_by_label("Time limit per notebook, in seconds (empty: none)")
+    expect(limit).to_have_value("")  # none by default
+    expect(tool.locator(f"#inkrider-exec-notebooks option[value='{path}']")).to_have_count(1)
+    tool.locator("#inkrider-exec-by-notebooks").check()
+    tool.locator("#inkrider-exec-notebooks").select_option([path])
+    run = tool.get_by_role("button", name="Run", exact=True)
+    limit.fill("0")
+    run.click()
+    expect(tool.locator(".inkrider-exec-message")).to_have_text(
+        "The time limit must be a number of seconds above 0, or empty for none."
+    )
+    assert batch(page) is None  # nothing started
+
+    limit.fill("3")
+    run.click()
+    page.wait_for_function("window.inkrider.execution_json() !== 'null'")
+    state = wait_for_end(page, limit=120)
+    (result,) = state["runs"]
+    assert state["options"]["timeout"] == 3.0
+    assert result["state"] == "failed" and result["timed_out"]["cell"] == 2, result
+    assert result["error"]["ename"] == "TimeoutError"
+    assert "time.sleep(120)" in result["timed_out"]["traceback"]
+    row = tool.locator(f"tr[data-path='{path}']")
+    expect(row.locator(".inkrider-exec-state")).to_have_text("timed out at cell 2")
+    expect(row.locator(".inkrider-exec-error")).to_contain_text(
+        "its cells ran past the time limit of 3 s"
+    )
+    # Written as a failure is: the outputs up to the interrupt, the cell after it untouched.
+    cells = written(page, path)["cells"]
+    assert texts(cells[0]) == "started\n"
+    assert cells[1]["execution_count"] == 2 and "KeyboardInterrupt" in texts(cells[1])
+    assert cells[2] == original["cells"][2]
