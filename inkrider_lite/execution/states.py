@@ -187,11 +187,12 @@ class NotebookRun:
     @property
     def detail_text(self) -> str:
         """The first error as text, or the reason, or its session's notes; else empty."""
+        timed_out = self.timed_out
+        if self.error is not None and timed_out is not None and self.error.ename != TIMEOUT_NAME:
+            # An earlier error was the first; the time ran out later.
+            limit = timeout_text(timed_out.seconds)
+            return f"{self.error.text}; then {limit}, at cell {timed_out.cell}"
         if self.error is not None:
-            late = self.timed_out is not None and self.error.ename != TIMEOUT_NAME
-            if late and self.timed_out is not None:
-                limit = timeout_text(self.timed_out.seconds)
-                return f"{self.error.text}; then {limit}, at cell {self.timed_out.cell}"
             return self.error.text
         return self.reason or self.notes
 

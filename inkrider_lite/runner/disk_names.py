@@ -90,10 +90,10 @@ def with_note_on_disk(
     if not outputs:
         return written
     note = outputs[0]
-    text = note.get("text")
-    joined = "".join(text) if isinstance(text, list) else str(text or "")
     if note.get("output_type") != "stream" or note.get("name") != "stderr":
         return written
+    text = note.get("text")
+    joined = "".join(text) if isinstance(text, list) else str(text or "")
     # The cell's own stderr, if it printed any, is joined to the note in one output.
     prefix = page_note if page_note.endswith("\n") else page_note + "\n"
     if not joined.startswith(prefix):
