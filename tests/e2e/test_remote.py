@@ -280,11 +280,12 @@ def test_a_dead_server_ends_the_running_cell_and_local_sessions_keep_working(
 
 
 def test_a_frozen_server_ends_the_waiting_runs_and_the_session_reconnects_after(
-    page: Page, site_url: str
+    page: Page, site_url: str, tmp_path: Path
 ) -> None:
     """A server that stops answering without closing anything (its process stopped, a laptop
     asleep, a network gone): the cells waited for ever, [*], with no word."""
     server = JupyterServer().start()  # its own: this test stops it
+    go_on = tmp_path / "go-on"  # the first cell runs until this file exists
     try:
         open_on_remote(page, site_url, server, "batch/notebook-05.ipynb")
         assert "linux" in run_in_new_cell(page, "import sys; kept = 7; print(sys.platform)")
@@ -292,7 +293,11 @@ def test_a_frozen_server_ends_the_waiting_runs_and_the_session_reconnects_after(
         # Idle a while first: the silence counts from the run, not from the server's last word.
         page.wait_for_timeout(25_000)
         server.freeze()
-        first = submit_in_new_cell(page, "print(kept)")
+        first = submit_in_new_cell(
+            page,
+            f"import os, time\nwhile not os.path.exists({str(go_on)!r}):\n    time.sleep(0.1)\n"
+            "print('first went on', kept)",
+        )
         second = submit_in_new_cell(page, "print(kept + 1)")
         # Silence for SILENCE_SECONDS (15 s), then two unanswered asks: about 25 s.
         output = first.locator(".jp-OutputArea")
@@ -313,7 +318,23 @@ def test_a_frozen_server_ends_the_waiting_runs_and_the_session_reconnects_after(
         page.wait_for_timeout(5000)  # the requests the server held are answered now
         assert server.kernel_ids() == kernels
         back_to_notebook(page, "batch/notebook-05.ipynb")
-        assert run_in_new_cell(page, "print(kept * 6)", 30_000).strip() == "42"
+        # The kernel runs the first cell now, which the page ended: the next cell waits behind
+        # it, and the session shows busy meanwhile (it said idle, the cell [*] with no word).
+        last = submit_in_new_cell(page, "print(kept * 6)")
+        busy = ".jp-NotebookPanel:visible .jp-Notebook-ExecutionIndicator[data-status='busy']"
+        expect(page.locator(busy)).to_be_visible(timeout=15_000)
+        page.wait_for_function(
+            "JSON.parse(window.inkrider.sessions_json())"
+            ".some(s => s.path === 'batch/notebook-05.ipynb' && s.state === 'busy')"
+        )
+        page.wait_for_timeout(2000)
+        expect(last.locator(".jp-OutputArea")).to_have_text("")
+        go_on.touch()
+        expect(last.locator(".jp-OutputArea")).to_have_text("42", timeout=30_000)
+        idle = ".jp-NotebookPanel:visible .jp-Notebook-ExecutionIndicator[data-status='idle']"
+        expect(page.locator(idle)).to_be_visible()
+        # What the ended cell printed once the server ran it reaches no cell.
+        assert "first went on" not in first.locator(".jp-OutputArea").inner_text()
         token = server.token
         leaked = [line for line in page.console_lines if token in line]  # type: ignore[attr-defined]
         assert not leaked, leaked[:3]

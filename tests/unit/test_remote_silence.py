@@ -161,3 +161,62 @@ def test_an_interrupt_a_silent_server_does_not_take_ends_the_runs_at_once() -> N
     assert "has not answered for 3 s" in why and unanswered == [RUN]
     # A server that lists the kernel is only slow to interrupt: nothing ends.
     assert asyncio.run(main(RefusingClient(True))).ended == []
+
+
+class WakingRelay(Relay):
+    """The relay once the server answers again: the run it took may still be running."""
+
+    def __init__(self, still_running: dict[str, str] | None) -> None:
+        super().__init__(silent=0.0)
+        self.still_running = still_running
+
+    async def reconnect(self) -> None: ...
+
+    def stillRunning(self) -> dict[str, str] | None:
+        return self.still_running
+
+
+class Listener(Owner):
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[Any] = []
+        self.observed: list[Any] = []
+        self.send = self.sent.append  # type: ignore[assignment]
+
+    def observe(self, message: Any) -> None:
+        self.observed.append(message)
+
+
+@pytest.mark.parametrize(
+    ("server_says", "still_running", "shows_busy"),
+    [("busy", RUN, True), ("idle", RUN, False), ("busy", None, False)],
+)
+def test_a_kernel_still_running_an_ended_cell_shows_busy_after_reconnect(
+    server_says: str, still_running: dict[str, str] | None, shows_busy: bool
+) -> None:
+    """A cell ended while the server was silent may still run when it wakes: the next cell
+    waits behind it, and the session says busy meanwhile rather than idle."""
+
+    class Answering(Client):
+        async def probe_kernel(self, kernel_id: str) -> KernelProbe:
+            return KernelProbe(model=KernelModel(kernel_id, "python3", server_says))
+
+    async def main() -> Listener:
+        runtime = RemoteRuntime(None, "", lambda: (None, "", ""), asyncio.ensure_future)
+        relay = WakingRelay(still_running)
+        session = RemoteSession(runtime, Answering(), "k1", "python3", relay)  # type: ignore[arg-type]
+        owner = Listener()
+        session.attach(owner)  # type: ignore[arg-type]
+        assert await session.revive()
+        session.let_go()
+        return owner
+
+    owner = asyncio.run(main())
+    if not shows_busy:
+        assert owner.sent == owner.observed == []
+        return
+    (status,) = owner.sent
+    assert owner.observed == [status]
+    assert status["header"]["msg_type"] == "status"
+    assert status["content"] == {"execution_state": "busy"}
+    assert status["parent_header"] == RUN and status["header"]["session"] == "notebook"

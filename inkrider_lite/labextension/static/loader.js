@@ -441,6 +441,12 @@
     // Requests without a reply (comm messages) leave when MAX_PENDING newer ones are waiting.
     const clients = new Map();
     const MAX_PENDING = 1000;
+    // Runs whose cells were ended while the server was silent (takeUnanswered): it may run them
+    // still when it wakes. Their output reaches no cell, but their status and reply still reach
+    // Python, and their status the notebook, so that a cell run after them shows a busy kernel
+    // rather than waiting behind them in silence.
+    const forgotten = new Map();
+    const MAX_FORGOTTEN = 100;
     // For the hung-server watch (runtimes/remote/runtime.py): when the server last sent
     // anything, and the notebook's runs it has not answered yet.
     let lastHeard = performance.now();
@@ -454,7 +460,11 @@
       lastHeard = performance.now();
       let parent = msg.parent_header || {};
       const request = clients.get(parent.msg_id);
-      if (!request && parent.session === connection.clientId) return; // the relay's kernel_info
+      if (!request && parent.session === connection.clientId) {
+        const run = forgotten.get(parent.msg_id);
+        if (run) relayForgotten(run, msg, parent);
+        return; // else the relay's own kernel_info
+      }
       if (request) {
         parent = { ...parent, session: request.client };
         const kind = msg.header.msg_type;
@@ -471,6 +481,18 @@
       const type = msg.header.msg_type;
       if (type === 'status' || type === 'execute_reply') tell('message', msg);
     });
+    function relayForgotten(run, msg, parent) {
+      const kind = msg.header.msg_type;
+      if (kind !== 'status' && kind !== 'execute_reply') return;
+      if (kind === 'execute_reply') run.replied = true;
+      if (kind === 'status' && msg.content.execution_state === 'idle') run.idle = true;
+      if (run.replied && run.idle) forgotten.delete(parent.msg_id);
+      const told = {
+        ...msg, header: { ...msg.header, session: run.client }, parent_header: { ...parent, session: run.client },
+      };
+      if (kind === 'status' && send) send(told);
+      tell('message', told);
+    }
     connection.connectionStatusChanged.connect((_, status) => {
       if (status === 'connecting') held = true;
       tell('connection', status);
@@ -507,9 +529,18 @@
       takeUnanswered: () => {
         const runs = [];
         for (const [id, request] of clients) {
-          if (request.run && !request.replied) { runs.push(request.run); clients.delete(id); }
+          if (!request.run || request.replied) continue;
+          runs.push(request.run);
+          clients.delete(id);
+          if (forgotten.size >= MAX_FORGOTTEN) forgotten.delete(forgotten.keys().next().value);
+          forgotten.set(id, { ...request });
         }
         return runs;
+      },
+      // The header of the oldest run taken above that the kernel has not finished, or null.
+      stillRunning: () => {
+        for (const run of forgotten.values()) if (!run.idle) return run.run;
+        return null;
       },
       unansweredRuns: () => [...clients.values()].filter((r) => r.run && !r.replied).length,
       reconnect: () => { held = false; return connection.reconnect(); },

@@ -14,6 +14,7 @@ from collections.abc import Callable, Coroutine, Hashable
 from typing import Any
 
 from ..._compat import compat
+from ...protocol import messages
 from ..base import SessionOwner, Unreachable, Watch
 from . import kernels_store
 from .address import ServerAddress
@@ -137,7 +138,21 @@ class RemoteSession:
         except Exception as error:
             compat.log_error(f"cannot reconnect to the kernel on {self.server}", error)
             return False
+        if probe.model is not None and probe.model.execution_state == "busy":
+            self._show_still_running()
         return True
+
+    def _show_still_running(self) -> None:
+        """The kernel is still running a cell that was ended while its server was silent: the
+        session shows busy until that run ends (the relay passes its status on), not idle while
+        the next cell waits behind it."""
+        owner = self._owner
+        header = self.real.stillRunning()
+        if owner is None or header is None:
+            return
+        busy = compat.to_js(messages.status("busy", compat.to_py(header)))
+        owner.send(busy)
+        owner.observe(busy)
 
     def _on_event(self, kind: str, value: Any = None) -> None:
         owner = self._owner
