@@ -100,10 +100,11 @@ function heldImage(bytes) {
   return {
     header: all.slice(0, length),
     heapSize: all.length - length,
-    async writeInto(module) {
+    async writeInto(module, pause) {
       const writer = new HeapWriter(module);
       for (let start = length; start < all.length; start += STAGE) {
         writer.write(all.subarray(start, Math.min(start + STAGE, all.length)));
+        await pause();
       }
       return writer;
     },
@@ -146,13 +147,14 @@ async function streamedImage(response, expectedSize) {
     return {
       header: full,
       heapSize: expectedSize - length,
-      async writeInto(module) {
+      async writeInto(module, pause) {
         const writer = new HeapWriter(module);
         try {
           let stage = new Uint8Array(STAGE);
           for (;;) {
             const chunk = await readFully(reader, stage);
             if (chunk.length) writer.write(chunk);
+            await pause();
             if (chunk.length < STAGE) break;
             stage = new Uint8Array(chunk.buffer, 0, STAGE);
           }
@@ -194,12 +196,29 @@ async function openBytes(source, expectedSize) {
   return heldImage(source);
 }
 
+// A pause for the page's other work every SLICE_MS of writing: on the page's main thread the
+// controller's 30 MB (read, checked, copied) made one task of 150 ms or more, on top of the
+// module's own instantiation. A worker has nothing else to run, and does not pause.
+const SLICE_MS = 30;
+export function slicedPauses() {
+  let since = performance.now();
+  return async () => {
+    if (performance.now() - since < SLICE_MS) return;
+    await (globalThis.scheduler && scheduler.yield ? scheduler.yield() : new Promise((go) => setTimeout(go, 0)));
+    since = performance.now();
+  };
+}
+const NO_PAUSE = async () => {};
+
 // Pyodide's options for starting from `image`: `_loadSnapshot` gets the header only, and
 // `createPyodideModule` writes the heap into the module before Pyodide restores from it.
 // `prepare(module)` runs on the fresh module before its heap is overwritten; `restored(module)`
-// right after Pyodide has restored. Pyodide's restore then copies nothing: its header says
-// where the heap starts, and nothing follows that in what it was handed.
-export function restoreOptions(createModule, image, { prepare = () => {}, restored = () => {}, report = () => {} } = {}) {
+// right after Pyodide has restored; `pause()` is awaited between the pieces of the heap (see
+// slicedPauses). Pyodide's restore then copies nothing: its header says where the heap starts,
+// and nothing follows that in what it was handed.
+export function restoreOptions(
+  createModule, image, { prepare = () => {}, restored = () => {}, report = () => {}, pause = NO_PAUSE } = {},
+) {
   let taken = image;
   return {
     _loadSnapshot: Promise.resolve(image.header),
@@ -215,7 +234,7 @@ export function restoreOptions(createModule, image, { prepare = () => {}, restor
       if (module.HEAPU8.length < size && !module._malloc(size)) {
         throw new Error('no memory for the image');
       }
-      const writer = await source.writeInto(module);
+      const writer = await source.writeInto(module, pause);
       if (source.checksum && writer.checksum.hex() !== source.checksum) {
         throw new Error('the image is damaged: its checksum is not the one its manifest records');
       }

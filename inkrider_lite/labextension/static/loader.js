@@ -50,7 +50,7 @@
     );
     // Its size and checksum (made with it at build time); a build without one is not checked.
     const expected = fetch(`${snapshotUrl}.json`).then((r) => (r.ok ? r.json() : {}), () => ({})).catch(() => ({}));
-    const [{ loadPyodide }, { openImage, restoreOptions }, { default: createModule }] = await Promise.all([
+    const [{ loadPyodide }, { openImage, restoreOptions, slicedPauses }, { default: createModule }] = await Promise.all([
       import(pyodideUrl),
       import(new URL('./heap-image.mjs', scriptUrl).href),
       import(`${indexURL}pyodide.asm.mjs`),
@@ -64,7 +64,7 @@
       try {
         const { size = null, heapChecksum = null } = await expected;
         const opened = await openImage(image, size, heapChecksum);
-        pyodide = await loadPyodide({ ...options, ...restoreOptions(createModule, opened) });
+        pyodide = await loadPyodide({ ...options, ...restoreOptions(createModule, opened, { pause: slicedPauses() }) });
       } catch (error) {
         console.warn(`InkRider: the controller boots without its snapshot (${error && error.message ? error.message : error})`);
       }

@@ -2,7 +2,7 @@
 // pages the writer leaves untouched. Run by tests/unit/test_heap_image.py.
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { heapChecksum, openImage, restoreOptions } from '../../../inkrider_lite/labextension/static/heap-image.mjs';
+import { heapChecksum, openImage, restoreOptions, slicedPauses } from '../../../inkrider_lite/labextension/static/heap-image.mjs';
 
 const PAGE = 4096;
 
@@ -179,4 +179,37 @@ test('a damaged image of the right size is refused before Pyodide restores it', 
     await assert.rejects(options.createPyodideModule({}), /damaged/);
     assert.equal(module.restored, null, 'Pyodide restored nothing');
   }
+});
+
+test("the page's pauses come between the heap's pieces, and the heap is whole after them", async () => {
+  const pages = Array.from({ length: 100 }, (_, i) => i % 2 === 0);
+  const image = makeImage(pages, { tail: 10 });
+  for (const source of [image.bytes.slice().buffer, chunkedResponse(image.bytes, 5000)]) {
+    const module = fakeModule(8);
+    let pauses = 0;
+    let written = 0;
+    // A pause lets other work run: the event loop turns before the next piece is written.
+    const pause = () => new Promise((go) => setTimeout(() => { pauses += 1; go(); }, 0));
+    const options = restoreOptions(async () => module, await openImage(source, image.bytes.length), {
+      pause,
+      report: (counts) => { written = counts.written; },
+    });
+    await options.createPyodideModule({});
+    // 100 pages and a tail: 7 pieces of 64 kB.
+    assert.equal(pauses, Math.ceil(image.heap.length / (64 * 1024)));
+    assert.equal(written, image.heap.length);
+    assert.deepEqual(module.HEAPU8.subarray(0, image.heap.length), image.heap);
+  }
+});
+
+test('sliced pauses give the event loop a turn only once a slice of work has passed', async () => {
+  const pause = slicedPauses();
+  let turned = false;
+  setTimeout(() => { turned = true; }, 0);
+  await pause(); // at once: no slice has passed
+  assert.equal(turned, false);
+  const start = performance.now();
+  while (performance.now() - start < 40); // a slice of work
+  await pause();
+  assert.equal(turned, true);
 });
