@@ -8,6 +8,7 @@ one-line message; 130 when interrupted (Ctrl-C).
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import tempfile
 import time
@@ -75,8 +76,10 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         args = parser().parse_args(argv)
         if not 1 <= args.parallel <= MAX_PARALLELISM:
             raise UsageError(f"--parallel must be 1 to {MAX_PARALLELISM}, not {args.parallel}")
-        if args.timeout is not None and not args.timeout > 0:
-            raise UsageError("--timeout must be a positive number of seconds")
+        if args.timeout is not None and not 0 < args.timeout < math.inf:
+            raise UsageError(
+                "--timeout must be a positive number of seconds (leave it out for no limit)"
+            )
         if not (args.site / "jupyter-lite.json").exists():
             raise UsageError(f"no built site at {args.site}: run scripts/serve or scripts/test")
         output_dir = None if args.inplace else (args.output_dir or DEFAULT_OUTPUT)

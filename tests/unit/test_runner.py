@@ -67,6 +67,7 @@ def test_bad_options_exit_2(tmp_path: Path, site: Path, capsys: pytest.CaptureFi
         ["run", nb, "--parallel", "0"],
         ["run", nb, "--timeout", "0"],
         ["run", nb, "--timeout", "nan"],
+        ["run", nb, "--timeout", "inf"],
         ["run", nb, "--inplace", "--output-dir", "x"],
         ["run"],
         ["run", nb, "--site", str(tmp_path / "nosite")],
