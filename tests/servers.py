@@ -144,7 +144,28 @@ class ServerProcess:
         """Stop the server and its kernels without ending them (as a machine that sleeps, or a
         network that goes, looks from the page: open sockets, no answers); False resumes."""
         if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGSTOP if frozen else signal.SIGCONT)
+            for group in self._process_groups():
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(group, signal.SIGSTOP if frozen else signal.SIGCONT)
+
+    def _process_groups(self) -> list[int]:
+        """The server's process group, then its kernels': jupyter_client starts each kernel in
+        a session of its own."""
+        assert self.process is not None
+        children: dict[int, list[int]] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError):
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+        groups, pending = [self.process.pid], [self.process.pid]
+        while pending:
+            for child in children.get(pending.pop(), []):
+                pending.append(child)
+                with contextlib.suppress(ProcessLookupError):
+                    group = os.getpgid(child)
+                    if group not in groups:
+                        groups.append(group)
+        return groups
 
     def stop(self) -> None:
         self.freeze(False)  # a stopped process would not hear SIGTERM

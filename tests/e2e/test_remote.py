@@ -292,12 +292,15 @@ def test_a_frozen_server_ends_the_waiting_runs_and_the_session_reconnects_after(
         kernels = server.kernel_ids()
         # Idle a while first: the silence counts from the run, not from the server's last word.
         page.wait_for_timeout(25_000)
-        server.freeze()
+        # A long cell, running when the server stops answering.
         first = submit_in_new_cell(
             page,
-            f"import os, time\nwhile not os.path.exists({str(go_on)!r}):\n    time.sleep(0.1)\n"
+            "import os, time\nprint('started', flush=True)\n"
+            f"while not os.path.exists({str(go_on)!r}):\n    time.sleep(0.1)\n"
             "print('first went on', kept)",
         )
+        expect(first.locator(".jp-OutputArea")).to_contain_text("started")
+        server.freeze()
         second = submit_in_new_cell(page, "print(kept + 1)")
         # Silence for SILENCE_SECONDS (15 s), then two unanswered asks: about 25 s.
         output = first.locator(".jp-OutputArea")
@@ -306,6 +309,11 @@ def test_a_frozen_server_ends_the_waiting_runs_and_the_session_reconnects_after(
         assert silent is not None and 15 <= int(silent.group(1)) <= 22, output.inner_text()
         # Sent before the silence: the server may still run it when it wakes, and it says so.
         expect(second.locator(".jp-OutputArea")).to_contain_text("may still run it")
+        # A run while the server is still silent does not go out, and says why.
+        while_silent = submit_in_new_cell(page, "print('while silent')")
+        expect(while_silent.locator(".jp-OutputArea")).to_contain_text(
+            "ServerNotAnswering", timeout=60_000
+        )
         page.evaluate("window.inkrider.app.commands.execute('inkrider:open-session-explorer')")
         row = page.locator(".inkrider-session-row", has_text="batch/notebook-05.ipynb")
         expect(row.get_by_role("button", name="Reconnect")).to_be_visible()

@@ -169,8 +169,13 @@ class WakingRelay(Relay):
     def __init__(self, still_running: dict[str, str] | None) -> None:
         super().__init__(silent=0.0)
         self.still_running = still_running
+        self.listener: Any = None
 
-    async def reconnect(self) -> None: ...
+    def listen(self, listener: Any) -> None:
+        self.listener = listener
+
+    async def reconnect(self) -> None:
+        self.listener("connection", "connected")
 
     def stillRunning(self) -> dict[str, str] | None:
         return self.still_running
@@ -189,7 +194,8 @@ class Listener(Owner):
 
 @pytest.mark.parametrize(
     ("server_says", "still_running", "shows_busy"),
-    [("busy", RUN, True), ("idle", RUN, False), ("busy", None, False)],
+    # The server's execution_state is not trusted: a control request makes it say idle.
+    [("busy", RUN, True), ("idle", RUN, True), ("busy", None, False)],
 )
 def test_a_kernel_still_running_an_ended_cell_shows_busy_after_reconnect(
     server_says: str, still_running: dict[str, str] | None, shows_busy: bool
@@ -220,3 +226,23 @@ def test_a_kernel_still_running_an_ended_cell_shows_busy_after_reconnect(
     assert status["header"]["msg_type"] == "status"
     assert status["content"] == {"execution_state": "busy"}
     assert status["parent_header"] == RUN and status["header"]["session"] == "notebook"
+
+
+def test_a_connection_back_by_itself_shows_the_run_still_owed_too() -> None:
+    """KernelConnection may connect again by itself (a drop the server answered for): the run
+    still owed shows as busy then as well, not only after a Reconnect or a run."""
+
+    async def main() -> Listener:
+        runtime = RemoteRuntime(None, "", lambda: (None, "", ""), asyncio.ensure_future)
+        relay = WakingRelay(RUN)
+        session = RemoteSession(runtime, Client(True), "k1", "python3", relay)  # type: ignore[arg-type]
+        owner = Listener()
+        session.attach(owner)  # type: ignore[arg-type]
+        relay.listener("connection", "connected")
+        session.let_go()
+        return owner
+
+    owner = asyncio.run(main())
+    assert owner.links == ["connected"]
+    (status,) = owner.sent
+    assert status["content"] == {"execution_state": "busy"} and status["parent_header"] == RUN

@@ -470,6 +470,9 @@
         const kind = msg.header.msg_type;
         if (kind.endsWith('_reply')) request.replied = true;
         if (kind === 'status' && msg.content.execution_state === 'idle') request.idle = true;
+        // The kernel runs cells in order: one sent later has started, so those taken before
+        // are over, even if their end never came through.
+        if (kind === 'status' && msg.content.execution_state === 'busy' && request.run) forgotten.clear();
         if (request.replied && request.idle) clients.delete(parent.msg_id);
       }
       // JupyterLite finds a message's client by its header's session (even for iopub, which

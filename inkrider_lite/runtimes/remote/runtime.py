@@ -138,14 +138,14 @@ class RemoteSession:
         except Exception as error:
             compat.log_error(f"cannot reconnect to the kernel on {self.server}", error)
             return False
-        if probe.model is not None and probe.model.execution_state == "busy":
-            self._show_still_running()
         return True
 
     def _show_still_running(self) -> None:
-        """The kernel is still running a cell that was ended while its server was silent: the
-        session shows busy until that run ends (the relay passes its status on), not idle while
-        the next cell waits behind it."""
+        """Connected again while the kernel still owes a run whose cell was ended while its
+        server was silent (it ran on, or was queued): the session shows busy until that run
+        ends (the relay passes its status on), not idle while the next cell waits behind it.
+        The server's own word on it cannot be used: a request on the control channel (as the
+        server's own kernel_info on a new connection) makes it say idle while the cell runs."""
         owner = self._owner
         header = self.real.stillRunning()
         if owner is None or header is None:
@@ -164,6 +164,7 @@ class RemoteSession:
             state = str(value)
             if state == "connected":
                 owner.connection_changed("connected")
+                self._show_still_running()
             elif state in ("connecting", "disconnected"):
                 self._runtime.spawn(self._check_server())
 
