@@ -82,7 +82,7 @@ class Controller:
             self.notifier,
             self.tasks.spawn,
             getattr(handles, "cancelQueued", None),
-            refresh=lambda: self._refresh_ui(),
+            refresh=lambda: self._refresh_all(),
         )
         # The registry's own dict: what create_kernel adds, the explorer and the status show.
         self.sessions = self.session_registry.kernels
@@ -307,6 +307,16 @@ class Controller:
 
     def _refresh_ui(self) -> None:
         ui.request_refresh(self._ui)
+
+    def _refresh_all(self) -> None:
+        """What the registry learnt without a kernel's change (a Reconnect that found the
+        kernel gone) shows in the toolbars too, not only in the explorer."""
+        for kernel in list(self.sessions.values()):
+            try:
+                self.kernel_labels.update(kernel)
+            except Exception as error:
+                compat.log_error("the toolbar's kernel name was not updated", error)
+        self._refresh_ui()
 
     def _changed(self, kernel: RoutingKernel) -> None:
         self.line_notices.update(kernel)

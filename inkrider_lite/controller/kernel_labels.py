@@ -38,7 +38,7 @@ class KernelLabels:
         self._sessions = sessions
         self._status_bar = status_bar
         #: The binding (and link) each kernel's labels show, by kernel id (see update).
-        self._bindings: dict[str, tuple[int, str, str]] = {}
+        self._bindings: dict[str, tuple[int, str, str, bool]] = {}
 
     def label(self, context: Any, spec_name: Any) -> str:
         """What `context` (a widget's session context) shows, from JupyterLab's own `spec_name`."""
@@ -47,7 +47,10 @@ class KernelLabels:
         if kernel is None or kernel.session is None:
             return name
         remote = str(getattr(kernel.session, "kernel_name", "") or "")
-        return kernel_label(name, kernel.runtime_label, remote, unreachable=kernel.link == "lost")
+        lost = kernel.link == "lost"
+        return kernel_label(
+            name, kernel.runtime_label, remote, unreachable=lost, gone=lost and _gone(kernel)
+        )
 
     def update(self, kernel: RoutingKernel) -> None:
         """Called on every change of `kernel`: the toolbars of its notebooks follow when its
@@ -55,7 +58,12 @@ class KernelLabels:
         if kernel.state is SessionState.DEAD:  # its notebook is gone, and so are its labels
             self._bindings.pop(kernel.id, None)
             return
-        binding = (id(kernel.session), kernel.runtime_label if kernel.session else "", kernel.link)
+        binding = (
+            id(kernel.session),
+            kernel.runtime_label if kernel.session else "",
+            kernel.link,
+            _gone(kernel),
+        )
         if self._bindings.get(kernel.id) == binding:
             return
         self._bindings[kernel.id] = binding
@@ -98,3 +106,8 @@ class KernelLabels:
         )
         setattr(context, MARK, True)
         context.disposed.connect(compat.create_proxy(lambda *_: undo()))
+
+
+def _gone(kernel: RoutingKernel) -> bool:
+    """Its remote session's server said it no longer has the kernel (RemoteSession.gone)."""
+    return bool(getattr(kernel.session, "gone", False))

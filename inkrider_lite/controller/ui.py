@@ -64,13 +64,18 @@ def status_parts(facts: StatusFacts) -> tuple[str, str]:
     budget = facts.workers.budget
     waiting = facts.workers.waiting
     elsewhere = len(facts.workers.slots.sessions_elsewhere)
-    # Sessions that run on a server now: a kernel whose remote start failed has none, and one
-    # whose server stopped answering may have none any more.
-    remote = sum(
-        1
+    # Sessions that run on a server now: a kernel whose remote start failed has none. One whose
+    # server stopped answering is counted apart, as the Session Explorer's header counts it.
+    on_servers = [
+        k
         for k in facts.sessions.values()
-        if k.session is not None and k.runtime_label.startswith("remote") and k.link != "lost"
+        if k.session is not None and k.runtime_label.startswith("remote")
+    ]
+    unreachable = sum(
+        1 for k in on_servers if k.link == "lost" and not getattr(k.session, "gone", False)
     )
+    gone = sum(1 for k in on_servers if k.link == "lost" and getattr(k.session, "gone", False))
+    remote = len(on_servers) - unreachable - gone
     if facts.selected_runtime().kind == "remote":
         address = facts.remote_address()
         where = f"remote {address.display if address is not None else '(no server set)'}"
@@ -84,6 +89,10 @@ def status_parts(facts: StatusFacts) -> tuple[str, str]:
             sessions.append(f"{elsewhere} in other tabs")
         if remote:
             sessions.append(f"{remote} remote session{'s' if remote > 1 else ''}")
+    if unreachable:
+        sessions.append(f"{unreachable} unreachable")
+    if gone:
+        sessions.append(f"{gone} gone")
     if waiting:
         sessions.append(f"{waiting} waiting")
     return f"InkRider: {where}", " · ".join(sessions)

@@ -53,15 +53,23 @@ class SessionRow:
 
 
 def count_text(rows: Iterable[SessionRow]) -> str:
-    """The explorer's header: "3 live · 1 waiting · 1 unreachable · 2 detached" (a run waiting
-    for a slot has no session yet, and one whose server stopped answering may have none any
-    more, so neither is live), or "" when there is no row."""
+    """The explorer's header: "3 live · 1 waiting · 1 unreachable · 1 gone · 2 detached" (a
+    run waiting for a slot has no session yet, one whose server stopped answering may have none
+    any more, and one whose server said it has none is gone, so none of them is live), or ""
+    when there is no row."""
     rows = list(rows)
     waiting = sum(row.state == WAITING and not row.detached for row in rows)
-    lost = sum(row.state == "dead" and not row.detached for row in rows)
+    lost = sum(row.state == "dead" and not row.detached and row.can_reconnect for row in rows)
+    gone = sum(row.state == "dead" and not row.detached and not row.can_reconnect for row in rows)
     detached = sum(row.detached for row in rows)
-    live = len(rows) - waiting - lost - detached
-    counts = ((live, "live"), (waiting, "waiting"), (lost, "unreachable"), (detached, "detached"))
+    live = len(rows) - waiting - lost - gone - detached
+    counts = (
+        (live, "live"),
+        (waiting, "waiting"),
+        (lost, "unreachable"),
+        (gone, "gone"),
+        (detached, "detached"),
+    )
     return " · ".join(f"{n} {what}" for n, what in counts if n)
 
 

@@ -12,15 +12,24 @@ REMOTE_PREFIX = "remote "
 #: After the name while the server does not answer (the Session Explorer's word for it): the
 #: status bar beside it still says the kernel's last state, "Idle".
 UNREACHABLE = " (unreachable)"
+#: Instead, once the server has said it no longer has the kernel (the explorer's "gone").
+GONE = " (kernel gone)"
 
 
 def kernel_label(
-    spec_name: str, runtime_label: str, remote_kernel: str = "", *, unreachable: bool = False
+    spec_name: str,
+    runtime_label: str,
+    remote_kernel: str = "",
+    *,
+    unreachable: bool = False,
+    gone: bool = False,
 ) -> str:
     """`spec_name` is JupyterLab's own label, `runtime_label` the bound session's ("local",
     "remote 127.0.0.1:8888") and `remote_kernel` the server's kernelspec for that session;
-    `unreachable` while the session waits for Reconnect."""
+    `unreachable` while the session waits for Reconnect, `gone` when Reconnect found the
+    kernel gone from its server."""
     if not runtime_label.startswith(REMOTE_PREFIX):
         return spec_name
     server = runtime_label.removeprefix(REMOTE_PREFIX)
-    return f"{remote_kernel or 'Python'} on {server}{UNREACHABLE if unreachable else ''}"
+    note = GONE if gone else UNREACHABLE if unreachable else ""
+    return f"{remote_kernel or 'Python'} on {server}{note}"

@@ -235,11 +235,12 @@ def test_a_dead_server_ends_the_running_cell_and_local_sessions_keep_working(
         back_to_notebook(page, "batch/notebook-03.ipynb")
         assert "2" in run_in_new_cell(page, "print(b)")
 
-        # The explorer does not count it as live, nor the status item as running.
+        # The explorer does not count it as live, nor the status item as running: both count
+        # it as unreachable (the item said "1 local session" only, as if it were gone).
         page.evaluate("window.inkrider.app.commands.execute('inkrider:open-session-explorer')")
         expect(page.locator(".inkrider-explorer-count")).to_have_text("1 live · 1 unreachable")
         expect(page.locator(".inkrider-status")).to_have_text(
-            re.compile(r"InkRider: remote 127\.0\.0\.1:\d+ · 1 local session$")
+            re.compile(r"InkRider: remote 127\.0\.0\.1:\d+ · 1 local session · 1 unreachable$")
         )
 
         # A retry while the server is down: nothing is known of the kernel, so the cell does
@@ -265,6 +266,12 @@ def test_a_dead_server_ends_the_running_cell_and_local_sessions_keep_working(
         expect(row.get_by_role("button", name="Reconnect")).to_be_hidden()
         gone = [n for n in notifications(page) if n.startswith("The kernel on 127.0.0.1:")]
         assert gone and "is gone" in gone[-1] and "Start fresh" in gone[-1], notifications(page)
+        # Every count and name says gone now, not unreachable (they disagreed with the row).
+        expect(page.locator(".inkrider-explorer-count")).to_have_text("1 live · 1 gone")
+        expect(page.locator(".inkrider-status")).to_have_text(re.compile(r" · 1 gone$"))
+        expect(kernel_status).to_have_text(
+            re.compile(r"^python3 on 127\.0\.0\.1:\d+ \(kernel gone\) \| ")
+        )
         back_to_notebook(page, "batch/notebook-04.ipynb")
         cell = submit_in_new_cell(page, "import sys; print(sys.platform)")
         output = cell.locator(".jp-OutputArea")

@@ -298,15 +298,28 @@ def test_the_memory_field_says_what_it_is_or_why_it_is_empty(
 
 
 def test_the_header_counts_a_waiting_run_apart_from_live_sessions() -> None:
-    def row(state: str, detached: bool = False) -> SessionRow:
+    def row(state: str, detached: bool = False, can_reconnect: bool = True) -> SessionRow:
         return SessionRow(
-            "k", "a.ipynb", "local", state, "", "", "", False, True, state=state, detached=detached
+            "k",
+            "a.ipynb",
+            "local",
+            state,
+            "",
+            "",
+            "",
+            False,
+            True,
+            state=state,
+            detached=detached,
+            can_reconnect=can_reconnect,
         )
 
     rows = [row("idle"), row("busy"), row("idle"), row("waiting"), row("idle", detached=True)]
     assert count_text(rows) == "3 live · 1 waiting · 1 detached"
     # A session whose server stopped answering is not counted as live.
     assert count_text([row("idle"), row("dead")]) == "1 live · 1 unreachable"
+    # Nor is one whose server said the kernel is gone (only Start fresh is left).
+    assert count_text([row("dead"), row("dead", can_reconnect=False)]) == "1 unreachable · 1 gone"
     assert count_text([row("waiting")]) == "1 waiting"
     assert count_text([]) == ""
 

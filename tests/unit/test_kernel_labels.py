@@ -94,6 +94,11 @@ def test_a_bound_remote_kernel_relabels_its_notebooks_and_a_closed_one_reads_as_
     labels.update(kernel)
     assert mine.label.textContent == "python3 on 127.0.0.1:8888 (unreachable)"
     assert model.name == "python3 on 127.0.0.1:8888 (unreachable)"
+    # Reconnect finds the kernel gone from the server: the name says that instead.
+    kernel.session.gone = True
+    labels.update(kernel)
+    assert mine.label.textContent == "python3 on 127.0.0.1:8888 (kernel gone)"
+    kernel.session.gone = False
     kernel.link = "connected"
     labels.update(kernel)
     assert mine.label.textContent == "python3 on 127.0.0.1:8888"
@@ -107,6 +112,7 @@ def test_a_bound_remote_kernel_relabels_its_notebooks_and_a_closed_one_reads_as_
     assert drawn == [
         "python3 on 127.0.0.1:8888",
         "python3 on 127.0.0.1:8888 (unreachable)",
+        "python3 on 127.0.0.1:8888 (kernel gone)",
         "python3 on 127.0.0.1:8888",
         SPEC,
     ]
