@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .diagnose import NOT_FOUND
+from .diagnose import NATIVE_ONLY, NO_BROWSER_WHEEL, NOT_FOUND
 
 #: The next step for lines whose package no index had.
 NOT_FOUND_ADVICE = (
@@ -14,6 +14,13 @@ NOT_FOUND_ADVICE = (
     "holds (ask its maintainer to add the package to a requirements.txt in the site's "
     'content), or, online, turn on Settings → Settings Editor → InkRider → "Fall back to '
     'PyPI" and restart the kernel.'
+)
+
+#: The next step for lines whose package has no build the browser can run.
+NATIVE_ADVICE = (
+    "A package that needs native code and has no Pyodide build cannot run in the browser: use "
+    "a pure-Python alternative, or run the notebook on a Jupyter Server (Settings → Runtime…), "
+    "where packages come from its own pip or conda."
 )
 
 
@@ -52,6 +59,9 @@ def cell_note(file: str, summary: Mapping[str, Any]) -> str | None:
         return None
     lines = [problems_title(file, summary) + ":", *problem_lines(file, summary)]
     lines.append(installed_text(summary) + ".")
-    if any(NOT_FOUND in str(p.get("reason", "")) for p in problems):
+    reasons = [str(p.get("reason", "")) for p in problems]
+    if any(NOT_FOUND in reason for reason in reasons):
         lines.append(NOT_FOUND_ADVICE)
+    if any(reason in (NATIVE_ONLY, NO_BROWSER_WHEEL) for reason in reasons):
+        lines.append(NATIVE_ADVICE)
     return "\n".join(lines) + "\n"

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..kernel.pip_errors import NOT_IN_SITE_ADVICE
-from ..requirements.summary_text import NOT_FOUND_ADVICE
+from ..requirements.summary_text import NATIVE_ADVICE, NOT_FOUND_ADVICE
 from .inputs import Notebook
 
 #: The runner's next step for a requirement no index had.
@@ -31,10 +31,16 @@ RUNNER_NOT_IN_SITE_ADVICE = (
     "list the package in the notebook folder's requirements.txt instead, and the runner fetches "
     "a pure-Python wheel for it from PyPI on this machine (cached under build/cache/wheels)."
 )
+#: The runner's next step for a requirement that needs native code (no Settings to turn to).
+RUNNER_NATIVE_ADVICE = (
+    "A package that needs native code and has no Pyodide build cannot run in the browser, so "
+    "not under inkrider-lite run either: use a pure-Python alternative."
+)
 #: The page's advice, and the runner's in its place.
 _ADVICE = (
     (NOT_FOUND_ADVICE, RUNNER_NOT_FOUND_ADVICE),
     (NOT_IN_SITE_ADVICE, RUNNER_NOT_IN_SITE_ADVICE),
+    (NATIVE_ADVICE, RUNNER_NATIVE_ADVICE),
 )
 
 

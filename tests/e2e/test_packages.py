@@ -134,6 +134,7 @@ def test_a_broken_requirements_file_reports_each_bad_line(page: Page, site_url: 
     assert shown[0] == "broken/requirements.txt: 4 lines not installed:"
     assert "line 2: nosuchpkg-xyz==1.0 — not found in any index" in shown
     assert any(line.startswith("A package not found: check its spelling") for line in shown)
+    assert any(line.startswith("A package that needs native code") for line in shown), shown
     (report,) = [m for m in notifications(page) if "lines not installed" in m]
     assert "line 2: nosuchpkg-xyz==1.0 — not found in any index" in report
     assert "line 3: foo== — not a valid requirement" in report

@@ -46,7 +46,9 @@ def test_test_connection_explains_each_outcome(
     open_runtime_form(page)
     ok = test_connection(page, jupyter_server.base_url, jupyter_server.token)
     assert re.match(
-        r"Connected to Jupyter Server 2\.\d+\.\d+: \d+ kernels? \(python3 by default\)", ok
+        r"Connected to Jupyter Server 2\.\d+\.\d+: it offers \d+ kinds? of kernel "
+        r"\(python3 by default\)",
+        ok,
     )
     kernel = page.locator(FORM).get_by_label("Kernel")
     expect(kernel.locator("option")).to_contain_text(["Server default (python3)", "python3"])

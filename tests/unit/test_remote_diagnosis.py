@@ -108,7 +108,9 @@ def test_ok_names_version_kernels_default_and_round_trip() -> None:
     done = with_version(ok, Answer(status=200, body='{"version": "2.21.1"}'))
     assert done.ok
     assert (
-        done.summary == "Connected to Jupyter Server 2.21.1: 2 kernels (python3 by default), 12 ms."
+        done.summary
+        == "Connected to Jupyter Server 2.21.1: it offers 2 kinds of kernel (python3 by default), "
+        "12 ms."
     )
     assert [k.name for k in done.kernelspecs] == ["ir", "python3"]
     assert done.kernelspecs[1].display_name == "Python 3"
@@ -140,7 +142,7 @@ def test_a_server_without_a_version_or_default_still_connects() -> None:
 def test_ok_names_the_server_by_what_it_reports(api: Answer, named: str, version: str) -> None:
     ok = classify(ADDRESS, SITE, Answer(status=200, body=SPECS, seconds=0.001), None)
     done = with_version(ok, api)
-    assert done.summary.startswith(f"Connected to {named}: 2 kernels (python3 by default)")
+    assert done.summary.startswith(f"Connected to {named}: it offers 2 kinds of kernel (python3")
     assert done.version == version
 
 

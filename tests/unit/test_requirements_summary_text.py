@@ -45,3 +45,18 @@ def test_failed_lines_are_listed_with_what_to_do() -> None:
 def test_the_advice_is_given_only_for_packages_not_found() -> None:
     note = cell_note(FILE, summary(problem(3, "foo==", "not a valid requirement")))
     assert note is not None and "Fall back to PyPI" not in note
+
+
+def test_a_package_that_needs_native_code_gets_its_own_next_step() -> None:
+    # Found by a new user: "needs native code; no Pyodide build available" said what, not
+    # what to do.
+    from inkrider_lite.requirements.diagnose import NATIVE_ONLY
+    from inkrider_lite.requirements.summary_text import NATIVE_ADVICE
+    from inkrider_lite.runner.disk_names import RUNNER_NATIVE_ADVICE, with_runner_advice
+
+    note = cell_note(FILE, summary(problem(5, "psycopg2==2.9.10", NATIVE_ONLY)))
+    assert note is not None and note.rstrip().endswith(NATIVE_ADVICE)
+    assert "Settings → Runtime…" in note and "Fall back to PyPI" not in note
+    # The runner has no Settings: its note gives its own next step.
+    told = with_runner_advice(note)
+    assert RUNNER_NATIVE_ADVICE in told and "Settings → Runtime…" not in told

@@ -226,11 +226,13 @@ def with_empty_token(diagnosis: Diagnosis) -> Diagnosis:
 def with_version(diagnosis: Diagnosis, api: Answer) -> Diagnosis:
     """The OK verdict, completed with the version that `GET api` reports (if it does)."""
     server, version = server_name(api)
+    # The kernelspecs it offers, not kernels running: "1 kernel" read as a count of those.
     specs = len(diagnosis.kernelspecs)
-    kernels = "1 kernel" if specs == 1 else f"{specs} kernels"
+    kinds = "1 kind of kernel" if specs == 1 else f"{specs} kinds of kernel"
     rtt = diagnosis.round_trip_ms or 0.0
     summary = (
-        f"Connected to {server}: {kernels} ({diagnosis.default_kernel} by default), {rtt:.0f} ms."
+        f"Connected to {server}: it offers {kinds} ({diagnosis.default_kernel} by default), "
+        f"{rtt:.0f} ms."
     )
     return Diagnosis(
         Verdict.OK,

@@ -45,10 +45,10 @@ SERVER_GONE = (
     "the kernel) or Start fresh in Tools → Session Explorer."
 )
 NOT_ANSWERING = (
-    "The Jupyter Server at {where} is not answering, so this cell did not run. Start the "
-    "server again, then run the cell: if the server kept the kernel, the session reconnects "
-    "with its variables. To start afresh instead, use Start fresh on its row in Tools → Session "
-    "Explorer."
+    "The Jupyter Server at {where} is not answering, so this cell did not run. Once it "
+    "answers again (start it again if it stopped), run the cell: if the server kept the "
+    "kernel, the session reconnects with its variables. To start afresh instead, use Start "
+    "fresh on its row in Tools → Session Explorer."
 )
 KERNEL_GONE = (
     "The kernel on {where} is gone (the server restarted or shut it down); its variables are "
