@@ -161,6 +161,7 @@ class Controller:
                 spawn=self.tasks.spawn,
                 remote_enabled=self.remote_enabled,
                 show_text=self.notifier.show_text,
+                confirm=self.notifier.confirm,
                 other_tabs=lambda: self.workers.slots.elsewhere,
                 open_execution_tool=lambda: execution_tool.show(self.execution),
             ),

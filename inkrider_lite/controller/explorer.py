@@ -12,7 +12,7 @@ kernels no page relays), both given in `ExplorerDeps`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ from ..sessions.explorer_rows import (
     EMPTY_TEXT,
     UNKNOWN,
     SessionRow,
+    close_all_text,
     count_text,
     other_tabs_text,
     rows_for,
@@ -113,6 +114,12 @@ class ExplorerDeps:
     other_tabs: Callable[[], list[str]] = lambda: []
     #: Opens the Execution Tool (controller/execution_tool.py).
     open_execution_tool: Callable[[], None] = lambda: None
+    #: Asks before Close all (Notifier.confirm): title, text, the accepting button's label.
+    confirm: Callable[[str, str, str], Awaitable[bool]] = lambda *_: _yes()
+
+
+async def _yes() -> bool:
+    return True
 
 
 #: Classes of the buttons; jp-mod-styled gives them the theme's look.
@@ -281,6 +288,17 @@ class SessionExplorer:
         self._other_tabs.hidden = not elsewhere
         self._close_all.disabled = not any(row.can_close for row in rows)
 
+    async def _confirm_close_all(self) -> None:
+        """Close all ends every session listed, local and remote: asked first, as JupyterLab's
+        own Shut Down All is."""
+        sessions, detached = self._deps.sessions, self._deps.detached
+        rows = rows_for(sessions.kernels.values(), paths=sessions.notebook_paths())
+        text = close_all_text(rows + detached.rows())
+        if not await self._deps.confirm("Close all sessions?", text, "Close all"):
+            return
+        _act("closing every session", sessions.close_all)
+        await detached.close_all()
+
     def _on_click(self, event: Any) -> None:
         button = event.target.closest("button[data-action]")
         if compat.is_null(button) or button.disabled:
@@ -291,8 +309,7 @@ class SessionExplorer:
             _act("opening the Execution Tool", self._deps.open_execution_tool)
             return
         if action == "close-all":
-            _act("closing every session", sessions.close_all)
-            spawn(detached.close_all())
+            spawn(self._confirm_close_all())
             return
         row = button.closest(".inkrider-session-row")
         kernel_id = None if compat.is_null(row) else row.getAttribute("data-kernel-id")

@@ -63,6 +63,19 @@ class Notifier:
         )
         return True
 
+    async def confirm(self, title: str, text: str, accept: str) -> bool:
+        """Ask before something that cannot be undone: JupyterLab's dialog, with Cancel and a
+        warning button labelled `accept`; True once accepted. Where dialogs cannot show, True:
+        the button the user pressed is all the asking there is."""
+        if self._apputils is None:
+            return True
+        dialog = self._apputils.Dialog
+        buttons = [dialog.cancelButton(), dialog.warnButton(compat.to_js({"label": accept}))]
+        result = await self._apputils.showDialog(
+            compat.to_js({"title": title, "body": text, "buttons": buttons})
+        )
+        return bool(result.button.accept)
+
     @property
     def available(self) -> bool:
         return self.notification is not None

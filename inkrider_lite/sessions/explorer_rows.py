@@ -73,6 +73,17 @@ def count_text(rows: Iterable[SessionRow]) -> str:
     return " · ".join(f"{n} {what}" for n, what in counts if n)
 
 
+def close_all_text(rows: Iterable[SessionRow]) -> str:
+    """What Close all asks about: how many sessions end, and what ends with them."""
+    closing = [row for row in rows if row.can_close]
+    remote = sum(row.runtime.startswith("remote") for row in closing)
+    sessions = "the session" if len(closing) == 1 else f"all {len(closing)} sessions"
+    text = f"End {sessions} listed? Their variables are lost"
+    if remote:
+        text += ", and their kernels on Jupyter Servers are shut down"
+    return text + ". The notebooks stay open."
+
+
 def other_tabs_text(labels: Iterable[str]) -> str:
     """What other tabs of the site hold, from their slot labels: a notebook's path, or "" for
     a warm worker. "" when they hold nothing."""

@@ -6,6 +6,7 @@ The fake elements have no innerHTML at all: the panel must build everything from
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -492,6 +493,34 @@ def test_buttons_call_the_session_registry(document: Document) -> None:
     button(row, "interrupt").click()
     button(row, "close").click()
     assert harness.calls == [("interrupt", "k"), ("close", "k")]
+    button(widget.node, "close-all").click()
+    assert harness.calls[-2:] == [("close-all", None), ("close-all-detached", None)]
+
+
+def test_close_all_asks_first_and_does_nothing_when_refused(document: Document) -> None:
+    # Found by a new user: one misclick ended every session, remote kernels included.
+    asked: list[tuple[str, str, str]] = []
+    answer = [False]
+
+    async def confirm(title: str, text: str, accept: str) -> bool:
+        asked.append((title, text, accept))
+        return answer[0]
+
+    harness = Harness()
+    harness.deps = dataclasses.replace(harness.deps, confirm=confirm)
+    explorer.install(harness.deps, Widgets(document))
+    harness.sessions.kernels = {"k": Session("k", SessionState.BUSY)}
+    widget = opened(harness)
+    button(widget.node, "close-all").click()
+    assert asked == [
+        (
+            "Close all sessions?",
+            "End the session listed? Their variables are lost. The notebooks stay open.",
+            "Close all",
+        )
+    ]
+    assert ("close-all", None) not in harness.calls
+    answer[0] = True
     button(widget.node, "close-all").click()
     assert harness.calls[-2:] == [("close-all", None), ("close-all-detached", None)]
 

@@ -343,3 +343,18 @@ def test_a_lost_remote_session_offers_reconnect_until_its_kernel_is_known_gone()
     row = row_for(kernel, path="a.ipynb")
     assert row.state_text == "dead: the kernel is gone from the server"
     assert not row.can_reconnect and row.close_text == "Start fresh"
+
+
+def test_close_all_says_how_many_sessions_end_and_that_remote_kernels_are_shut_down() -> None:
+    from inkrider_lite.sessions.explorer_rows import close_all_text
+
+    def row(runtime: str, can_close: bool = True) -> SessionRow:
+        return SessionRow("k", "a.ipynb", runtime, "idle", "", "", "", False, can_close)
+
+    assert close_all_text([row("local"), row("local"), row("local", can_close=False)]) == (
+        "End all 2 sessions listed? Their variables are lost. The notebooks stay open."
+    )
+    assert close_all_text([row("local"), row("remote 127.0.0.1:8888")]) == (
+        "End all 2 sessions listed? Their variables are lost, and their kernels on Jupyter "
+        "Servers are shut down. The notebooks stay open."
+    )
