@@ -194,7 +194,7 @@ class Listener(Owner):
 
 @pytest.mark.parametrize(
     ("server_says", "still_running", "shows_busy"),
-    # The server's execution_state is not trusted: a control request makes it say idle.
+    # The relay's record decides, not the server's execution_state at the moment it was asked.
     [("busy", RUN, True), ("idle", RUN, True), ("busy", None, False)],
 )
 def test_a_kernel_still_running_an_ended_cell_shows_busy_after_reconnect(

@@ -144,8 +144,9 @@ class RemoteSession:
         """Connected again while the kernel still owes a run whose cell was ended while its
         server was silent (it ran on, or was queued): the session shows busy until that run
         ends (the relay passes its status on), not idle while the next cell waits behind it.
-        The server's own word on it cannot be used: a request on the control channel (as the
-        server's own kernel_info on a new connection) makes it say idle while the cell runs."""
+        Called on every connection, since KernelConnection also connects again by itself (after
+        `resume`), with no Reconnect or run to notice it; the relay's own record says which run
+        is owed, where the server's execution_state is only one answer at one moment."""
         owner = self._owner
         header = self.real.stillRunning()
         if owner is None or header is None:
