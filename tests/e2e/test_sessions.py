@@ -265,6 +265,11 @@ def test_close_from_the_explorer_resets_variables_and_leaves_the_file_alone(
     expect(entry).to_have_count(0)
     assert status(page)["bound"] == 0
     assert "NameError" in run_in_new_cell(page, "secret")
+    # Accepted, Close all ends the session that run started.
+    open_explorer(page)
+    page.locator("[data-action=close-all]").click()
+    dialog.get_by_role("button", name="Close all").click()
+    page.wait_for_function("JSON.parse(window.inkrider.status_json()).bound === 0")
     assert stored_file(page, path) == before
 
 
