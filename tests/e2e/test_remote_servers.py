@@ -54,7 +54,9 @@ def test_a_cell_runs_on_the_server(
         for expected in wrong_token:
             assert expected in verdict
     verdict = choose_remote(page, server.base_url, server.token, connected="Connected to ")
-    assert re.match(rf"Connected to {named}: \d+ kernels? \(python3 by default\)", verdict)
+    assert re.match(
+        rf"Connected to {named}: it offers \d+ kinds? of kernel \(python3 by default\)", verdict
+    )
 
     back_to_notebook(page, "batch/notebook-05.ipynb")
     out = run_in_new_cell(page, "import os, sys; print(sys.prefix, os.getpid())", 30_000)

@@ -48,7 +48,8 @@ def test_test_connection_names_the_server_and_its_kernels(
     kind = request.node.callspec.params["server"]
     assert diagnosis.summary.startswith("Connected to "), diagnosis.summary
     assert re.match(
-        rf"Connected to {NAMED[kind]}: \d+ kernels? \(python3 by default\)", diagnosis.summary
+        rf"Connected to {NAMED[kind]}: it offers \d+ kinds? of kernel \(python3 by default\)",
+        diagnosis.summary,
     )
 
 
