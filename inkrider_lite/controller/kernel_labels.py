@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._compat import compat
-from ..sessions.kernel_label import kernel_label
+from ..sessions.kernel_label import kernel_gone, kernel_label
 from ..sessions.lifecycle import SessionState
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ class KernelLabels:
         remote = str(getattr(kernel.session, "kernel_name", "") or "")
         lost = kernel.link == "lost"
         return kernel_label(
-            name, kernel.runtime_label, remote, unreachable=lost, gone=lost and _gone(kernel)
+            name, kernel.runtime_label, remote, unreachable=lost, gone=lost and kernel_gone(kernel)
         )
 
     def update(self, kernel: RoutingKernel) -> None:
@@ -62,7 +62,7 @@ class KernelLabels:
             id(kernel.session),
             kernel.runtime_label if kernel.session else "",
             kernel.link,
-            _gone(kernel),
+            kernel_gone(kernel),
         )
         if self._bindings.get(kernel.id) == binding:
             return
@@ -106,8 +106,3 @@ class KernelLabels:
         )
         setattr(context, MARK, True)
         context.disposed.connect(compat.create_proxy(lambda *_: undo()))
-
-
-def _gone(kernel: RoutingKernel) -> bool:
-    """Its remote session's server said it no longer has the kernel (RemoteSession.gone)."""
-    return bool(getattr(kernel.session, "gone", False))

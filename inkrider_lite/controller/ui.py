@@ -9,6 +9,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .._compat import compat
+from ..sessions.kernel_label import kernel_gone
 from . import execution_tool, explorer, runtime_form
 
 if TYPE_CHECKING:
@@ -71,11 +72,10 @@ def status_parts(facts: StatusFacts) -> tuple[str, str]:
         for k in facts.sessions.values()
         if k.session is not None and k.runtime_label.startswith("remote")
     ]
-    unreachable = sum(
-        1 for k in on_servers if k.link == "lost" and not getattr(k.session, "gone", False)
-    )
-    gone = sum(1 for k in on_servers if k.link == "lost" and getattr(k.session, "gone", False))
-    remote = len(on_servers) - unreachable - gone
+    lost = [k for k in on_servers if k.link == "lost"]
+    gone = sum(kernel_gone(k) for k in lost)
+    unreachable = len(lost) - gone
+    remote = len(on_servers) - len(lost)
     if facts.selected_runtime().kind == "remote":
         address = facts.remote_address()
         where = f"remote {address.display if address is not None else '(no server set)'}"

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .kernel_label import kernel_gone
+
 #: Shown where a value is not known.
 UNKNOWN = "—"
 UNTITLED = "(untitled)"
@@ -229,7 +231,7 @@ def row_for(
     runtime = getattr(session, "runtime_label", None) or "local"
     remote = runtime.startswith("remote")
     lost = getattr(session, "link", "connected") == "lost"
-    gone = lost and bool(getattr(getattr(session, "session", None), "gone", False))
+    gone = lost and kernel_gone(session)
     return SessionRow(
         kernel_id=str(session.id),
         path=path_text(session, path),

@@ -8,12 +8,20 @@ and only while the session runs somewhere else than the browser.
 
 from __future__ import annotations
 
+from typing import Any
+
 REMOTE_PREFIX = "remote "
 #: After the name while the server does not answer (the Session Explorer's word for it): the
 #: status bar beside it still says the kernel's last state, "Idle".
 UNREACHABLE = " (unreachable)"
 #: Instead, once the server has said it no longer has the kernel (the explorer's "gone").
 GONE = " (kernel gone)"
+
+
+def kernel_gone(kernel: Any) -> bool:
+    """Whether the server said it no longer has the kernel of this routing kernel's remote
+    session (RemoteSession.gone): what Reconnect learns, and every label then says."""
+    return bool(getattr(getattr(kernel, "session", None), "gone", False))
 
 
 def kernel_label(

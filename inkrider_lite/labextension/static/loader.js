@@ -467,13 +467,10 @@
       }
       if (request) {
         parent = { ...parent, session: request.client };
-        const kind = msg.header.msg_type;
-        if (kind.endsWith('_reply')) request.replied = true;
-        if (kind === 'status' && msg.content.execution_state === 'idle') request.idle = true;
         // The kernel runs cells in order: one sent later has started, so those taken before
         // are over, even if their end never came through.
-        if (kind === 'status' && msg.content.execution_state === 'busy' && request.run) forgotten.clear();
-        if (request.replied && request.idle) clients.delete(parent.msg_id);
+        if (request.run && msg.header.msg_type === 'status' && msg.content.execution_state === 'busy') forgotten.clear();
+        settle(clients, parent.msg_id, request, msg);
       }
       // JupyterLite finds a message's client by its header's session (even for iopub, which
       // it then sends to every client); a server's kernel puts its own session there.
@@ -484,12 +481,18 @@
       const type = msg.header.msg_type;
       if (type === 'status' || type === 'execute_reply') tell('message', msg);
     });
+    // A request is over once both its reply and its idle status have come (in either order:
+    // two channels); its record then leaves `records`.
+    function settle(records, id, record, msg) {
+      const kind = msg.header.msg_type;
+      if (kind.endsWith('_reply')) record.replied = true;
+      if (kind === 'status' && msg.content.execution_state === 'idle') record.idle = true;
+      if (record.replied && record.idle) records.delete(id);
+    }
     function relayForgotten(run, msg, parent) {
       const kind = msg.header.msg_type;
       if (kind !== 'status' && kind !== 'execute_reply') return;
-      if (kind === 'execute_reply') run.replied = true;
-      if (kind === 'status' && msg.content.execution_state === 'idle') run.idle = true;
-      if (run.replied && run.idle) forgotten.delete(parent.msg_id);
+      settle(forgotten, parent.msg_id, run, msg);
       const told = {
         ...msg, header: { ...msg.header, session: run.client }, parent_header: { ...parent, session: run.client },
       };
