@@ -116,6 +116,37 @@ def test_a_new_cell_forgets_the_import_systems_listing_of_drive_folders(
     assert caches.generation == 1
 
 
+def test_every_cell_forgets_again_and_the_working_directory_follows_chdir(
+    drive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Which cached paths lie on /drive is remembered between cells for absolute paths only:
+    `''` is the working directory, which a cell may change."""
+    import importlib.machinery
+    import sys
+
+    sources = (importlib.machinery.SourceFileLoader, importlib.machinery.SOURCE_SUFFIXES)
+    absolute = importlib.machinery.FileFinder(str(drive / "folder"), sources)
+    relative = importlib.machinery.FileFinder("", sources)
+    monkeypatch.setitem(sys.path_importer_cache, str(drive / "folder"), absolute)
+    monkeypatch.setitem(sys.path_importer_cache, "", relative)
+    caches = DriveCaches(DirectoryStats(os.stat, root=str(drive)))
+    elsewhere = drive.parent  # off the test's /drive
+    for cell in range(2):
+        absolute._path_mtime = relative._path_mtime = 1.0  # listed during the cell before
+        monkeypatch.chdir(drive / "folder" if cell == 0 else elsewhere)
+        caches.new_cell()
+        assert absolute._path_mtime == -1, f"cell {cell}: the /drive folder's listing is kept"
+        if cell == 0:
+            assert relative._path_mtime == -1, "the working directory on /drive is kept"
+            # A folder first imported from during this cell.
+            added = importlib.machinery.FileFinder(str(drive), sources)
+            monkeypatch.setitem(sys.path_importer_cache, str(drive), added)
+            added._path_mtime = 1.0
+        else:
+            assert relative._path_mtime == 1.0, "a working directory off /drive is forgotten"
+            assert added._path_mtime == -1, "a folder added to the cache since is kept"
+
+
 def test_metadata_lookups_of_the_working_directory_are_keyed_by_folder_and_cell(
     drive: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
