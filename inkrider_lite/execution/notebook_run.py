@@ -72,8 +72,18 @@ async def run_notebook(
     await port.start(run)
     results: dict[int, CellOutputs] = {}
     deadline = None if timeout is None else asyncio.get_event_loop().time() + timeout
+    loop = asyncio.get_event_loop()
     for number, index in enumerate(cells, start=1):
         run.advance(RunState.RUNNING, cell=number, cells=len(cells))
+        if deadline is not None and loop.time() >= deadline:
+            # The cell before ended, by itself, after the limit: this one would only be
+            # interrupted as it starts, so it is left as it is.
+            run.timed_out = TimedOut(index, timeout or 0.0)
+            if run.error is None:
+                run.error = FirstError(
+                    index, TIMEOUT_NAME, f"{timeout_text(timeout)} before this cell started"
+                )
+            break
         result = results[index] = CellOutputs()
         if number == 1 and run.notes:
             # Where an interactive run shows it: in the cell whose run started the session.
@@ -108,8 +118,11 @@ async def run_notebook(
 async def _execute(
     port: KernelPort, code: str, result: CellOutputs, deadline: float | None
 ) -> bool:
-    """Run one cell; False when it was still running at `deadline` (it is interrupted, and
-    given INTERRUPT_GRACE seconds to end with what it says to that)."""
+    """Run one cell; False when it was still running at `deadline` and was cut: it is
+    interrupted, and given INTERRUPT_GRACE seconds to end with what it says to that. A cell that
+    ends without an error all the same (it was ending as the interrupt came, or it caught the
+    KeyboardInterrupt and finished) ended by itself, as nbclient's `interrupt_on_timeout`
+    counts it."""
     if deadline is None:
         await port.execute(code, result.add)
         return True
@@ -122,7 +135,8 @@ async def _execute(
             return True
         port.interrupt()
         await asyncio.wait({cell}, timeout=INTERRUPT_GRACE)
-        return False
+        ended = cell.done() and not cell.cancelled() and cell.exception() is None
+        return ended and result.error is None
     finally:
         if not cell.done():
             cell.cancel()

@@ -246,11 +246,13 @@ def test_without_stop_on_error_every_cell_runs_and_the_first_error_is_kept() -> 
 
 class SleepingKernel(ScriptedKernel):
     """`sleep N` prints, then sleeps N s; an interrupt ends the sleep with KeyboardInterrupt,
-    unless `deaf` (a cell that does not take interrupts)."""
+    unless `deaf` (a cell that does not take interrupts) or `catches` (a cell that catches the
+    KeyboardInterrupt and ends without an error)."""
 
-    def __init__(self, deaf: bool = False) -> None:
+    def __init__(self, deaf: bool = False, catches: bool = False) -> None:
         super().__init__()
         self.deaf = deaf
+        self.catches = catches
         self._woken = asyncio.Event()
 
     async def execute(self, code: str, on_message: Callable[[dict[str, Any]], None]) -> None:
@@ -263,6 +265,10 @@ class SleepingKernel(ScriptedKernel):
         try:
             await asyncio.wait_for(self._woken.wait(), float(code.split()[1]))
         except TimeoutError:
+            on_message(msg("execute_reply", {"status": "ok", "execution_count": self.count}))
+            return
+        if self.catches:
+            on_message(msg("stream", {"name": "stdout", "text": "stopped early\n"}))
             on_message(msg("execute_reply", {"status": "ok", "execution_count": self.count}))
             return
         error = {"ename": "KeyboardInterrupt", "evalue": "", "traceback": ["in sleep"]}
@@ -325,6 +331,35 @@ def test_a_cell_deaf_to_the_interrupt_is_left_after_the_grace(monkeypatch) -> No
     assert run.error is not None and run.error.ename == "TimeoutError"
     # What it printed before is kept.
     assert "".join(written["cells"][0]["outputs"][0]["text"]) == "going to sleep\n"
+
+
+def test_a_cell_that_ends_without_error_after_the_interrupt_ended_by_itself() -> None:
+    # The last cell: the notebook did all its work, as nbclient's interrupt_on_timeout says.
+    kernel = SleepingKernel(catches=True)
+    run = NotebookRun("nb.ipynb")
+    written = asyncio.run(
+        run_notebook(notebook("a = 1", "sleep 60"), kernel, run, stop_on_error=True, timeout=0.2)
+    )
+    assert kernel.interrupted == 1 and run.timed_out is None and run.error is None
+    texts = ["".join(o["text"]) for o in written["cells"][1]["outputs"]]
+    assert texts == ["going to sleep\nstopped early\n"]
+
+
+def test_past_the_limit_the_next_cell_is_left_as_it_is() -> None:
+    # The time is up when the cell after it would start: it is not sent, only to be cut.
+    original = notebook("sleep 60", "b = 2")
+    kernel = SleepingKernel(catches=True)
+    run = NotebookRun("nb.ipynb")
+    written = asyncio.run(run_notebook(original, kernel, run, stop_on_error=False, timeout=0.2))
+    validate(written)
+    assert kernel.ran == ["sleep 60"] and kernel.interrupted == 1
+    assert run.timed_out == TimedOut(1, 0.2)
+    assert run.error == FirstError(
+        1, "TimeoutError", "its cells ran past the time limit of 0.2 s before this cell started"
+    )
+    assert written["cells"][1] == original["cells"][1]
+    run.fail(run.error)
+    assert run.state_text == "timed out at cell 2"
 
 
 def test_a_timeout_after_an_earlier_error_keeps_that_error_and_says_both() -> None:
