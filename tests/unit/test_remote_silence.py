@@ -246,3 +246,51 @@ def test_a_connection_back_by_itself_shows_the_run_still_owed_too() -> None:
     assert owner.links == ["connected"]
     (status,) = owner.sent
     assert status["content"] == {"execution_state": "busy"} and status["parent_header"] == RUN
+
+
+def reply(request: str, status: str, ename: str = "") -> dict[str, Any]:
+    content = {"status": status, **({"ename": ename} if ename else {})}
+    parent = {"msg_id": request, "msg_type": "execute_request", "session": "notebook"}
+    return {"header": {"msg_type": "execute_reply"}, "parent_header": parent, "content": content}
+
+
+def test_a_cell_the_kernel_cancels_behind_a_failed_ended_run_says_why() -> None:
+    """A run whose cell the page ended (the server was silent) runs on when the server wakes;
+    Interrupt it, and the kernel cancels the cell waiting behind it: JupyterLab shows that cell
+    as never run, with no word. The relay tells Python of the ended runs apart ('forgotten')."""
+
+    class Listening(Relay):
+        def listen(self, listener: Any) -> None:
+            self.listener = listener
+
+    class Seeing(Owner):
+        def __init__(self) -> None:
+            super().__init__()
+            self.sent: list[dict[str, Any]] = []
+            self.send = self.sent.append  # type: ignore[assignment]
+
+        def observe(self, _message: Any) -> None: ...
+
+    async def scenario() -> Seeing:
+        relay = Listening(silent=0.0)
+        runtime = RemoteRuntime(None, "", lambda: (None, "", ""), asyncio.ensure_future)
+        session = RemoteSession(runtime, Client(True), "k1", "python3", relay)  # type: ignore[arg-type]
+        owner = Seeing()
+        session.attach(owner)  # type: ignore[arg-type]
+        tell = relay.listener
+        tell("forgotten", reply("ended", "error", "KeyboardInterrupt"))
+        tell("forgotten", reply("ended-too", "aborted"))  # queued behind it, also ended
+        tell("message", reply("waiting", "aborted"))
+        tell("message", reply("next", "ok"))
+        tell("message", reply("later", "aborted"))  # behind a failure of its own: no word
+        session.let_go()
+        return owner
+
+    owner = asyncio.run(scenario())
+    (note,) = owner.sent
+    assert note["header"]["msg_type"] == "stream" and note["content"]["name"] == "stderr"
+    assert note["parent_header"]["msg_id"] == "waiting"
+    assert note["header"]["session"] == "notebook"  # how JupyterLite finds the notebook
+    text = note["content"]["text"]
+    assert text.startswith("This cell did not run") and "KeyboardInterrupt" in text
+    assert "127.0.0.1:9999" in text and "Run this cell again." in text

@@ -497,7 +497,7 @@
         ...msg, header: { ...msg.header, session: run.client }, parent_header: { ...parent, session: run.client },
       };
       if (kind === 'status' && send) send(told);
-      tell('message', told);
+      tell('forgotten', told);
     }
     connection.connectionStatusChanged.connect((_, status) => {
       if (status === 'connecting') held = true;

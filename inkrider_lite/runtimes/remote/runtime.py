@@ -50,6 +50,11 @@ NOT_ANSWERING = (
     "kernel, the session reconnects with its variables. To start afresh instead, use Start "
     "fresh on its row in Tools → Session Explorer."
 )
+CANCELLED_BEHIND = (
+    "This cell did not run: it waited behind a cell whose result was lost when the connection "
+    "to {where} went, and the kernel ran that cell on until it ended with {ename}. A kernel "
+    "cancels the cells waiting behind one that fails. Run this cell again."
+)
 KERNEL_GONE = (
     "The kernel on {where} is gone (the server restarted or shut it down); its variables are "
     "lost. Start fresh in Tools → Session Explorer, or run the cell again."
@@ -76,6 +81,9 @@ class RemoteSession:
         self._owner: SessionOwner | None = None
         #: The server said it no longer has the kernel: nothing to shut down there.
         self._gone = False
+        #: How a run ended while its cell was already ended (the relay's `forgotten`) ended,
+        #: if with an error: the kernel then cancels the notebook's runs queued behind it.
+        self._failed_behind: str | None = None
         self._proxy = compat.create_proxy(self._on_event)
         relay.listen(self._proxy)
         self._watch = asyncio.ensure_future(self._watch_silence())
@@ -161,6 +169,16 @@ class RemoteSession:
             return
         if kind == "message":
             owner.observe(value)
+            self._explain_cancelled(owner, value)
+        elif kind == "forgotten":  # of a run whose cell was ended (see _lost)
+            owner.observe(value)
+            if compat.header_field(value, "header", "msg_type") == "execute_reply":
+                status = compat.header_field(value, "content", "status")
+                if status == "error":
+                    ename = compat.header_field(value, "content", "ename")
+                    self._failed_behind = str(ename or "an error")
+                elif status == "ok":
+                    self._failed_behind = None
         elif kind == "connection":
             state = str(value)
             if state == "connected":
@@ -168,6 +186,21 @@ class RemoteSession:
                 self._show_still_running()
             elif state in ("connecting", "disconnected"):
                 self._runtime.spawn(self._check_server())
+
+    def _explain_cancelled(self, owner: SessionOwner, message: Any) -> None:
+        """A cell cancelled by the kernel because a run the page had ended failed (an Interrupt
+        of that run, say): JupyterLab shows a cancelled cell as never run, with no word."""
+        if compat.header_field(message, "header", "msg_type") != "execute_reply":
+            return
+        status = compat.header_field(message, "content", "status")
+        if status != "aborted":
+            self._failed_behind = None  # the kernel ran one of the notebook's runs since
+            return
+        if self._failed_behind is None:
+            return
+        text = CANCELLED_BEHIND.format(where=self.server, ename=self._failed_behind)
+        request = compat.message_part(message, "parent_header")
+        owner.send(compat.to_js(messages.stream("stderr", text + "\n", request)))
 
     async def _check_server(self) -> None:
         """The WebSocket dropped: tell a dead server from a passing drop within the 5 s the
