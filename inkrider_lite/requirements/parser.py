@@ -517,7 +517,7 @@ class _Parser:
         try:
             parsed = Pep508(arg)
         except InvalidRequirement as error:
-            return problem(_readable(error))
+            return problem(_common_mistake(arg) or _readable(error))
         fields = {
             "name": parsed.name,
             "extras": tuple(sorted(parsed.extras)),
@@ -666,6 +666,38 @@ def _check_wheel(file_name: str) -> tuple[NormalizedName, str] | str:
 
 def _first_line(error: Exception) -> str:
     return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+_NAME = r"[A-Za-z0-9][A-Za-z0-9._-]*"
+_NO_VERSION_RE = re.compile(
+    rf"^\s*({_NAME})\s*(?:\[[^\]]*\])?\s*([^;]*?)(===|==|!=|~=|<=|>=|<|>)\s*(?:[,;]|$)"
+)
+_SINGLE_EQUALS_RE = re.compile(
+    rf"^\s*({_NAME})\s*(?:\[[^\]]*\])?\s*=\s*([^=\s;][^;]*?)\s*(?:;.*)?$"
+)
+_TWO_NAMES_RE = re.compile(rf"^\s*{_NAME}\s+{_NAME}(?:\s+{_NAME})*\s*$")
+
+
+def _common_mistake(arg: str) -> str | None:
+    """Plain words for the mistakes people make most, where packaging's parser says what it
+    expected at which token ("Expected semicolon ... or end" for `foo==`)."""
+    if match := _NO_VERSION_RE.match(arg):
+        name, before, operator = match.groups()
+        if before.strip():  # another version clause comes first
+            return f'not a valid requirement: no version after "{operator}": add one, or remove it.'
+        return (
+            f'not a valid requirement: no version after "{operator}". Write '
+            f"{name}{operator}VERSION, or {name} alone for any version."
+        )
+    if match := _SINGLE_EQUALS_RE.match(arg):
+        name, version = match.groups()
+        return (
+            f'not a valid requirement: a single "=". Write {name}=={version} for exactly that '
+            "version."
+        )
+    if _TWO_NAMES_RE.match(arg):
+        return "not a valid requirement: one requirement per line (this line has several names)."
+    return None
 
 
 def _readable(error: InvalidRequirement) -> str:

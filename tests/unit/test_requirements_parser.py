@@ -213,7 +213,6 @@ def test_marker_on_url_and_path_lines() -> None:
 @pytest.mark.parametrize(
     ("text", "where"),
     [
-        ("foo==", 'at "=="'),
         ("foo>=1 bar", 'at "bar"'),
         ("foo[", "at"),
         ("foo @", "at the end"),
@@ -227,6 +226,25 @@ def test_invalid_requirement_has_a_readable_reason(text: str, where: str) -> Non
     assert where in problem.reason
     assert "\n" not in problem.reason and "^" not in problem.reason
     assert "Write NAME" in problem.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("foo==", 'no version after "==". Write foo==VERSION, or foo alone for any version.'),
+        ("foo[x] >= ; python_version > '3'", 'no version after ">=". Write foo>=VERSION'),
+        ("requests>=2,<", 'no version after "<": add one, or remove it.'),
+        ("numpy=1.26", 'a single "=". Write numpy==1.26 for exactly that version.'),
+        ("numpy = 1.26 ; sys_platform == 'linux'", "Write numpy==1.26 for exactly"),
+        ("six attrs", "one requirement per line"),
+    ],
+)
+def test_common_mistakes_are_said_plainly(text: str, reason: str) -> None:
+    """Where packaging's parser says what it expected at which token ("Expected semicolon
+    (after name with no version specifier) or end" for `foo==`)."""
+    problem = only_problem(f"{text}\n")
+    assert problem.reason.startswith("not a valid requirement: ")
+    assert reason in problem.reason and "Expected" not in problem.reason
 
 
 def test_invalid_line_does_not_fail_the_rest() -> None:
