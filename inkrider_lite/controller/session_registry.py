@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from .._compat import compat
 from ..runtimes.base import Unreachable
 from ..runtimes.remote.client import ServerError
-from ..runtimes.remote.runtime import KERNEL_GONE, RemoteSession
+from ..runtimes.remote.runtime import KERNEL_GONE, RECONNECT_NOT_ANSWERING, RemoteSession
 from ..sessions.lifecycle import SessionState
 from . import interrupt_notice
 from .keepalive import Spawn
@@ -80,8 +80,9 @@ class SessionRegistry:
         try:
             if await session.revive():
                 return
-        except Unreachable as error:
-            self._notifier.emit(f"Could not reconnect: {error}", "error", {"autoClose": NOTICE_MS})
+        except Unreachable:
+            text = RECONNECT_NOT_ANSWERING.format(where=session.server)
+            self._notifier.emit(f"Could not reconnect: {text}", "error", {"autoClose": NOTICE_MS})
             return
         self._refresh()  # its row says now whether the kernel is gone
         where = session.server

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import subprocess
 import time
 from pathlib import Path
@@ -255,9 +256,26 @@ def test_a_dead_server_ends_the_running_cell_and_local_sessions_keep_working(
         page.evaluate("window.inkrider.app.commands.execute('inkrider:open-session-explorer')")
         expect(row.get_by_role("button", name="Reconnect")).to_be_visible()
 
-        # The server restarts (same address, same token) without the kernel it had: the next
-        # run says so and starts a new session.
+        # The server restarts on the same address, as the guide starts it: with a new token,
+        # and without the kernel it had.
+        old_token = server.token
+        lines_before_restart = len(page.console_lines)  # type: ignore[attr-defined]
+        server.token = secrets.token_hex(16)
         server.start()
+        # With the old token the server's refusals read as no answer (no CORS headers), so
+        # Reconnect says so, and where a new token goes (it said "this cell did not run").
+        page.evaluate("window.inkrider.app.commands.execute('inkrider:open-session-explorer')")
+        row.get_by_role("button", name="Reconnect").click()
+        page.wait_for_function(
+            "window.inkrider.notification.manager.notifications"
+            ".some(n => n.message.startsWith('Could not reconnect'))",
+            timeout=20_000,
+        )
+        refused = [n for n in notifications(page) if n.startswith("Could not reconnect")]
+        assert "enter its new token in Settings → Runtime…" in refused[-1], refused
+        assert "this cell" not in refused[-1], refused
+        # The user saves the new token (Test connection passes): the open session uses it.
+        choose_remote(page, server.base_url, server.token)
         # Reconnect asks the server, which no longer has the kernel: it says so (it did nothing
         # a page could see), and the row leaves only Start fresh.
         page.evaluate("window.inkrider.app.commands.execute('inkrider:open-session-explorer')")
@@ -271,19 +289,23 @@ def test_a_dead_server_ends_the_running_cell_and_local_sessions_keep_working(
         # Every count and name says gone now, not unreachable (they disagreed with the row).
         expect(page.locator(".inkrider-explorer-count")).to_have_text("1 live · 1 gone")
         expect(page.locator(".inkrider-status")).to_have_text(re.compile(r" · 1 gone$"))
+        # (The Runtime form is in front: the status bar's kernel item shows the notebook's.)
+        back_to_notebook(page, "batch/notebook-04.ipynb")
         expect(kernel_status).to_have_text(
             re.compile(r"^python3 on 127\.0\.0\.1:\d+ \(kernel gone\) \| ")
         )
-        back_to_notebook(page, "batch/notebook-04.ipynb")
         cell = submit_in_new_cell(page, "import sys; print(sys.platform)")
         output = cell.locator(".jp-OutputArea")
         expect(output).to_contain_text("linux", timeout=30_000)
         expect(output).to_contain_text("starts a new session")
         expect(kernel_status).to_have_text(re.compile(r"^python3 on 127\.0\.0\.1:\d+ \| "))
-        token = server.token
-        assert models and not [url for url in models if token in url], models
-        leaked = [line for line in page.console_lines if token in line]  # type: ignore[attr-defined]
-        assert not leaked, leaked[:3]
+        # No token reaches the console while it is good. The refused one does once the server
+        # restarted: Chromium prints a refused request's address (the guide says so).
+        lines: list[str] = page.console_lines  # type: ignore[attr-defined]
+        for token, seen in ((old_token, lines[:lines_before_restart]), (server.token, lines)):
+            assert models and not [url for url in models if token in url], models
+            leaked = [line for line in seen if token in line]
+            assert not leaked, leaked[:3]
     finally:
         server.stop()
 

@@ -48,6 +48,10 @@ class Client:
         self.address = parse_base_url("http://127.0.0.1:9999")
         self.answers = list(answers)
         self.asked = 0
+        self.token = "old-token"
+
+    def use_token(self, token: str) -> None:
+        self.token = token
 
     async def probe_kernel(self, kernel_id: str) -> KernelProbe:
         answer = self.answers[min(self.asked, len(self.answers) - 1)]
@@ -294,3 +298,47 @@ def test_a_cell_the_kernel_cancels_behind_a_failed_ended_run_says_why() -> None:
     text = note["content"]["text"]
     assert text.startswith("This cell did not run") and "KeyboardInterrupt" in text
     assert "127.0.0.1:9999" in text and "Run this cell again." in text
+
+
+def test_a_session_asks_with_the_token_saved_for_its_server_now() -> None:
+    """The server was started again, with a new token, which the user saved in Settings: the
+    open session's Reconnect asked with the old one, and read the refusals (no CORS headers)
+    as a server that does not answer."""
+    from inkrider_lite.runtimes.remote import kernels_store
+
+    class Tokened(Relay):
+        def __init__(self, silent: float) -> None:
+            super().__init__(silent)
+            self.tokens: list[str] = []
+
+        def useToken(self, token: str) -> None:
+            self.tokens.append(token)
+
+        async def reconnect(self) -> None: ...
+
+    class Asking(Client):
+        def __init__(self) -> None:
+            super().__init__(True)
+            self.tokens_asked: list[str] = []
+
+        async def probe_kernel(self, kernel_id: str) -> KernelProbe:
+            self.tokens_asked.append(self.token)
+            return await super().probe_kernel(kernel_id)
+
+    async def scenario() -> tuple[Tokened, Asking]:
+        relay = Tokened(silent=0.0)
+        runtime = RemoteRuntime(None, "", lambda: (None, "", ""), asyncio.ensure_future)
+        asking = Asking()
+        session = RemoteSession(runtime, asking, "k1", "python3", relay)  # type: ignore[arg-type]
+        assert await session.revive()  # nothing saved for the server: the token it has
+        kernels_store.save_token(asking.address.base_url, "new-token")
+        try:
+            assert await session.revive()
+        finally:
+            kernels_store.save_token(asking.address.base_url, "")
+            session.let_go()
+        return relay, asking
+
+    relay, asking = asyncio.run(scenario())
+    assert asking.tokens_asked == ["old-token", "new-token"]
+    assert relay.tokens == ["new-token"]  # the WebSocket's next connection too

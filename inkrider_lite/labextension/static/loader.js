@@ -395,7 +395,8 @@
   // needs a CORS preflight, which a server started without --ServerApp.allow_origin refuses.
   // Messages go straight to the notebook (`attach(send)`); Python hears status and
   // execute_reply messages and connection changes only (`listen`). See runtimes/remote/.
-  async function remoteKernel(options, token) {
+  async function remoteKernel(options, firstToken) {
+    let token = firstToken;
     const services = await requireShared('@jupyterlab/services');
     const withToken = (url) => {
       const target = new URL(url);
@@ -550,6 +551,8 @@
       },
       unansweredRuns: () => [...clients.values()].filter((r) => r.run && !r.replied).length,
       reconnect: () => { held = false; return connection.reconnect(); },
+      // The token saved for the server now (it was started again with a new one).
+      useToken: (newToken) => { token = newToken; },
       dispose: () => { listener = null; send = null; connection.dispose(); },
     };
     await new Promise((resolve, reject) => {

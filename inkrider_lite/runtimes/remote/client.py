@@ -74,6 +74,9 @@ class JupyterServerClient:
     def token(self) -> str:
         return self._token
 
+    def use_token(self, token: str) -> None:
+        self._token = token
+
     @property
     def base_url(self) -> str:
         return self.address.base_url

@@ -44,11 +44,22 @@ SERVER_GONE = (
     "Local sessions are not affected. Start the server again, then use Reconnect (if it kept "
     "the kernel) or Start fresh in Tools → Session Explorer."
 )
+#: A server started again has a new token, unless it was given a fixed one; with a token it
+#: no longer takes, jupyter_server's refusal carries no CORS headers, so the page cannot tell
+#: it from no answer at all (shared notes: remote-server-facts.md).
+NEW_TOKEN_HINT = (
+    "If you started it again, enter its new token in Settings → Runtime… (open sessions use "
+    "the token saved there)."
+)
 NOT_ANSWERING = (
     "The Jupyter Server at {where} is not answering, so this cell did not run. Once it "
     "answers again (start it again if it stopped), run the cell: if the server kept the "
-    "kernel, the session reconnects with its variables. To start afresh instead, use Start "
-    "fresh on its row in Tools → Session Explorer."
+    "kernel, the session reconnects with its variables. " + NEW_TOKEN_HINT + " To start "
+    "afresh instead, use Start fresh on its row in Tools → Session Explorer."
+)
+RECONNECT_NOT_ANSWERING = (
+    "The Jupyter Server at {where} is not answering. Once it answers again (start it again if "
+    "it stopped), press Reconnect or run a cell. " + NEW_TOKEN_HINT
 )
 CANCELLED_BEHIND = (
     "This cell did not run: it waited behind a cell whose result was lost when the connection "
@@ -110,6 +121,7 @@ class RemoteSession:
     async def _interrupt(self) -> None:
         """Interrupt; if the server does not take it, and does not list its kernels either,
         the runs end now rather than when the silence watch would end them."""
+        self.follow_saved_token()
         try:
             await self.client.interrupt(self.id)
             return
@@ -122,6 +134,7 @@ class RemoteSession:
         self._end_for(owner, probe, float(self.real.silentSeconds()))
 
     async def restart(self) -> None:
+        self.follow_saved_token()
         await self.client.restart(self.id)
 
     @property
@@ -133,6 +146,7 @@ class RemoteSession:
         """Connect again if the server still has the kernel: True once connected; False when
         it has not (`gone` says whether the server said so); Unreachable when the server does
         not answer."""
+        self.follow_saved_token()
         probe = await self.client.probe_kernel(self.id)
         if not probe.answered:
             compat.log_error(f"cannot reconnect: {self.server} does not answer ({probe.error})")
@@ -147,6 +161,15 @@ class RemoteSession:
             compat.log_error(f"cannot reconnect to the kernel on {self.server}", error)
             return False
         return True
+
+    def follow_saved_token(self) -> None:
+        """Use the token saved for this server now: a server started again has a new one, which
+        the user enters in Settings (and Test connection accepts), while this session would go
+        on asking with the old one and read the refusals as a server that does not answer."""
+        token = kernels_store.token_for(self.client.address)
+        if token and token != self.client.token:
+            self.client.use_token(token)
+            self.real.useToken(token)
 
     def _show_still_running(self) -> None:
         """Connected again while the kernel still owes a run whose cell was ended while its
@@ -207,6 +230,7 @@ class RemoteSession:
         cell may wait. A kernel that still exists is left to KernelConnection's reconnect."""
         owner = self._owner
         where = self.server
+        self.follow_saved_token()
         probe = await self.client.probe_kernel(self.id)
         if probe.alive:
             self.real.resume()  # a passing drop: the relay connects again, with the token
@@ -234,6 +258,7 @@ class RemoteSession:
             # a kernel list every 15 s, not more.
             if silent < asked_at + SILENCE_SECONDS:
                 continue
+            self.follow_saved_token()
             probe = await self.client.probe_kernel(self.id)
             if not probe.answered:
                 await asyncio.sleep(ASK_AGAIN_SECONDS)
@@ -279,6 +304,7 @@ class RemoteSession:
 
     def dispose(self) -> None:
         """Stop relaying, and shut the kernel down on the server."""
+        self.follow_saved_token()
         self.let_go()
         if not self._gone:
             # (A DELETE of a kernel the server no longer has is a 404 without CORS headers.)
