@@ -71,9 +71,9 @@ class Notifier:
             return True
         dialog = self._apputils.Dialog
         buttons = [dialog.cancelButton(), dialog.warnButton(compat.to_js({"label": accept}))]
-        result = await self._apputils.showDialog(
-            compat.to_js({"title": title, "body": text, "buttons": buttons})
-        )
+        # Cancel has the focus, so that Enter, pressed out of habit, undoes nothing.
+        options = {"title": title, "body": text, "buttons": buttons, "defaultButton": 0}
+        result = await self._apputils.showDialog(compat.to_js(options))
         return bool(result.button.accept)
 
     @property

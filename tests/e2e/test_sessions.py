@@ -252,12 +252,14 @@ def test_close_from_the_explorer_resets_variables_and_leaves_the_file_alone(
     expect(entry.locator(".inkrider-session-memory")).to_have_attribute(
         "title", re.compile("WebAssembly memory")
     )
-    # Close all asks first (one misclick ended every session); Cancel leaves them.
+    # Close all asks first (one misclick ended every session); Cancel leaves them. Cancel has
+    # the focus: Enter, pressed out of habit, is Cancel.
     page.locator("[data-action=close-all]").click()
     dialog = page.locator(".jp-Dialog")
     expect(dialog).to_contain_text("Close all sessions?")
     expect(dialog).to_contain_text("End the session listed? Their variables are lost.")
-    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
+    page.keyboard.press("Enter")
     expect(dialog).to_have_count(0)
     expect(entry).to_have_count(1)
     assert status(page)["bound"] == 1
