@@ -235,6 +235,7 @@ class RuntimeForm:
         runtime = "remote" if self.remote.checked else "local"
         base_text = str(self.base_url.value).strip()
         token = str(self.token.value).strip()
+        kept = ""
         if runtime == "remote":
             try:
                 address = parse_base_url(base_text)
@@ -245,12 +246,19 @@ class RuntimeForm:
             token = token or address.token_in_url
             kernels_store.save_token(address.base_url, token)
             base_text = address.base_url.rstrip("/")
+        elif (address := self._typed_address()) is not None and (token or address.token_in_url):
+            # A server set up now, to switch to later: its token is kept with its address (it
+            # was dropped without a word, and the form came back without it).
+            self._take_pasted_token()
+            kernels_store.save_token(address.base_url, token or address.token_in_url)
+            base_text = address.base_url.rstrip("/")
+            kept = f" The server's address and token are kept for when you choose {REMOTE_LABEL}."
         await self._deps.save_settings(
             {"runtime": runtime, "remoteBaseUrl": base_text, "remoteKernel": str(self.kernel.value)}
         )
         where = "this browser (JupyterLite)" if runtime == "local" else base_text
         self.saved.textContent = (
-            f"Saved. New sessions start on {where}; open sessions stay where they are."
+            f"Saved. New sessions start on {where}; open sessions stay where they are.{kept}"
         )
         self._sync_forget()
         if runtime == "remote":

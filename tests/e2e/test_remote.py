@@ -85,6 +85,16 @@ def test_test_connection_explains_each_outcome(
     form.get_by_role("button", name="Save").click()
     expect(form.locator(".inkrider-saved")).to_contain_text("Saved. New sessions start on")
     expect(form.locator(".inkrider-result").first).to_contain_text("did not let this page read")
+
+    # A server set up while the local runtime stays chosen keeps its token (it was dropped).
+    form.get_by_label("JupyterLite (local)").check()
+    form.get_by_label("Token").fill(jupyter_server.token)
+    form.get_by_role("button", name="Save").click()
+    expect(form.locator(".inkrider-saved")).to_contain_text(
+        "The server's address and token are kept for when you choose Jupyter Server (remote)."
+    )
+    stored = page.evaluate("Object.values(window.localStorage)")
+    assert jupyter_server.token in stored
     assert not page.page_errors  # type: ignore[attr-defined]
 
 
