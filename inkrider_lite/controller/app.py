@@ -20,7 +20,7 @@ from ..runtimes.local.browser_slots import BrowserSlots
 from ..runtimes.local.workers import TIER_UP_RUNS, LocalWorkers, Worker
 from ..runtimes.remote import kernels_store
 from ..runtimes.remote.address import AddressError, ServerAddress, parse_base_url
-from ..runtimes.remote.runtime import RemoteRuntime
+from ..runtimes.remote.runtime import RemoteRuntime, RemoteSession
 from ..runtimes.settings import Settings, SettingsError
 from ..sessions.capacity import warm_worker_wanted
 from . import early_install, execution_tool, explorer, runtime_form, ui
@@ -86,6 +86,8 @@ class Controller:
         )
         # The registry's own dict: what create_kernel adds, the explorer and the status show.
         self.sessions = self.session_registry.kernels
+        renamed = self.proxies.create_proxy(lambda *_: self._follow_renames())
+        handles.app.serviceManager.sessions.runningChanged.connect(renamed)
         self.workers = LocalWorkers(
             self._start_real,
             worker_setup_code(self.urls.site_url),
@@ -118,6 +120,8 @@ class Controller:
             self._notebook_kernel,
             self.notifier.notify,
             self._refresh_ui,
+            self.session_registry.notebook_paths,
+            self._exists,
         )
         self.requirements = RequirementsDeps(
             contents=self.contents,
@@ -306,6 +310,18 @@ class Controller:
             self.requirements, self.notifier, kernel.location, worker, kernel.installing
         )
 
+    def _follow_renames(self) -> None:
+        """The stored records of remote kernels name their notebooks (for a Reconnect after a
+        reload): a notebook renamed or moved takes its record along."""
+        paths = self.session_registry.notebook_paths()
+        by_server_id = {
+            kernel.session.id: paths[kernel_id]
+            for kernel_id, kernel in self.sessions.items()
+            if isinstance(kernel.session, RemoteSession) and kernel_id in paths
+        }
+        if by_server_id:
+            kernels_store.follow_paths(by_server_id)
+
     def _refresh_ui(self) -> None:
         ui.request_refresh(self._ui)
 
@@ -335,14 +351,19 @@ class Controller:
         names = await held()
         return None if compat.is_null(names) else [str(name) for name in names]
 
+    async def _exists(self, path: str) -> bool:
+        try:
+            await self.contents.get(path, compat.to_js({"content": False}))
+        except Exception:
+            return False
+        return True
+
     async def _notebook_kernel(self, path: str) -> RoutingKernel | None:
         """The routing kernel of the notebook at `path`, opening the notebook if it is not
         open; with no path, the notebook in front."""
         commands = self.app.commands
         if path:
-            try:
-                await self.contents.get(path, compat.to_js({"content": False}))
-            except Exception:
+            if not await self._exists(path):
                 return None
             widget = await commands.execute("docmanager:open", compat.to_js({"path": path}))
         else:

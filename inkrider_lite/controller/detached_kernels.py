@@ -59,13 +59,19 @@ class DetachedKernels:
         notebook_kernel: Callable[[str], Awaitable[Any]],
         notify: Callable[[str, str], None],
         on_change: Callable[[], None],
+        notebook_paths: Callable[[], dict[str, str]] = dict,
+        exists: Callable[[str], Awaitable[bool]] | None = None,
     ) -> None:
         """`live_tabs` names the pages alive now (None where the browser cannot tell);
-        `notebook_kernel` opens a notebook and gives its routing kernel (None if it cannot)."""
+        `notebook_kernel` opens a notebook and gives its routing kernel (None if it cannot; with
+        no path, the notebook in front's); `notebook_paths` maps routing kernel ids to their
+        notebooks; `exists` says whether the site has a file."""
         self._runtime = runtime
         self._site_url = site_url
         self._live_tabs = live_tabs
         self._notebook_kernel = notebook_kernel
+        self._notebook_paths = notebook_paths
+        self._exists_in_site = exists
         self._notify = notify
         self._on_change = on_change
         self._kernels: dict[str, DetachedKernel] = {}
@@ -151,6 +157,11 @@ class DetachedKernels:
             return False
         notebook = await self._notebook_kernel(record.path)
         path = record.path or "the notebook"
+        if notebook is None and not await self._exists(record.path):
+            # Renamed or moved while no page followed it: as NO_NOTEBOOK says, the notebook
+            # the user opened (the one in front) takes the kernel.
+            notebook = await self._notebook_kernel("")
+            path = self._notebook_path(notebook) if notebook is not None else path
         if notebook is None:
             self._notify(NO_NOTEBOOK.format(path=path), "warning")
             return False
@@ -169,11 +180,19 @@ class DetachedKernels:
                 model.name,
                 record.base_url,
                 record.started_at,
-                record.path,
+                self._notebook_path(notebook) or record.path,
                 self._runtime.tab_id,
             )
         )
         return True
+
+    async def _exists(self, path: str) -> bool:
+        if not path or self._exists_in_site is None:
+            return True  # nothing to fall back from
+        return await self._exists_in_site(path)
+
+    def _notebook_path(self, notebook: Any) -> str:
+        return self._notebook_paths().get(str(notebook.id), "")
 
     async def close(self, kernel_id: str) -> bool:
         """Shut the kernel down on its server; a server that does not answer gets it forgotten

@@ -406,6 +406,13 @@ def test_after_a_reload_detached_kernels_can_be_reconnected_or_closed(
 ) -> None:
     open_on_remote(page, site_url, jupyter_server, "batch/notebook-05.ipynb")
     pid = run_in_new_cell(page, "import os; kept = 1234; print(os.getpid())", 30_000).strip()
+    # Renamed while its kernel runs: the stored record follows it (Reconnect after the reload
+    # said "not in this site any more", even with the renamed notebook open).
+    page.evaluate("window.inkrider.app.shell.currentWidget.context.rename('renamed-05.ipynb')")
+    page.wait_for_function(
+        "JSON.parse(localStorage.getItem('inkrider-remote-kernels') || '[]')"
+        ".some(r => r.path === 'batch/renamed-05.ipynb')"
+    )
     back_to_notebook(page, "batch/notebook-06.ipynb")
     assert "six" in run_in_new_cell(page, "print('six')", 30_000)
     started = set(jupyter_server.kernel_ids())
@@ -414,7 +421,7 @@ def test_after_a_reload_detached_kernels_can_be_reconnected_or_closed(
     page.reload()
     wait_for_controller(page)
     page.evaluate("window.inkrider.app.commands.execute('inkrider:open-session-explorer')")
-    five = page.locator(".inkrider-session-row", has_text="batch/notebook-05.ipynb")
+    five = page.locator(".inkrider-session-row", has_text="batch/renamed-05.ipynb")
     six = page.locator(".inkrider-session-row", has_text="batch/notebook-06.ipynb")
     for row in (five, six):
         expect(row).to_have_attribute("data-detached", "true")
@@ -430,14 +437,23 @@ def test_after_a_reload_detached_kernels_can_be_reconnected_or_closed(
     expect(six).to_have_count(0)
     assert six_id not in set(jupyter_server.kernel_ids())
 
+    # Renamed again while no page follows it (the record keeps the name it had): as the
+    # notice says, Reconnect then gives the kernel to the notebook the user opened.
+    page.evaluate(
+        "window.inkrider.app.serviceManager.contents"
+        ".rename('batch/renamed-05.ipynb', 'batch/again-05.ipynb')"
+    )
+    back_to_notebook(page, "batch/again-05.ipynb")
+    page.evaluate("window.inkrider.app.commands.execute('inkrider:open-session-explorer')")
     # Reconnect binds the notebook to the same kernel: its variables are there, and the row
     # keeps the time the kernel started (the reload took seconds).
     started_text = five.locator(".inkrider-session-started").text_content()
     five.get_by_role("button", name="Reconnect").click()
+    five = page.locator(".inkrider-session-row", has_text="batch/again-05.ipynb")
     expect(five).to_have_attribute("data-detached", "false", timeout=20_000)
     expect(five.locator(".inkrider-session-state")).to_have_text("idle")
     expect(five.locator(".inkrider-session-started")).to_have_text(started_text or "")
-    back_to_notebook(page, "batch/notebook-05.ipynb")
+    back_to_notebook(page, "batch/again-05.ipynb")
     assert run_in_new_cell(page, "print(kept, os.getpid())", 30_000).split() == ["1234", pid]
     assert json.loads(page.evaluate("window.inkrider.detached_json()")) == []
 

@@ -38,3 +38,15 @@ def test_a_detached_row_offers_reconnect_until_the_server_stops_answering() -> N
     silent = detached_row("k", "", "127.0.0.1:8888", None, False)
     assert silent.path == "(untitled)" and not silent.can_reconnect
     assert silent.close_text == "Forget"
+
+
+def test_records_follow_their_notebooks_renamed_or_moved() -> None:
+    kernels_store.remember(record("k1", "t"))
+    kernels_store.remember(record("k2", "t"))
+    kernels_store.follow_paths({"k1": "renamed/b.ipynb", "other": "c.ipynb"})
+    assert {r.id: r.path for r in kernels_store.load()} == {
+        "k1": "renamed/b.ipynb",
+        "k2": "a.ipynb",
+    }
+    kernels_store.forget("k1")
+    kernels_store.forget("k2")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from ..._compat import compat
 from .address import ServerAddress
@@ -66,6 +66,17 @@ def _save(records: list[KernelRecord]) -> None:
 
 def remember(record: KernelRecord) -> None:
     _save([r for r in load() if r.id != record.id] + [record])
+
+
+def follow_paths(paths: dict[str, str]) -> None:
+    """Kernel id → its notebook's path now: records of renamed or moved notebooks follow, so
+    that a Reconnect after a reload opens the notebook where it is."""
+    records = load()
+    moved = [
+        replace(r, path=paths[r.id]) if paths.get(r.id, r.path) != r.path else r for r in records
+    ]
+    if moved != records:
+        _save(moved)
 
 
 def forget(kernel_id: str) -> None:
