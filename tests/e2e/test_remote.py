@@ -344,7 +344,8 @@ def test_a_frozen_server_ends_the_waiting_runs_and_the_session_reconnects_after(
         output = first.locator(".jp-OutputArea")
         expect(output).to_contain_text("ServerConnectionLost", timeout=60_000)
         silent = re.search(r"has not answered for (\d+) s", output.inner_text())
-        assert silent is not None and 15 <= int(silent.group(1)) <= 22, output.inner_text()
+        # What the user waited, asks included (it said 15-20 s after 25-30).
+        assert silent is not None and 24 <= int(silent.group(1)) <= 40, output.inner_text()
         # Sent before the silence: the server may still run it when it wakes, and it says so.
         expect(second.locator(".jp-OutputArea")).to_contain_text("may still run it")
         # A run while the server is still silent does not go out, and says why.

@@ -268,7 +268,9 @@ class RemoteSession:
             if probe.alive:
                 asked_at = silent
                 continue
-            self._end_for(owner, probe, silent)
+            # The silence now, asks included: what the user waited (it said 15-20 s after
+            # 25-30 s of waiting: new-user pass, D4).
+            self._end_for(owner, probe, float(self.real.silentSeconds()))
 
     def _end_for(self, owner: SessionOwner, probe: KernelProbe, silent: float) -> None:
         """End the runs of a kernel the server no longer has, or of a server that answered
