@@ -218,7 +218,7 @@ REMOTE_PACKAGES_DETAIL = (
     "A remote session uses the server's own Python environment: install packages there with "
     "pip or conda. The folder's requirements.txt is not installed on a remote server."
 )
-LOST_TEXT = "dead: the server is not answering"
+LOST_TEXT = "unreachable: the server is not answering"
 #: Once a Reconnect found that the server no longer has the kernel: only Start fresh is left.
 GONE_TEXT = "dead: the kernel is gone from the server"
 

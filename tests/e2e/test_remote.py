@@ -239,7 +239,7 @@ def test_a_dead_server_ends_the_running_cell_and_local_sessions_keep_working(
         page.evaluate("window.inkrider.app.commands.execute('inkrider:open-session-explorer')")
         row = page.locator(".inkrider-session-row", has_text="batch/notebook-04.ipynb")
         expect(row.locator(".inkrider-session-state")).to_have_text(
-            "dead: the server is not answering"
+            "unreachable: the server is not answering"
         )
         expect(row.get_by_role("button", name="Reconnect")).to_be_visible()
         expect(row.locator("button[data-action='close']")).to_have_text("Start fresh")
@@ -362,7 +362,12 @@ def test_a_frozen_server_ends_the_waiting_runs_and_the_session_reconnects_after(
         expect(fresh.locator(".jp-OutputArea")).to_contain_text("Could not start", timeout=30_000)
 
         server.freeze(False)
-        page.wait_for_timeout(5000)  # the requests the server held are answered now
+        # The server speaks again (the kernel goes on with the runs it was sent): the session is
+        # connected again by itself, and busy with them; it said "not answering" until the
+        # user pressed Reconnect or ran a cell.
+        page.evaluate("window.inkrider.app.commands.execute('inkrider:open-session-explorer')")
+        expect(row.locator(".inkrider-session-state")).to_have_text("busy", timeout=20_000)
+        expect(row.get_by_role("button", name="Reconnect")).to_be_hidden()
         assert server.kernel_ids() == kernels
         back_to_notebook(page, "batch/notebook-05.ipynb")
         # The kernel runs the first cell now, which the page ended: the next cell waits behind

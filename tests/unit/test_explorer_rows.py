@@ -336,7 +336,7 @@ def test_a_lost_remote_session_offers_reconnect_until_its_kernel_is_known_gone()
         session=SimpleNamespace(gone=False),
     )
     row = row_for(kernel, path="a.ipynb")
-    assert row.state_text == "dead: the server is not answering"
+    assert row.state_text == "unreachable: the server is not answering"
     assert row.can_reconnect and row.close_text == "Start fresh"
     # A Reconnect asked the server, which no longer has the kernel: only Start fresh is left.
     kernel.session.gone = True

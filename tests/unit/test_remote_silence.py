@@ -40,6 +40,9 @@ class Relay:
 
     def dispose(self) -> None: ...
 
+    def stillRunning(self) -> None:
+        return None
+
 
 class Client:
     def __init__(self, *answers: bool | str) -> None:
@@ -108,6 +111,14 @@ def test_a_server_that_answers_neither_ask_ends_the_runs_and_the_link() -> None:
     # The runs behind it were sent: the server may run them when it wakes, and they say so.
     assert "may still run it once it answers again" in queued_why
     assert owner.links == ["lost"]
+
+
+def test_a_server_that_wakes_gets_the_session_connected_again_by_itself() -> None:
+    """It said "not answering" until the user pressed Reconnect or ran a cell, though the
+    kernel went on with the runs it had been sent (a quiet cell says nothing by itself)."""
+    owner = asyncio.run(watched(Relay(silent=1.0), Client(False, False, True)))
+    assert [e[0] for e in owner.ended] == ["ServerConnectionLost"]
+    assert owner.links == ["lost", "connected"]
 
 
 def test_a_long_quiet_cell_on_a_server_that_answers_goes_on() -> None:

@@ -95,6 +95,9 @@ class RemoteSession:
         #: How a run ended while its cell was already ended (the relay's `forgotten`) ended,
         #: if with an error: the kernel then cancels the notebook's runs queued behind it.
         self._failed_behind: str | None = None
+        #: The runs were ended and the link marked lost (see _lost), until connected again.
+        self._link_lost = False
+        self._rejoining = False
         self._proxy = compat.create_proxy(self._on_event)
         relay.listen(self._proxy)
         self._watch = asyncio.ensure_future(self._watch_silence())
@@ -160,6 +163,7 @@ class RemoteSession:
         except Exception as error:
             compat.log_error(f"cannot reconnect to the kernel on {self.server}", error)
             return False
+        self._link_lost = False
         return True
 
     def follow_saved_token(self) -> None:
@@ -190,6 +194,9 @@ class RemoteSession:
         owner = self._owner
         if owner is None:
             return
+        if kind in ("message", "forgotten") and self._link_lost and not self._rejoining:
+            self._rejoining = True
+            self._runtime.spawn(self._rejoin())
         if kind == "message":
             owner.observe(value)
             self._explain_cancelled(owner, value)
@@ -205,6 +212,7 @@ class RemoteSession:
         elif kind == "connection":
             state = str(value)
             if state == "connected":
+                self._link_lost = False
                 owner.connection_changed("connected")
                 self._show_still_running()
             elif state in ("connecting", "disconnected"):
@@ -224,6 +232,23 @@ class RemoteSession:
         text = CANCELLED_BEHIND.format(where=self.server, ename=self._failed_behind)
         request = compat.message_part(message, "parent_header")
         owner.send(compat.to_js(messages.stream("stderr", text + "\n", request)))
+
+    async def _rejoin(self) -> None:
+        """The server speaks again after its runs were ended for its silence (it woke, and the
+        kernel goes on with what it was sent): if it still has the kernel, the session is
+        connected again now. The rows, counts and names said "not answering" until the user
+        pressed Reconnect or ran a cell."""
+        owner = self._owner
+        try:
+            self.follow_saved_token()
+            probe = await self.client.probe_kernel(self.id)
+            if owner is None or owner is not self._owner or not self._link_lost or not probe.alive:
+                return
+            self._link_lost = False
+            owner.connection_changed("connected")
+            self._show_still_running()
+        finally:
+            self._rejoining = False
 
     async def _check_server(self) -> None:
         """The WebSocket dropped: tell a dead server from a passing drop within the 5 s the
@@ -249,6 +274,11 @@ class RemoteSession:
         while True:
             await asyncio.sleep(SILENCE_SECONDS / 3)
             owner = self._owner
+            if owner is not None and self._link_lost and not self._rejoining:
+                # A woken server may have nothing to say by itself (a cell running quietly).
+                self._rejoining = True
+                await self._rejoin()
+                continue
             if owner is None or not self.real.unansweredRuns():
                 continue
             silent = float(self.real.silentSeconds())
@@ -290,6 +320,7 @@ class RemoteSession:
         one) and `queued_why` (those behind it; aborted without one)."""
         unanswered = compat.to_py(self.real.takeUnanswered())
         owner.end_running_cell("ServerConnectionLost", why, unanswered, queued_why)
+        self._link_lost = True
         owner.connection_changed("lost")
 
     async def _call(self, what: str, call: Any) -> None:
