@@ -196,7 +196,9 @@ class _RowView:
         self.interrupt.disabled = not row.can_interrupt
         self.close.disabled = not row.can_close
         self.reconnect.hidden = not row.can_reconnect
-        self.interrupt.hidden = row.can_reconnect or row.detached
+        # A lost link (Reconnect, or only Start fresh once the kernel is gone) has nothing to
+        # interrupt: no greyed button beside Start fresh.
+        self.interrupt.hidden = row.state == "dead" or row.detached
         self.close.textContent = row.close_text
         self.element.setAttribute("data-detached", "true" if row.detached else "false")
         self.interrupt.title = (

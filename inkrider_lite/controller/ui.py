@@ -61,7 +61,7 @@ _shown: dict[int, tuple[str, str]] = {}
 
 def status_parts(facts: StatusFacts) -> tuple[str, str]:
     """Where new runs start, then the sessions: ("InkRider: local", "1/3 sessions"), or
-    ("InkRider: remote 127.0.0.1:8888", "1 local session · 2 remote")."""
+    ("InkRider: remote 127.0.0.1:8888", "1 local session · 2 remote sessions")."""
     budget = facts.workers.budget
     waiting = facts.workers.waiting
     elsewhere = len(facts.workers.slots.sessions_elsewhere)
@@ -81,7 +81,10 @@ def status_parts(facts: StatusFacts) -> tuple[str, str]:
         where = f"remote {address.display if address is not None else '(no server set)'}"
         running = facts.workers.running
         local = "1 local session" if running == 1 else f"{running} local sessions"
-        sessions = [local, f"{remote} remote"] if remote else [local]
+        # Said as the local runtime's item says it.
+        sessions = (
+            [local, f"{remote} remote session{'s' if remote > 1 else ''}"] if remote else [local]
+        )
     else:
         where = "local"
         sessions = [f"{facts.workers.running + elsewhere}/{budget.cap} sessions"]

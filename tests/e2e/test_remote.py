@@ -294,6 +294,7 @@ def test_a_dead_server_ends_the_running_cell_and_local_sessions_keep_working(
             "dead: the kernel is gone from the server", timeout=15_000
         )
         expect(row.get_by_role("button", name="Reconnect")).to_be_hidden()
+        expect(row.locator("button[data-action='interrupt']")).to_be_hidden()  # not greyed
         gone = [n for n in notifications(page) if n.startswith("The kernel on 127.0.0.1:")]
         assert gone and "is gone" in gone[-1] and "Start fresh" in gone[-1], notifications(page)
         # Every count and name says gone now, not unreachable (they disagreed with the row).

@@ -41,6 +41,10 @@ def test_a_pasted_address_names_the_server(text: str, base_url: str, token: str)
         ("http://localhost:0", "Port 0"),
         ("localhost:9", "Browsers refuse to connect to port 9: .* --port 8888"),
         ("http://127.0.0.1:6000/lab", "Browsers refuse to connect to port 6000"),
+        # Taken for host "htp" with an empty port, it read as a server that did not answer.
+        ("htp:/foo", "not a URL: it needs two slashes after the scheme"),
+        ("http:/localhost:8888", "two slashes"),
+        ("localhost:", "No port after the ':'"),
     ],
 )
 def test_a_malformed_address_says_what_to_type(text: str, says: str) -> None:

@@ -29,10 +29,10 @@ def test_a_remote_session_whose_server_stopped_answering_is_counted_as_unreachab
     on_remote = StatusFacts(pool.workers, sessions, lambda: remote, lambda: address)  # type: ignore[arg-type]
     assert status_parts(on_remote) == (
         "InkRider: remote 127.0.0.1:8931",
-        "0 local sessions · 1 remote · 1 unreachable",
+        "0 local sessions · 1 remote session · 1 unreachable",
     )
     on_local = StatusFacts(pool.workers, sessions, lambda: local, lambda: address)  # type: ignore[arg-type]
     assert status_parts(on_local)[1] == "0/3 sessions · 1 remote session · 1 unreachable"
     # Once a Reconnect found the kernel gone from its server, it is counted as gone.
     sessions["b"] = remote_kernel("lost", gone=True)
-    assert status_parts(on_remote)[1] == "0 local sessions · 1 remote · 1 gone"
+    assert status_parts(on_remote)[1] == "0 local sessions · 1 remote session · 1 gone"

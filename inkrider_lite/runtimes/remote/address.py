@@ -8,6 +8,7 @@ name one server; this module finds it, and says plainly what is wrong when it ca
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
@@ -74,6 +75,13 @@ def parse_base_url(text: str) -> ServerAddress:
         raise AddressError("Enter the server's Base URL, e.g. http://localhost:8888")
     if any(c.isspace() for c in raw):
         raise AddressError(f"A Base URL has no spaces: {raw!r}. Example: http://localhost:8888")
+    if re.match(r"[A-Za-z][A-Za-z0-9+.-]*:/(?!/)", raw):
+        # `http:/host` or a mistyped `htp:/host`: taken as host "htp" it read as a server that
+        # did not answer.
+        raise AddressError(
+            f"{raw!r} is not a URL: it needs two slashes after the scheme. Example: "
+            "http://localhost:8888"
+        )
     if "://" not in raw:
         raw = f"http://{raw}"
     parts = urlsplit(raw)
@@ -90,6 +98,10 @@ def parse_base_url(text: str) -> ServerAddress:
         )
     if not host:
         raise AddressError(f"No host name in {text.strip()!r}. Example: http://localhost:8888")
+    if parts.netloc.endswith(":"):
+        raise AddressError(
+            f"No port after the ':' in {text.strip()!r}. Example: http://localhost:8888"
+        )
     if port == 0:
         raise AddressError("Port 0 is not a server's port. Example: http://localhost:8888")
     if port in BAD_PORTS:

@@ -101,7 +101,7 @@ def mixed(address: ServerAddress) -> Diagnosis:
 
 def running_steps(address: ServerAddress) -> str:
     return (
-        f"Is the server running at {address.base_url}? In its terminal, `jupyter server list` "
+        f"Is the server running at {address.base_url}? In a terminal, `jupyter server list` "
         "shows the address of each running server. Start one with `jupyter server --no-browser` "
         "(add `--allow-root` as root)."
     )
@@ -211,7 +211,7 @@ def classify(
 EMPTY_TOKEN = (
     "The Token field is empty, and a Jupyter Server started as the guide says needs its token: "
     "paste what follows `?token=` in the address the server printed (`jupyter server list` "
-    "shows it again). Were it not that:"
+    "shows it again). If the token is not the cause:"
 )
 
 
