@@ -121,6 +121,19 @@ def test_a_server_that_wakes_gets_the_session_connected_again_by_itself() -> Non
     assert owner.links == ["lost", "connected"]
 
 
+def test_a_lost_link_is_asked_after_less_often_once_the_first_minute_is_over(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each ask that fails is a console line with the token: not one every 5 s for an hour."""
+    monkeypatch.setattr(remote_runtime, "REJOIN_SOON", 0.0)
+    monkeypatch.setattr(remote_runtime, "REJOIN_LATER", 100.0)
+    client = Client(False)
+    owner = asyncio.run(watched(Relay(silent=1.0), client))
+    assert owner.links == ["lost"]
+    # Two asks before the runs ended, one after; some 5 more turns of the watch ask nothing.
+    assert client.asked == 3, client.asked
+
+
 def test_a_long_quiet_cell_on_a_server_that_answers_goes_on() -> None:
     client = Client(True)
     owner = asyncio.run(watched(Relay(silent=1.0), client))

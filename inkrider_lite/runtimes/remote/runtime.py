@@ -27,6 +27,11 @@ CONNECT_TIMEOUT = 10.0
 SILENCE_SECONDS = 15.0
 #: Seconds between the two asks that must both go unanswered before the run is ended.
 ASK_AGAIN_SECONDS = 5.0
+#: While a link is lost, its kernel is asked after every SILENCE_SECONDS / 3 for this long (a
+#: server woken from a pause comes back soon), then every REJOIN_LATER seconds: each ask that
+#: fails is a line on the browser's console, token included (Chromium prints the address).
+REJOIN_SOON = 60.0
+REJOIN_LATER = 60.0
 
 SERVER_SILENT = (
     "The Jupyter Server at {where} has not answered for {seconds:.0f} s, nor its kernel list, "
@@ -98,6 +103,8 @@ class RemoteSession:
         #: The runs were ended and the link marked lost (see _lost), until connected again.
         self._link_lost = False
         self._rejoining = False
+        self._lost_at = 0.0  # the event loop's time
+        self._asked_at = 0.0
         self._proxy = compat.create_proxy(self._on_event)
         relay.listen(self._proxy)
         self._watch = asyncio.ensure_future(self._watch_silence())
@@ -274,10 +281,14 @@ class RemoteSession:
         while True:
             await asyncio.sleep(SILENCE_SECONDS / 3)
             owner = self._owner
-            if owner is not None and self._link_lost and not self._rejoining:
+            if owner is not None and self._link_lost:
                 # A woken server may have nothing to say by itself (a cell running quietly).
-                self._rejoining = True
-                await self._rejoin()
+                now = asyncio.get_event_loop().time()
+                soon = now - self._lost_at < REJOIN_SOON
+                if not self._rejoining and (soon or now - self._asked_at >= REJOIN_LATER):
+                    self._rejoining = True
+                    self._asked_at = now
+                    await self._rejoin()
                 continue
             if owner is None or not self.real.unansweredRuns():
                 continue
@@ -321,6 +332,7 @@ class RemoteSession:
         unanswered = compat.to_py(self.real.takeUnanswered())
         owner.end_running_cell("ServerConnectionLost", why, unanswered, queued_why)
         self._link_lost = True
+        self._lost_at = asyncio.get_event_loop().time()
         owner.connection_changed("lost")
 
     async def _call(self, what: str, call: Any) -> None:
