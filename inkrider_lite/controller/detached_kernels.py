@@ -59,8 +59,8 @@ class DetachedKernels:
         notebook_kernel: Callable[[str], Awaitable[Any]],
         notify: Callable[[str, str], None],
         on_change: Callable[[], None],
-        notebook_paths: Callable[[], dict[str, str]] = dict,
-        exists: Callable[[str], Awaitable[bool]] | None = None,
+        notebook_paths: Callable[[], dict[str, str]],
+        exists: Callable[[str], Awaitable[bool]],
     ) -> None:
         """`live_tabs` names the pages alive now (None where the browser cannot tell);
         `notebook_kernel` opens a notebook and gives its routing kernel (None if it cannot; with
@@ -187,8 +187,8 @@ class DetachedKernels:
         return True
 
     async def _exists(self, path: str) -> bool:
-        if not path or self._exists_in_site is None:
-            return True  # nothing to fall back from
+        if not path:
+            return True  # no path was known: nothing to fall back from
         return await self._exists_in_site(path)
 
     def _notebook_path(self, notebook: Any) -> str:

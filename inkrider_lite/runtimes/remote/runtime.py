@@ -90,7 +90,7 @@ class RemoteSession:
     ) -> None:
         self.id = kernel_id
         self.kernel_name = kernel_name
-        self.client = client
+        self._client = client
         self.real = relay
         self.runtime_label = f"remote {client.address.display}"
         self._runtime = runtime
@@ -131,7 +131,6 @@ class RemoteSession:
     async def _interrupt(self) -> None:
         """Interrupt; if the server does not take it, and does not list its kernels either,
         the runs end now rather than when the silence watch would end them."""
-        self.follow_saved_token()
         try:
             await self.client.interrupt(self.id)
             return
@@ -144,7 +143,6 @@ class RemoteSession:
         self._end_for(owner, probe, float(self.real.silentSeconds()))
 
     async def restart(self) -> None:
-        self.follow_saved_token()
         await self.client.restart(self.id)
 
     @property
@@ -156,7 +154,6 @@ class RemoteSession:
         """Connect again if the server still has the kernel: True once connected; False when
         it has not (`gone` says whether the server said so); Unreachable when the server does
         not answer."""
-        self.follow_saved_token()
         probe = await self.client.probe_kernel(self.id)
         if not probe.answered:
             compat.log_error(f"cannot reconnect: {self.server} does not answer ({probe.error})")
@@ -173,14 +170,19 @@ class RemoteSession:
         self._link_lost = False
         return True
 
-    def follow_saved_token(self) -> None:
-        """Use the token saved for this server now: a server started again has a new one, which
-        the user enters in Settings (and Test connection accepts), while this session would go
-        on asking with the old one and read the refusals as a server that does not answer."""
-        token = kernels_store.token_for(self.client.address)
-        if token and token != self.client.token:
-            self.client.use_token(token)
+    @property
+    def client(self) -> JupyterServerClient:
+        """The server's client, with the token saved for the server now: a server started again
+        has a new one, which the user enters in Settings (and Test connection accepts), while
+        this session would go on asking with the old one and read the refusals as a server that
+        does not answer. Every ask goes through here, so none of them can miss it; the relay's
+        next connection takes it too."""
+        client = self._client
+        token = kernels_store.token_for(client.address)
+        if token and token != client.token:
+            client.use_token(token)
             self.real.useToken(token)
+        return client
 
     def _show_still_running(self) -> None:
         """Connected again while the kernel still owes a run whose cell was ended while its
@@ -247,7 +249,6 @@ class RemoteSession:
         pressed Reconnect or ran a cell."""
         owner = self._owner
         try:
-            self.follow_saved_token()
             probe = await self.client.probe_kernel(self.id)
             if owner is None or owner is not self._owner or not self._link_lost or not probe.alive:
                 return
@@ -262,7 +263,6 @@ class RemoteSession:
         cell may wait. A kernel that still exists is left to KernelConnection's reconnect."""
         owner = self._owner
         where = self.server
-        self.follow_saved_token()
         probe = await self.client.probe_kernel(self.id)
         if probe.alive:
             self.real.resume()  # a passing drop: the relay connects again, with the token
@@ -299,7 +299,6 @@ class RemoteSession:
             # a kernel list every 15 s, not more.
             if silent < asked_at + SILENCE_SECONDS:
                 continue
-            self.follow_saved_token()
             probe = await self.client.probe_kernel(self.id)
             if not probe.answered:
                 await asyncio.sleep(ASK_AGAIN_SECONDS)
@@ -349,7 +348,6 @@ class RemoteSession:
 
     def dispose(self) -> None:
         """Stop relaying, and shut the kernel down on the server."""
-        self.follow_saved_token()
         self.let_go()
         if not self._gone:
             # (A DELETE of a kernel the server no longer has is a 404 without CORS headers.)
