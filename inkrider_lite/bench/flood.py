@@ -18,7 +18,9 @@ import contextlib
 import os
 import signal
 import statistics
+import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -37,6 +39,11 @@ LINES = 10_000
 ANSWER_TIMEOUT_S = 10.0
 #: Longest wait for the 10,000 lines to show.
 LINES_TIMEOUT_S = 180.0
+#: A measure (its browser's start, the warm-up and the measure itself) still going after this
+#: long has its browser killed. Playwright's own timeouts do not cover every call (`evaluate`,
+#: `close`): on this machine a vanilla arm once waited 13 minutes in one while its renderer
+#: grew past 12 GB.
+MEASURE_LIMIT_S = 360.0
 
 # Arms the measure on the first cell: the Enter keydown, the frame the output ends with
 # `last`, and the gaps of a 50 ms timer.
@@ -147,22 +154,49 @@ def _lines(page: Page, result: FloodRun) -> None:
     result.lines_ms = probe["shown"] - probe["down"]
 
 
-def _endless(page: Page, site: Site, result: FloodRun) -> None:
+class _Fuse:
+    """Ends the browser of `profile` unless disarmed within `seconds`: Playwright's own timeouts
+    are kept by the page, and a page whose main thread is held does not keep them (a vanilla
+    arm's `wait_for_function(timeout=10 s)` waited for minutes)."""
+
+    def __init__(self, profile: str, seconds: float) -> None:
+        self.blown = False
+        self._timer = threading.Timer(seconds, self._blow, [profile])
+        self._timer.daemon = True
+
+    def _blow(self, profile: str) -> None:
+        self.blown = True
+        _end_browser(profile)
+
+    def __enter__(self) -> _Fuse:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> bool:
+        self._timer.cancel()
+        return self.blown  # the browser was ended: what failed in it meant "no answer"
+
+
+def _endless(page: Page, site: Site, profile: str, result: FloodRun) -> None:
     _set_first_cell(page, "for i in range(10**9): print(i)")
     page.evaluate(ARM_JS, [None])
     page.keyboard.press("Control+Enter")
     began = time.monotonic()
     while time.monotonic() - began < FLOOD_S:
         start = time.monotonic()
-        try:
-            page.wait_for_function("true", timeout=ANSWER_TIMEOUT_S * 1000)
-        except PlaywrightTimeout:
+        with _Fuse(profile, ANSWER_TIMEOUT_S) as fuse:
+            page.evaluate("1")
+        if fuse.blown:
             result.evaluate_ms.append(ANSWER_TIMEOUT_S * 1000)
             result.stop_note = f"the page did not answer within {ANSWER_TIMEOUT_S:g} s"
             return
         result.evaluate_ms.append((time.monotonic() - start) * 1000)
         time.sleep(0.5)
-    result.max_gap_ms = page.evaluate("window.__flood.maxGapMs")
+    with _Fuse(profile, ANSWER_TIMEOUT_S) as fuse:
+        result.max_gap_ms = page.evaluate("window.__flood.maxGapMs")
+    if fuse.blown:
+        result.stop_note = f"the page did not answer within {ANSWER_TIMEOUT_S:g} s"
+        return
     if not site.inkrider:
         result.stop_note = "not isolated: Stop cannot end a running loop"
         return
@@ -173,10 +207,8 @@ def _endless(page: Page, site: Site, result: FloodRun) -> None:
     result.stop_ms = probe["stopped"] - probe["stopClick"]
 
 
-def _end_frozen_browser(profile: str) -> None:
-    """A frozen page never lets its browser close (Playwright waits on it) while its flood
-    grows the renderer by a gigabyte a minute: end this run's own browser, found by its
-    profile folder, and no other process."""
+def _end_browser(profile: str) -> None:
+    """End this run's own browser, found by its profile folder, and no other process."""
     for proc in memory.browser_tree(profile):
         with contextlib.suppress(ProcessLookupError):
             os.kill(proc.pid, signal.SIGKILL)
@@ -186,20 +218,36 @@ def run_flood(playwright: Playwright, site: Site, base_url: str, run: int) -> Fl
     result = FloodRun(site=site.name, run=run, loadavg_1m=os.getloadavg()[0])
     for measure in (_lines, _endless):
         with tempfile.TemporaryDirectory(prefix="inkrider-bench-profile-") as profile:
+            watchdog = threading.Timer(MEASURE_LIMIT_S, _end_browser, [profile])
+            watchdog.daemon = True
+            watchdog.start()
+            began = time.monotonic()
             context, page = _open(playwright, profile)
             try:
                 _warm(page, base_url, profile)
                 if measure is _lines:
                     _lines(page, result)
                 else:
-                    _endless(page, site, result)
+                    _endless(page, site, profile, result)
             except Exception as error:
                 text = f"{type(error).__name__}: {str(error).splitlines()[0][:300]}"
+                if not watchdog.is_alive():
+                    text = f"stopped after {MEASURE_LIMIT_S:g} s ({text})"
                 result.error = f"{result.error}; {text}" if result.error else text
             finally:
-                if result.stop_note.startswith("the page did not answer"):
-                    _end_frozen_browser(profile)
-                context.close()
+                watchdog.cancel()
+                # Closing the browser politely waited for minutes after vanilla's flood (its
+                # page still busy, growing by gigabytes, long after its 10,000 lines showed),
+                # also when the page still answered a script: this run's browser is ended.
+                _end_browser(profile)
+                with contextlib.suppress(Exception):
+                    context.close()
+                print(
+                    f"bench: flood {site.name} {measure.__name__.strip('_')}: "
+                    f"{time.monotonic() - began:.0f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
     return result
 
 
