@@ -356,8 +356,12 @@ class RoutingKernel:
 
     def connection_changed(self, state: str) -> None:
         """The link to a remote kernel changed: "lost" (the session waits for Reconnect or Start
-        fresh; see runtimes/remote/runtime.py), or "connected" again."""
-        if self.session is None or state == self.link:
+        fresh; see runtimes/remote/runtime.py), or "connected" again. The same state again
+        refreshes what shows it (the session learnt more: its kernel is gone)."""
+        if self.session is None:
+            return
+        if state == self.link:
+            self._on_change(self)
             return
         self.link = state
         if self._fast_path is not None:

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.servers import JupyterServer, TcpProxy, free_port
 
@@ -287,16 +288,28 @@ def test_a_dead_server_ends_the_running_cell_and_local_sessions_keep_working(
         # The user saves the new token (Test connection passes): the open session uses it.
         choose_remote(page, server.base_url, server.token)
         # Reconnect asks the server, which no longer has the kernel: it says so (it did nothing
-        # a page could see), and the row leaves only Start fresh.
+        # a page could see), and the row leaves only Start fresh. The session's own asks (every
+        # 5 s in the first minute of a loss) may learn it first, with the new token: then the
+        # row says it by itself (it said "unreachable" until the user acted).
         page.evaluate("window.inkrider.app.commands.execute('inkrider:open-session-explorer')")
-        row.get_by_role("button", name="Reconnect").click()
+        try:
+            row.get_by_role("button", name="Reconnect").click(timeout=3_000)
+            clicked = True
+        except PlaywrightTimeout:
+            clicked = False
         expect(row.locator(".inkrider-session-state")).to_have_text(
-            "dead: the kernel is gone from the server", timeout=15_000
+            "dead: the kernel is gone from the server", timeout=75_000
         )
         expect(row.get_by_role("button", name="Reconnect")).to_be_hidden()
         expect(row.locator("button[data-action='interrupt']")).to_be_hidden()  # not greyed
-        gone = [n for n in notifications(page) if n.startswith("The kernel on 127.0.0.1:")]
-        assert gone and "is gone" in gone[-1] and "Start fresh" in gone[-1], notifications(page)
+        if clicked:
+            page.wait_for_function(
+                "window.inkrider.notification.manager.notifications"
+                ".some(n => n.message.startsWith('The kernel on 127.0.0.1:'))",
+                timeout=15_000,
+            )
+            gone = [n for n in notifications(page) if n.startswith("The kernel on 127.0.0.1:")]
+            assert "is gone" in gone[-1] and "Start fresh" in gone[-1], notifications(page)
         # Every count and name says gone now, not unreachable (they disagreed with the row).
         expect(page.locator(".inkrider-explorer-count")).to_have_text("1 live · 1 gone")
         expect(page.locator(".inkrider-status")).to_have_text(re.compile(r" · 1 gone$"))
@@ -309,7 +322,7 @@ def test_a_dead_server_ends_the_running_cell_and_local_sessions_keep_working(
         output = cell.locator(".jp-OutputArea")
         expect(output).to_contain_text("linux", timeout=30_000)
         expect(output).to_contain_text("starts a new session")
-        expect(kernel_status).to_have_text(re.compile(r"^python3 on 127\.0\.0\.1:\d+ \| "))
+        expect(kernel_status).to_have_text(re.compile(r"^python3 on 127\.0\.0\.1:\d+ \| Idle$"))
         # No token reaches the console while it is good. The refused one does once the server
         # restarted: Chromium prints a refused request's address (the guide says so).
         lines: list[str] = page.console_lines  # type: ignore[attr-defined]

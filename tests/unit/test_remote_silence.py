@@ -153,6 +153,27 @@ def test_a_server_that_answers_is_asked_once_per_silence_period() -> None:
     assert 1 <= client.asked <= 3, client.asked
 
 
+def test_a_server_started_again_without_the_kernel_is_learnt_gone_and_no_longer_asked() -> None:
+    """It was asked after once a minute, and the rows said "unreachable", until the user
+    pressed Reconnect or ran a cell."""
+
+    async def main() -> tuple[RemoteSession, Owner]:
+        runtime = RemoteRuntime(None, "", lambda: (None, "", ""), asyncio.ensure_future)
+        session = RemoteSession(runtime, client, "k1", "python3", Relay(silent=1.0))  # type: ignore[arg-type]
+        owner = Owner()
+        session.attach(owner)  # type: ignore[arg-type]
+        await asyncio.sleep(0.3)
+        session.let_go()
+        return session, owner
+
+    client = Client(False, False, "gone")
+    session, owner = asyncio.run(main())
+    assert [e[0] for e in owner.ended] == ["ServerConnectionLost"]
+    assert session.gone
+    assert owner.links == ["lost", "lost"]  # the second: what shows it learns it is gone
+    assert client.asked == 3, client.asked  # some 8 more turns of the watch asked nothing
+
+
 def test_one_late_answer_is_not_a_silent_server() -> None:
     owner = asyncio.run(watched(Relay(silent=1.0), Client(False, True)))
     assert owner.ended == []

@@ -250,7 +250,16 @@ class RemoteSession:
         owner = self._owner
         try:
             probe = await self.client.probe_kernel(self.id)
-            if owner is None or owner is not self._owner or not self._link_lost or not probe.alive:
+            if owner is None or owner is not self._owner or not self._link_lost:
+                return
+            if probe.answered and probe.model is None:
+                # A server started again without the kernel: what Reconnect would learn. The
+                # rows say "gone" now, and the asks stop (one a minute went on until the user
+                # pressed Reconnect or ran a cell).
+                self._gone = True
+                owner.connection_changed("lost")
+                return
+            if not probe.alive:
                 return
             self._link_lost = False
             owner.connection_changed("connected")
@@ -282,6 +291,8 @@ class RemoteSession:
             await asyncio.sleep(SILENCE_SECONDS / 3)
             owner = self._owner
             if owner is not None and self._link_lost:
+                if self._gone:
+                    continue  # nothing to rejoin: Start fresh, or a run, starts a new kernel
                 # A woken server may have nothing to say by itself (a cell running quietly).
                 now = asyncio.get_event_loop().time()
                 soon = now - self._lost_at < REJOIN_SOON
