@@ -44,6 +44,8 @@ def test_a_pasted_address_names_the_server(text: str, base_url: str, token: str)
         # Taken for host "htp" with an empty port, it read as a server that did not answer.
         ("htp:/foo", "not a URL: it needs two slashes after the scheme"),
         ("http:/localhost:8888", "two slashes"),
+        ("http//127.0.0.1:18931", "needs a colon after 'http'"),
+        ("https//example.org", "needs a colon after 'https'"),
         ("localhost:", "No port after the ':'"),
     ],
 )

@@ -82,6 +82,12 @@ def parse_base_url(text: str) -> ServerAddress:
             f"{raw!r} is not a URL: it needs two slashes after the scheme. Example: "
             "http://localhost:8888"
         )
+    if re.match(r"https?//", raw, re.IGNORECASE):
+        # `http//host`: completed with http:// it named a host called "http".
+        raise AddressError(
+            f"{raw!r} is not a URL: it needs a colon after {raw[: raw.index('/')]!r}. Example: "
+            "http://localhost:8888"
+        )
     if "://" not in raw:
         raw = f"http://{raw}"
     parts = urlsplit(raw)
