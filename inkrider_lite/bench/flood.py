@@ -154,6 +154,9 @@ def _lines(page: Page, result: FloodRun) -> None:
     result.lines_ms = probe["shown"] - probe["down"]
 
 
+NO_ANSWER = f"the page did not answer within {ANSWER_TIMEOUT_S:g} s"
+
+
 class _Fuse:
     """Ends the browser of `profile` unless disarmed within `seconds`: Playwright's own timeouts
     are kept by the page, and a page whose main thread is held does not keep them (a vanilla
@@ -168,12 +171,18 @@ class _Fuse:
         self.blown = True
         _end_browser(profile)
 
-    def __enter__(self) -> _Fuse:
+    def arm(self) -> None:
         self._timer.start()
+
+    def disarm(self) -> None:
+        self._timer.cancel()
+
+    def __enter__(self) -> _Fuse:
+        self.arm()
         return self
 
     def __exit__(self, *_exc: object) -> bool:
-        self._timer.cancel()
+        self.disarm()
         return self.blown  # the browser was ended: what failed in it meant "no answer"
 
 
@@ -188,14 +197,14 @@ def _endless(page: Page, site: Site, profile: str, result: FloodRun) -> None:
             page.evaluate("1")
         if fuse.blown:
             result.evaluate_ms.append(ANSWER_TIMEOUT_S * 1000)
-            result.stop_note = f"the page did not answer within {ANSWER_TIMEOUT_S:g} s"
+            result.stop_note = NO_ANSWER
             return
         result.evaluate_ms.append((time.monotonic() - start) * 1000)
         time.sleep(0.5)
     with _Fuse(profile, ANSWER_TIMEOUT_S) as fuse:
         result.max_gap_ms = page.evaluate("window.__flood.maxGapMs")
     if fuse.blown:
-        result.stop_note = f"the page did not answer within {ANSWER_TIMEOUT_S:g} s"
+        result.stop_note = NO_ANSWER
         return
     if not site.inkrider:
         result.stop_note = "not isolated: Stop cannot end a running loop"
@@ -218,9 +227,8 @@ def run_flood(playwright: Playwright, site: Site, base_url: str, run: int) -> Fl
     result = FloodRun(site=site.name, run=run, loadavg_1m=os.getloadavg()[0])
     for measure in (_lines, _endless):
         with tempfile.TemporaryDirectory(prefix="inkrider-bench-profile-") as profile:
-            watchdog = threading.Timer(MEASURE_LIMIT_S, _end_browser, [profile])
-            watchdog.daemon = True
-            watchdog.start()
+            watchdog = _Fuse(profile, MEASURE_LIMIT_S)
+            watchdog.arm()
             began = time.monotonic()
             context, page = _open(playwright, profile)
             try:
@@ -231,11 +239,11 @@ def run_flood(playwright: Playwright, site: Site, base_url: str, run: int) -> Fl
                     _endless(page, site, profile, result)
             except Exception as error:
                 text = f"{type(error).__name__}: {str(error).splitlines()[0][:300]}"
-                if not watchdog.is_alive():
+                if watchdog.blown:
                     text = f"stopped after {MEASURE_LIMIT_S:g} s ({text})"
                 result.error = f"{result.error}; {text}" if result.error else text
             finally:
-                watchdog.cancel()
+                watchdog.disarm()
                 # Closing the browser politely waited for minutes after vanilla's flood (its
                 # page still busy, growing by gigabytes, long after its 10,000 lines showed),
                 # also when the page still answered a script: this run's browser is ended.

@@ -115,7 +115,7 @@ class DetachedKernels:
     async def _check(self, kernel: DetachedKernel) -> None:
         probe = await self._client(kernel).probe_kernel(kernel.record.id)
         kernel.answering = probe.answered
-        if probe.answered and probe.model is None:
+        if probe.gone:
             self._drop(kernel.record.id)
 
     def _client(self, kernel: DetachedKernel) -> JupyterServerClient:

@@ -387,3 +387,18 @@ def test_a_session_asks_with_the_token_saved_for_its_server_now() -> None:
     relay, asking = asyncio.run(scenario())
     assert asking.tokens_asked == ["old-token", "new-token"]
     assert relay.tokens == ["new-token"]  # the WebSocket's next connection too
+
+
+@pytest.mark.parametrize(
+    ("probe", "answered", "alive", "gone"),
+    [
+        (KernelProbe(error=TimeoutError("no answer")), False, False, False),
+        (KernelProbe(model=None), True, False, True),
+        (KernelProbe(model=KernelModel("k", "python3", "dead")), True, False, False),
+        (KernelProbe(model=KernelModel("k", "python3", "idle")), True, True, False),
+    ],
+)
+def test_a_probe_says_gone_only_when_the_server_answered_without_the_kernel(
+    probe: KernelProbe, answered: bool, alive: bool, gone: bool
+) -> None:
+    assert (probe.answered, probe.alive, probe.gone) == (answered, alive, gone)

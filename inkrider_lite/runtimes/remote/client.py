@@ -54,6 +54,12 @@ class KernelProbe:
     def alive(self) -> bool:
         return self.model is not None and self.model.execution_state != "dead"
 
+    @property
+    def gone(self) -> bool:
+        """The server answered, and no longer has the kernel (it was started again, or the
+        kernel was shut down elsewhere)."""
+        return self.answered and self.model is None
+
 
 class JupyterServerClient:
     def __init__(

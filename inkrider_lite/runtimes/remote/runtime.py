@@ -159,7 +159,7 @@ class RemoteSession:
             compat.log_error(f"cannot reconnect: {self.server} does not answer ({probe.error})")
             raise Unreachable(NOT_ANSWERING.format(where=self.server))
         if not probe.alive:
-            self._gone = probe.model is None
+            self._gone = probe.gone
             compat.log_error(f"cannot reconnect: the kernel is gone from {self.server}")
             return False
         try:
@@ -252,7 +252,7 @@ class RemoteSession:
             probe = await self.client.probe_kernel(self.id)
             if owner is None or owner is not self._owner or not self._link_lost:
                 return
-            if probe.answered and probe.model is None:
+            if probe.gone:
                 # A server started again without the kernel: what Reconnect would learn. The
                 # rows say "gone" now, and the asks stop (one a minute went on until the user
                 # pressed Reconnect or ran a cell).
@@ -276,7 +276,7 @@ class RemoteSession:
         if probe.alive:
             self.real.resume()  # a passing drop: the relay connects again, with the token
             return
-        self._gone = probe.answered and probe.model is None
+        self._gone = probe.gone
         why = (KERNEL_GONE if probe.answered else SERVER_GONE).format(where=where)
         if owner is None or owner is not self._owner:
             return
@@ -326,7 +326,7 @@ class RemoteSession:
     def _end_for(self, owner: SessionOwner, probe: KernelProbe, silent: float) -> None:
         """End the runs of a kernel the server no longer has, or of a server that answered
         nothing for `silent` seconds."""
-        self._gone = probe.answered and probe.model is None
+        self._gone = probe.gone
         where = self.server
         if probe.answered:
             self._lost(owner, KERNEL_GONE.format(where=where))
