@@ -264,10 +264,14 @@ class JupyterServer(ServerProcess):
     def ready_url(self) -> str:
         return f"{self.base_url}api/status?token={self.token}"
 
-    def kernel_ids(self) -> list[str]:
+    def kernels(self) -> list[dict]:
+        """The server's kernel models, as its REST API gives them."""
         url = f"{self.base_url}api/kernels?token={self.token}"
         with urllib.request.urlopen(url, timeout=5) as response:
-            return [k["id"] for k in json.loads(response.read())]
+            return json.loads(response.read())
+
+    def kernel_ids(self) -> list[str]:
+        return [k["id"] for k in self.kernels()]
 
     def kernels_gone(self, ids: set[str], timeout: float = 5.0) -> bool:
         """Whether none of `ids` is still on the server, waiting up to `timeout` seconds (a

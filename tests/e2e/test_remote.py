@@ -5,8 +5,10 @@ server, and the token kept out of everything that is not this site's browser sto
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -417,6 +419,56 @@ def test_a_frozen_server_ends_the_waiting_runs_and_the_session_reconnects_after(
         token = server.token
         leaked = [line for line in page.console_lines if token in line]  # type: ignore[attr-defined]
         assert not leaked, leaked[:3]
+    finally:
+        server.stop()
+
+
+def test_an_interrupt_while_the_server_is_stopped_leaves_the_row_idle_once_it_wakes(
+    page: Page, site_url: str
+) -> None:
+    """Interrupt on the Session Explorer row while the server's process is stopped (`kill
+    -STOP`, its kernel still running): the cells end, and when the server wakes it delivers the
+    interrupt. The row said "busy", Interrupt enabled, until a new cell ran, while the toolbar,
+    the status bar and the server all said idle (new-user pass, stop 25, defect 1)."""
+    server = JupyterServer().start()  # its own: this test stops it
+    try:
+        open_on_remote(page, site_url, server, "batch/notebook-05.ipynb")
+        assert "linux" in run_in_new_cell(page, "import sys; kept = 7; print(sys.platform)")
+        first = submit_in_new_cell(
+            page, "import time\nprint('started', flush=True)\nwhile True:\n    time.sleep(0.1)"
+        )
+        expect(first.locator(".jp-OutputArea")).to_contain_text("started")
+        queued = submit_in_new_cell(page, "print(kept + 1)")
+        assert server.process is not None
+        os.kill(server.process.pid, signal.SIGSTOP)  # the server only, as a user would
+        try:
+            page.evaluate("window.inkrider.app.commands.execute('inkrider:open-session-explorer')")
+            row = page.locator(".inkrider-session-row", has_text="batch/notebook-05.ipynb")
+            row.get_by_role("button", name="Interrupt").click()
+            output = first.locator(".jp-OutputArea")
+            expect(output).to_contain_text("ServerConnectionLost", timeout=60_000)
+        finally:
+            os.kill(server.process.pid, signal.SIGCONT)
+        # The server takes the interrupt it was sent: the kernel ends the loop and cancels the
+        # queued cell. Nothing is left running, and every view says so.
+        page.wait_for_function(
+            "() => { const r = JSON.parse(window.inkrider.sessions_json())"
+            ".find(s => s.path === 'batch/notebook-05.ipynb');"
+            " return r && r.link === 'connected' }",
+            timeout=30_000,
+        )
+        state = row.locator(".inkrider-session-state")
+        expect(state).to_have_text("idle", timeout=10_000)
+        page.wait_for_timeout(3000)  # it turned busy again just after, for good
+        expect(state).to_have_text("idle")
+        expect(row.get_by_role("button", name="Interrupt")).to_be_disabled()
+        assert [k["execution_state"] for k in server.kernels()] == ["idle"]
+        back_to_notebook(page, "batch/notebook-05.ipynb")
+        idle = ".jp-NotebookPanel:visible .jp-Notebook-ExecutionIndicator[data-status='idle']"
+        expect(page.locator(idle)).to_be_visible()
+        assert "may still run it" in queued.locator(".jp-OutputArea").inner_text()
+        # The kernel kept its variables.
+        assert run_in_new_cell(page, "print(kept * 6)", 30_000).strip() == "42"
     finally:
         server.stop()
 

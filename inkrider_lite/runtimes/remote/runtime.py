@@ -193,7 +193,9 @@ class RemoteSession:
         is owed, where the server's execution_state is only one answer at one moment."""
         owner = self._owner
         header = self.real.stillRunning()
-        if owner is None or header is None:
+        # Pyodide hands JS null over as jsnull, not None: read as a run, it showed busy for
+        # ever after the kernel had finished every run (new-user pass, stop 25, defect 1).
+        if owner is None or compat.is_null(header):
             return
         busy = compat.to_js(messages.status("busy", compat.to_py(header)))
         owner.send(busy)
