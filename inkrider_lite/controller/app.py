@@ -123,6 +123,7 @@ class Controller:
             self.session_registry.notebook_paths,
             self._exists,
         )
+        self.remote.reclaim = self.detached_kernels.reclaim
         self.requirements = RequirementsDeps(
             contents=self.contents,
             urls=self.urls,

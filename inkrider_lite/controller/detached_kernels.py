@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from .._compat import compat
 from ..runtimes.remote import kernels_store
 from ..runtimes.remote.address import AddressError, ServerAddress, parse_base_url
 from ..runtimes.remote.client import PROBE_TIMEOUT, JupyterServerClient, ServerError
-from ..runtimes.remote.runtime import RemoteRuntime
+from ..runtimes.remote.runtime import RemoteRuntime, RemoteSession
 from ..sessions.explorer_rows import SessionRow, detached_row
 
 #: Seconds a notebook opened for Reconnect may take to get its kernel.
@@ -35,6 +36,9 @@ BUSY_NOTEBOOK = (
 NO_NOTEBOOK = (
     "Cannot reconnect: the notebook {path} is not in this site any more. Open the notebook that "
     "should use this kernel, then press Reconnect again."
+)
+RECLAIMED = (
+    "{path} is connected again to its kernel on {where}: variables kept from before the reload."
 )
 UNREACHABLE = (
     "The Jupyter Server at {where} does not answer, so its kernel cannot be {what}. Start the "
@@ -185,6 +189,45 @@ class DetachedKernels:
             )
         )
         return True
+
+    async def reclaim(
+        self, client: JupyterServerClient, path: str, kernel_name: str
+    ) -> RemoteSession | None:
+        """A notebook's first run on the remote runtime: the kernel that a page now gone (a
+        reload, most often) left for it, connected again with its variables; None when there is
+        none to take, and a new kernel starts. A new user reloaded, ran a cell, and got a second
+        kernel and a bare NameError, the first listed only as detached (new-user pass, stop 25,
+        defect 4)."""
+        live = await self._live_tabs()
+        record = kernels_store.reclaimable(
+            kernels_store.load(),
+            live,
+            self._runtime.tab_id,
+            client.address.base_url,
+            path,
+            kernel_name,
+        )
+        if record is None or record.id in self._busy:
+            return None
+        self._busy.add(record.id)
+        try:
+            probe = await client.probe_kernel(record.id)
+            if probe.gone:
+                self._drop(record.id)
+            if not probe.alive:
+                return None  # a server that does not answer fails the new kernel's start too
+            session = await self._runtime.connect(client, record.id, record.name)
+        except Exception as error:
+            compat.log_error(f"cannot reconnect {path} to its kernel {record.id}", error)
+            return None
+        finally:
+            self._busy.discard(record.id)
+        session.started_at = record.started_at
+        self._kernels.pop(record.id, None)
+        kernels_store.remember(replace(record, tab=self._runtime.tab_id))
+        self._on_change()
+        self._notify(RECLAIMED.format(path=path, where=client.address.display), "info")
+        return session
 
     async def _exists(self, path: str) -> bool:
         if not path:

@@ -221,7 +221,7 @@ class RoutingKernel:
         if self.state is SessionState.DEAD:  # the notebook went away meanwhile
             runtime.release(session)
             return False
-        self._take(session)
+        self._take(session, session.started_at)
         return True
 
     def adopt(

@@ -60,6 +60,9 @@ class BoundSession(Protocol):
     runtime_label: str
     #: What the loader's fast path hands requests to (`handleMessage`).
     real: Any
+    #: When what it runs on started, if before it was bound (a remote kernel taken back after a
+    #: reload); None: now.
+    started_at: float | None
 
     def attach(self, owner: SessionOwner | None) -> None:
         """Send the session's messages to `owner` (None: drop them, e.g. while closing)."""

@@ -540,6 +540,30 @@ def test_after_a_reload_detached_kernels_can_be_reconnected_or_closed(
     assert five_id not in set(jupyter_server.kernel_ids())
 
 
+def test_after_a_reload_a_run_takes_back_the_notebooks_kernel_with_its_variables(
+    page: Page, site_url: str, jupyter_server: JupyterServer
+) -> None:
+    """A reload, then a run in the reopened notebook: it started a second kernel and gave a
+    bare NameError, the first kernel listed only as detached (new-user pass, stop 25)."""
+    open_on_remote(page, site_url, jupyter_server, "batch/notebook-07.ipynb")
+    pid = run_in_new_cell(page, "import os; kept = 77; print(os.getpid())", 30_000).strip()
+    before = set(jupyter_server.kernel_ids())
+    page.reload()
+    wait_for_controller(page)
+    back_to_notebook(page, "batch/notebook-07.ipynb")
+    assert run_in_new_cell(page, "print(kept, os.getpid())", 30_000).split() == ["77", pid]
+    assert set(jupyter_server.kernel_ids()) == before
+    expect(page.locator(".jp-Notification-Toast-info").last).to_contain_text(
+        "batch/notebook-07.ipynb is connected again to its kernel"
+    )
+    assert json.loads(page.evaluate("window.inkrider.detached_json()")) == []
+    rows = [s for s in sessions(page) if s["path"] == "batch/notebook-07.ipynb"]
+    assert [(r["state"], r["runtime"].split()[0]) for r in rows] == [("idle", "remote")], rows
+    expect(page.locator(".inkrider-status")).to_have_text(
+        re.compile(r"InkRider: remote 127\.0\.0\.1:\d+ · 0 local sessions · 1 remote session$")
+    )
+
+
 def test_a_kernel_of_another_open_tab_is_not_detached_until_that_tab_closes(
     context: BrowserContext, page: Page, site_url: str, jupyter_server: JupyterServer
 ) -> None:

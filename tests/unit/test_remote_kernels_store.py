@@ -50,3 +50,25 @@ def test_records_follow_their_notebooks_renamed_or_moved() -> None:
     }
     kernels_store.forget("k1")
     kernels_store.forget("k2")
+
+
+def test_a_first_run_takes_back_the_newest_kernel_a_gone_page_left_for_that_notebook() -> None:
+    server = "http://127.0.0.1:8888/"
+    records = [
+        KernelRecord("older", "python3", server, 1.0, "a.ipynb", "reloaded"),
+        KernelRecord("newer", "python3", server, 2.0, "a.ipynb", "reloaded"),
+        KernelRecord("open-tab", "python3", server, 3.0, "a.ipynb", "other"),
+        KernelRecord("mine", "python3", server, 4.0, "a.ipynb", "this"),
+        KernelRecord("other-notebook", "python3", server, 5.0, "b.ipynb", "reloaded"),
+        KernelRecord("other-server", "python3", "http://127.0.0.1:9999/", 6.0, "a.ipynb", "x"),
+        KernelRecord("other-spec", "julia", server, 7.0, "a.ipynb", "reloaded"),
+    ]
+    live = {"this", "other"}
+    found = kernels_store.reclaimable(records, live, "this", server, "a.ipynb", "python3")
+    assert found is not None and found.id == "newer"
+    assert kernels_store.reclaimable(records, live, "this", server, "c.ipynb", "python3") is None
+    # No kernelspec chosen (the server's default): whichever the kernel has.
+    found = kernels_store.reclaimable(records, live, "this", server, "a.ipynb", "")
+    assert found is not None and found.id == "other-spec"
+    # Without Web Locks a kernel may be another open tab's: never taken by a run.
+    assert kernels_store.reclaimable(records, None, "this", server, "a.ipynb", "python3") is None

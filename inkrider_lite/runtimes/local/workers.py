@@ -56,6 +56,7 @@ class Worker:
     """One real kernel, and where its messages go: a local BoundSession."""
 
     runtime_label = "local"
+    started_at: float | None = None  # see BoundSession: a worker starts with its binding
 
     def __init__(self, worker_id: str) -> None:
         self.id = worker_id

@@ -92,3 +92,26 @@ def detached(
     return [
         r for r in records if r.tab != this_tab and (live_tabs is None or r.tab not in live_tabs)
     ]
+
+
+def reclaimable(
+    records: Iterable[KernelRecord],
+    live_tabs: Collection[str] | None,
+    this_tab: str,
+    base_url: str,
+    path: str,
+    name: str,
+) -> KernelRecord | None:
+    """The kernel a notebook's first run in this page should take back rather than start a
+    new one: the newest that a page now gone (a reload, most often) started for the same
+    notebook, on the same server, with the same kernelspec (`name`; empty: the server's default,
+    whichever it was). None where the browser cannot say
+    which pages live: the kernel might be another open tab's."""
+    if live_tabs is None or not path:
+        return None
+    mine = [
+        r
+        for r in detached(records, live_tabs, this_tab)
+        if r.path == path and r.base_url == base_url and (r.name == name or not name)
+    ]
+    return max(mine, key=lambda r: r.started_at, default=None)

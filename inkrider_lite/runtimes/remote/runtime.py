@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Coroutine, Hashable
+from collections.abc import Awaitable, Callable, Coroutine, Hashable
 from typing import Any
 
 from ..._compat import compat
@@ -93,6 +93,7 @@ class RemoteSession:
         self._client = client
         self.real = relay
         self.runtime_label = f"remote {client.address.display}"
+        self.started_at: float | None = None  # see BoundSession
         self._runtime = runtime
         self._owner: SessionOwner | None = None
         #: The server said it no longer has the kernel: nothing to shut down there.
@@ -392,6 +393,11 @@ class RemoteRuntime:
         self.spawn = spawn
         self._notebook_path = notebook_path
         self.tab_id = tab_id
+        #: Set by the controller (see controller/detached_kernels.py): a notebook's kernel left
+        #: by a page now gone, connected again, or None to start a new one.
+        self.reclaim: (
+            Callable[[JupyterServerClient, str, str], Awaitable[RemoteSession | None]] | None
+        ) = None
 
     async def acquire(self, ticket: Hashable, watch: Watch | None = None) -> RemoteSession:
         address, token, kernel_name = self._configuration()
@@ -400,6 +406,10 @@ class RemoteRuntime:
                 "No Jupyter Server is set: enter its Base URL and Token in Settings → Runtime…"
             )
         client = JupyterServerClient(address, token, self._site_url)
+        if self.reclaim is not None:
+            kept = await self.reclaim(client, self._notebook_path(ticket), kernel_name)
+            if kept is not None:
+                return kept
         try:
             model = await client.create_kernel(kernel_name, self._notebook_path(ticket))
         except ServerError as error:
