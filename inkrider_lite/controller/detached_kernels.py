@@ -25,24 +25,24 @@ from ..sessions.explorer_rows import SessionRow, detached_row
 OPEN_TIMEOUT = 15.0
 
 NO_TOKEN = (
-    "Cannot reconnect to the kernel on {where}: this browser no longer has the server's token. "
-    "Enter it in Settings → Runtime…, then Reconnect."
+    "Cannot reconnect to the kernel on {where}: enter the server's token in Settings → "
+    "Runtime…, then press Reconnect again. (This browser no longer has it.)"
 )
 GONE = "The kernel on {where} is gone (the server restarted or shut it down); nothing to reconnect."
 BUSY_NOTEBOOK = (
-    "{path} already has a session. Close it in the Session Explorer first (its variables are "
-    "lost), then Reconnect to keep the detached kernel's variables."
+    "{path} already has a session: close it (its variables are lost), then press Reconnect "
+    "again to use this kernel and keep its variables."
 )
 NO_NOTEBOOK = (
-    "Cannot reconnect: the notebook {path} is not in this site any more. Open the notebook that "
-    "should use this kernel, then press Reconnect again."
+    "Cannot reconnect: {path} is not in this site any more. Open the notebook that should use "
+    "this kernel, then press Reconnect again."
 )
 RECLAIMED = (
     "{path} is connected again to its kernel on {where}: variables kept from before the reload."
 )
 UNREACHABLE = (
-    "The Jupyter Server at {where} does not answer, so its kernel cannot be {what}. Start the "
-    "server again, then press {action} again."
+    "The Jupyter Server at {where} does not answer: start it again, then press {action} "
+    "again. (Its kernel cannot be {what} meanwhile.)"
 )
 
 

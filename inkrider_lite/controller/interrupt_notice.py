@@ -17,10 +17,10 @@ if TYPE_CHECKING:
 PROXY_GRACE = 60.0
 
 CANNOT_INTERRUPT = (
-    "This cell cannot be stopped here: interrupting needs a cross-origin isolated page "
-    "(served with the Cross-Origin-Opener-Policy and Cross-Origin-Embedder-Policy headers, as "
-    "scripts/serve does). Cells queued behind it were cancelled. Restart the session to stop "
-    "it; its variables will be lost."
+    "This cell cannot be stopped here: restart the session to stop it (its variables will be "
+    "lost). Cells queued behind it were cancelled. Interrupting needs a cross-origin isolated "
+    "page (served with the Cross-Origin-Opener-Policy and Cross-Origin-Embedder-Policy headers, "
+    "as scripts/serve does)."
 )
 
 

@@ -29,8 +29,8 @@ def line_message(path: str | None, cap: int, others: int = 0) -> str:
     if others:
         also = f" ({others} other {'run waits' if others == 1 else 'runs wait'} too.)"
     return (
-        f"{sessions} in use. {name} waits for the next one that frees up.{also} "
-        "Close a session you no longer need in the Session Explorer, or cancel this run."
+        f"{sessions} in use: {name} waits for one to free up.{also} Close one in the Session "
+        "Explorer, or cancel this run."
     )
 
 

@@ -4,6 +4,10 @@ The controller starts before JupyterLab's Notification is at hand (ui.install at
 every feature module gets this one Notifier and asks it, not the page, whether notices can show.
 A button's callback is a proxy that JavaScript holds; it must outlive the notification long
 enough for a click already on its way, and then be freed (`free_later`).
+
+JupyterLab shows only a notice's first 140 characters, in its toast and in its list alike, and
+drops the rest: a new user read "Could not reconnect…" cut off before what to do (new-user pass,
+stop 25, defect 3). A longer notice here is cut at a word, and a Details button shows it whole.
 """
 
 from __future__ import annotations
@@ -24,6 +28,25 @@ NOTICE_MS = 12_000
 #: already in the worker went from "Installing…" to its outcome within one tick, and the toast
 #: kept "Installing…" and its spinner for good while the notification list said the outcome.
 DRAWING_SECONDS = 0.3
+#: Characters of a notice that JupyterLab shows (`createContent` in @jupyterlab/apputils).
+SHOWN_CHARS = 140
+#: Seconds a Details button of a passing notice keeps working: the notification list keeps the
+#: notice after its toast has gone.
+DETAILS_SECONDS = 3600
+#: Titles of the Details dialog, by the notice's kind.
+DETAILS_TITLES = {"error": "Error", "warning": "Warning"}
+
+
+def fitted(message: str, limit: int = SHOWN_CHARS) -> str:
+    """`message` as JupyterLab shows it whole: as it is if it fits, else cut after the last
+    whole word that leaves room for "…"."""
+    if len(message) <= limit:
+        return message
+    cut = message[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:  # one very long word (a path, say) is cut inside
+        cut = cut[:space]
+    return cut.rstrip(" ,;:(—-") + "…"
 
 
 class Notifier:
@@ -85,20 +108,52 @@ class Notifier:
         if self.notification is None:
             compat.log_error(message)
             return
-        self.notification.emit(message, kind, compat.to_js({"autoClose": NOTICE_MS}))
+        options: dict[str, Any] = {"autoClose": NOTICE_MS}
+        proxies = self._fit(message, kind, options)
+        self.notification.emit(options.pop("message"), kind, compat.to_js(options))
+        free_later(proxies, DETAILS_SECONDS)
 
     def emit(self, message: str, kind: str, options: dict[str, Any]) -> Any:
         """A notice with JupyterLab's `options`; its id, or None where notices cannot show."""
         if self.notification is None:
             return None
-        notice_id = self.notification.emit(message, kind, compat.to_js(options))
+        options = dict(options)
+        free_later(self._fit(message, kind, options), DETAILS_SECONDS)
+        notice_id = self.notification.emit(options.pop("message"), kind, compat.to_js(options))
         self._hold(notice_id)
         return notice_id
 
     def update(self, options: dict[str, Any]) -> None:
         notification = self.notification
-        if notification is not None:
-            self._change(options.get("id"), lambda: notification.update(compat.to_js(options)))
+        if notification is None:
+            return
+        if "message" in options:
+            options = dict(options)
+            kind = options.get("type", "default")
+            free_later(self._fit(options["message"], kind, options), DETAILS_SECONDS)
+        self._change(options.get("id"), lambda: notification.update(compat.to_js(options)))
+
+    def _fit(self, message: str, kind: str, options: dict[str, Any]) -> list[Any]:
+        """Set `options["message"]` to what shows whole and, where that cuts `message`, add a
+        Details button showing all of it (unless the caller gave its own); the proxies made."""
+        actions = list(options.get("actions") or [])
+        options["message"] = message
+        if len(message) <= SHOWN_CHARS or any(a.get("label") == "Details" for a in actions):
+            return []  # it shows whole, or the caller's own Details shows it
+        options["message"] = fitted(message)
+        title = DETAILS_TITLES.get(kind, "Notice")
+
+        def show(event: Any = None) -> None:
+            if event is not None:
+                event.preventDefault()  # the toast stays: its other buttons may still be wanted
+            self.show_text(title, message)
+
+        details = compat.create_proxy(show)
+        options["actions"] = [
+            *actions,
+            {"label": "Details", "callback": details, "displayType": "default"},
+        ]
+        return [details]
 
     def dismiss(self, notice_id: Any) -> None:
         notification = self.notification
@@ -135,14 +190,16 @@ class Notifier:
             {"label": label, "callback": proxy, "displayType": display}
             for (label, _callback, display), proxy in zip(actions, proxies, strict=True)
         ]
-        notice_id = self.notification.emit(
-            message, kind, compat.to_js({"autoClose": False, "actions": buttons})
-        )
+        options: dict[str, Any] = {"autoClose": False, "actions": buttons}
+        proxies += self._fit(message, kind, options)
+        notice_id = self.notification.emit(options.pop("message"), kind, compat.to_js(options))
         self._hold(notice_id)
         return notice_id, proxies
 
 
 def free_later(proxies: list[Any], seconds: float) -> None:
+    if not proxies:
+        return
     loop = asyncio.get_event_loop()
     for proxy in proxies:
         loop.call_later(seconds, compat.destroy_proxy, proxy)

@@ -82,7 +82,7 @@ class SessionRegistry:
                 return
         except Unreachable:
             text = RECONNECT_NOT_ANSWERING.format(where=session.server)
-            self._notifier.emit(f"Could not reconnect: {text}", "error", {"autoClose": NOTICE_MS})
+            self._notifier.emit(f"Could not reconnect. {text}", "error", {"autoClose": NOTICE_MS})
             return
         self._refresh()  # its row says now whether the kernel is gone
         where = session.server
@@ -90,7 +90,7 @@ class SessionRegistry:
             KERNEL_GONE.format(where=where)
             if session.gone
             else f"Could not reconnect to the kernel on {where}: its connection did not open. "
-            "Try Reconnect again, or Start fresh in Tools → Session Explorer."
+            "Press Reconnect again, or Start fresh in the Session Explorer."
         )
         self._notifier.emit(text, "warning", {"autoClose": NOTICE_MS})
 

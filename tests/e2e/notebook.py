@@ -90,6 +90,17 @@ def notifications(page: Page) -> list[str]:
     )
 
 
+def notice_in_full(toast: Locator) -> str:
+    """A toast's whole message, as its Details button shows it (JupyterLab shows 140
+    characters); the dialog is closed again and the toast stays."""
+    toast.get_by_role("button", name="Details").click()
+    dialog = toast.page.locator(".jp-Dialog")
+    text = dialog.locator(".inkrider-details pre").inner_text()
+    dialog.get_by_role("button", name="Ok").click()
+    expect(dialog).to_have_count(0)
+    return text
+
+
 def stored_file(page: Page, path: str) -> str:
     """A file as the site's contents store it (what a reload would open)."""
     return page.evaluate(

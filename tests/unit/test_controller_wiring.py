@@ -215,9 +215,9 @@ def test_the_explorer_opens_from_the_status_item_and_acts_through_the_registry()
     assert kernel.events == ["interrupt"]
     assert page.cancelled == ["k1"]
     ((message, kind, options),) = page.notification.emitted
-    assert (message, kind) == (CANNOT_INTERRUPT, "warning")
-    (restart,) = options["actions"]
-    assert restart["label"] == "Restart session"
+    assert (message, kind) == (notifier.fitted(CANNOT_INTERRUPT), "warning")
+    restart, details = options["actions"]  # Details: the whole text, cut by JupyterLab
+    assert (restart["label"], details["label"]) == ("Restart session", "Details")
     restart["callback"]()
     assert kernel.closed
 
@@ -230,7 +230,7 @@ def test_a_waiting_run_gets_a_notice_that_goes_once_it_has_a_slot() -> None:
         page.notebooks.add("examples/w.ipynb", "w")
         page.controller._changed(kernel)  # type: ignore[arg-type]
         ((message, _kind, options),) = page.notification.emitted
-        assert message.startswith("All 3 local sessions are in use. examples/w.ipynb waits")
+        assert message.startswith("All 3 local sessions are in use: examples/w.ipynb waits")
         [open_explorer, _wait, cancel] = options["actions"]
         cancel["callback"]()
         assert kernel.events == ["cancel-wait"]

@@ -67,3 +67,61 @@ def test_changes_to_a_drawn_notice_go_at_once(monkeypatch) -> None:
         assert notification.calls[-1] == ("dismiss", second)
 
     asyncio.run(main())
+
+
+LONG = (
+    "Could not reconnect: the Jupyter Server at 127.0.0.1:18931 is not answering. Once it "
+    "answers again (start it again if it stopped), press Reconnect or run a cell."
+)
+
+
+def test_a_message_that_fits_is_kept_and_a_longer_one_is_cut_at_a_word() -> None:
+    assert notifier_module.fitted("Saved.") == "Saved."
+    exact = "x" * notifier_module.SHOWN_CHARS
+    assert notifier_module.fitted(exact) == exact
+    shown = notifier_module.fitted(LONG)
+    assert len(shown) <= notifier_module.SHOWN_CHARS
+    assert shown.endswith("…") and LONG.startswith(shown[:-1])
+    assert LONG[len(shown) - 1] == " "  # cut between words
+    one_word = "/drive/" + "a" * 200
+    assert len(notifier_module.fitted(one_word)) == notifier_module.SHOWN_CHARS
+
+
+class RecordingNotification(FakeNotification):
+    def __init__(self) -> None:
+        super().__init__()
+        self.options: list[Any] = []
+
+    def emit(self, message: str, kind: str, options: Any) -> str:
+        self.options.append(options)
+        return super().emit(message, kind, options)
+
+
+def test_a_cut_notice_gets_a_details_button_that_shows_it_whole(monkeypatch) -> None:
+    monkeypatch.setattr(notifier_module, "DETAILS_SECONDS", 0.01)
+    notifier = Notifier()
+    notification = RecordingNotification()
+    notifier.attach(notification)
+    shown: list[tuple[str, str]] = []
+    monkeypatch.setattr(notifier, "show_text", lambda title, text: shown.append((title, text)))
+
+    async def main() -> None:
+        notifier.notify("Saved.", "info")
+        assert notification.calls[-1] == ("emit", "Saved.")
+        assert "actions" not in notification.options[-1]
+        notifier.notify(LONG, "error")
+        message = notification.calls[-1][1]
+        assert message == notifier_module.fitted(LONG)
+        (details,) = notification.options[-1]["actions"]
+        assert details["label"] == "Details"
+        details["callback"]()
+        assert shown == [("Error", LONG)]
+        # A notice with buttons keeps them, Details added after.
+        own = [("Wait", lambda *_: None, "default")]
+        result = notifier.emit_with_actions(LONG, "warning", own)
+        assert result is not None
+        _notice, proxies = result
+        labels = [a["label"] for a in notification.options[-1]["actions"]]
+        assert labels == ["Wait", "Details"] and len(proxies) == 2
+
+    asyncio.run(main())

@@ -63,8 +63,8 @@ NOT_ANSWERING = (
     "afresh instead, use Start fresh on its row in Tools → Session Explorer."
 )
 RECONNECT_NOT_ANSWERING = (
-    "The Jupyter Server at {where} is not answering. Once it answers again (start it again if "
-    "it stopped), press Reconnect or run a cell. " + NEW_TOKEN_HINT
+    "The Jupyter Server at {where} is not answering. Start it again if it stopped, then press "
+    "Reconnect or run a cell. " + NEW_TOKEN_HINT
 )
 CANCELLED_BEHIND = (
     "This cell did not run: it waited behind a cell whose result was lost when the connection "
@@ -72,8 +72,8 @@ CANCELLED_BEHIND = (
     "cancels the cells waiting behind one that fails. Run this cell again."
 )
 KERNEL_GONE = (
-    "The kernel on {where} is gone (the server restarted or shut it down); its variables are "
-    "lost. Start fresh in Tools → Session Explorer, or run the cell again."
+    "The kernel on {where} is gone, and its variables with it: run the cell again, or Start "
+    "fresh in Tools → Session Explorer. (The server restarted, or shut the kernel down.)"
 )
 
 
