@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Hashable
 from typing import Any
 
 from .._compat import compat
@@ -20,6 +21,7 @@ from ..runtimes.local.browser_slots import BrowserSlots
 from ..runtimes.local.workers import TIER_UP_RUNS, LocalWorkers, Worker
 from ..runtimes.remote import kernels_store
 from ..runtimes.remote.address import AddressError, ServerAddress, parse_base_url
+from ..runtimes.remote.client import JupyterServerClient
 from ..runtimes.remote.runtime import RemoteRuntime, RemoteSession
 from ..runtimes.settings import Settings, SettingsError
 from ..sessions.capacity import warm_worker_wanted
@@ -123,7 +125,7 @@ class Controller:
             self.session_registry.notebook_paths,
             self._exists,
         )
-        self.remote.reclaim = self.detached_kernels.reclaim
+        self.remote.reclaim = self._reclaim
         self.requirements = RequirementsDeps(
             contents=self.contents,
             urls=self.urls,
@@ -343,6 +345,17 @@ class Controller:
         except Exception as error:  # a label is not worth a failed binding
             compat.log_error("the toolbar's kernel name was not updated", error)
         self._refresh_ui()
+
+    async def _reclaim(
+        self, client: JupyterServerClient, kernel_id: Hashable, kernel_name: str
+    ) -> RemoteSession | None:
+        """A kernel left by a reload, for a notebook's first remote run; never for the
+        Execution Tool, whose runs each start fresh."""
+        kernel_id = str(kernel_id)
+        if kernel_id in self.session_registry.batch_paths:
+            return None
+        path = self.session_registry.notebook_paths().get(kernel_id, "")
+        return await self.detached_kernels.reclaim(client, path, kernel_name)
 
     async def _live_tabs(self) -> list[str] | None:
         """The pages of this site open now in this browser (see the loader's tab lock)."""

@@ -198,12 +198,15 @@ class DetachedKernels:
         none to take, and a new kernel starts. A new user reloaded, ran a cell, and got a second
         kernel and a bare NameError, the first listed only as detached (new-user pass, stop 25,
         defect 4)."""
-        live = await self._live_tabs()
+        records = kernels_store.load()
+        base_url = client.address.base_url
+        if not any(r.path == path and r.base_url == base_url for r in records):
+            return None  # most first runs: no need to ask which pages live
         record = kernels_store.reclaimable(
-            kernels_store.load(),
-            live,
+            records,
+            await self._live_tabs(),
             self._runtime.tab_id,
-            client.address.base_url,
+            base_url,
             path,
             kernel_name,
         )

@@ -26,9 +26,11 @@ from .signal import Signal
 _display_ids = itertools.count(1)
 
 STOPPED_AT_START = "Interrupted while the session was starting; the cell did not run."
+#: It says where, as the runtime chosen now has it: a user whose remote kernel had gone, with
+#: the local runtime chosen meanwhile, could not tell (new-user pass, stop 25, defect 5).
 SESSION_REPLACED = (
     "The previous session's kernel is gone (its server restarted or stopped), so this run "
-    "starts a new session: variables from before are lost.\n"
+    "starts a new session {where}: variables from before are lost.\n"
 )
 
 
@@ -177,7 +179,9 @@ class RoutingKernel:
         self.close()
         header = compat.message_part(message, "header")
         if msg_type == "execute_request":
-            self._send(compat.to_js(messages.stream("stderr", SESSION_REPLACED, header)))
+            where = self._select_runtime().where
+            text = SESSION_REPLACED.format(where=where)
+            self._send(compat.to_js(messages.stream("stderr", text, header)))
         await self._handle_unbound(message)
 
     # -- binding ----------------------------------------------------------------------------

@@ -32,6 +32,12 @@ LOCAL_LABEL = "JupyterLite (local)"
 REMOTE_LABEL = "Jupyter Server (remote)"
 PLAN_REASON = "Not available on this site: the remote runtime is a Professional plan feature."
 DEFAULT_KERNEL = ""
+#: Save tests what it saved; a failing test changes the "Saved." line, which read as all well
+#: while runs were bound to fail (new-user pass, stop 25, defect 2).
+SAVED_BUT_FAILING = (
+    "Saved, but the connection test above failed: runs on {where} will fail until it passes. "
+    "Correct the Base URL or Token and Save again, or choose " + "{local}."
+)
 TOKEN_CONFLICT = (
     "The pasted address holds another token than the Token field: the Token field's is used."
 )
@@ -171,6 +177,10 @@ class RuntimeForm:
             self.token.value = kernels_store.load_token(address.base_url)
         self._set_kernels([], settings.remote_kernel)
         self._sync_forget()
+        # Verdicts from an earlier opening are about the server as it was then (a frozen one's
+        # stayed after it was healthy again).
+        self._clear_result()
+        self.saved.textContent = ""
 
     def _set_kernels(self, names: list[tuple[str, str]], selected: str) -> None:
         self.kernel.replaceChildren()
@@ -184,15 +194,21 @@ class RuntimeForm:
             option.selected = name == selected
             self.kernel.appendChild(option)
 
-    def start_test(self) -> None:
-        """At once, so that no earlier verdict can be read as this one's."""
+    def start_test(self, saved_to: str = "") -> None:
+        """At once, so that no earlier verdict can be read as this one's. `saved_to`: the
+        server just saved, which a failing test says runs will fail on."""
         self.test.disabled = True
-        self.result.removeAttribute("data-verdict")
+        self._clear_result()
         self.result.textContent = "Testing…"
-        self._deps.spawn(self.run_test())
+        self._deps.spawn(self.run_test(saved_to))
 
-    async def run_test(self) -> None:
+    def _clear_result(self) -> None:
+        self.result.removeAttribute("data-verdict")
+        self.result.textContent = ""
+
+    async def run_test(self, saved_to: str = "") -> None:
         conflict = self._take_pasted_token()
+        self._tidy_base_url()
         try:
             diagnosis = await check_connection(
                 str(self.base_url.value), str(self.token.value), self._deps.urls.site_url
@@ -200,6 +216,15 @@ class RuntimeForm:
         finally:
             self.test.disabled = False
         self._show(diagnosis, conflict)
+        if saved_to and not diagnosis.ok:
+            self.saved.textContent = SAVED_BUT_FAILING.format(where=saved_to, local=LOCAL_LABEL)
+
+    def _tidy_base_url(self) -> None:
+        """The field shows the address as it is used: spaces and a pasted page's tail (`/lab`,
+        `/tree/x.ipynb`) gone. A field left as typed read as if the tail mattered."""
+        address = self._typed_address()
+        if address is not None:
+            self.base_url.value = address.base_url.rstrip("/")
 
     def _take_pasted_token(self) -> str:
         """A pasted address's token moves to the Token field, which hides it, and leaves the
@@ -246,12 +271,14 @@ class RuntimeForm:
             token = token or address.token_in_url
             kernels_store.save_token(address.base_url, token)
             base_text = address.base_url.rstrip("/")
+            self.base_url.value = base_text
         elif (address := self._typed_address()) is not None and (token or address.token_in_url):
             # A server set up now, to switch to later: its token is kept with its address (it
             # was dropped without a word, and the form came back without it).
             self._take_pasted_token()
             kernels_store.save_token(address.base_url, token or address.token_in_url)
             base_text = address.base_url.rstrip("/")
+            self.base_url.value = base_text
             kept = f" The server's address and token are kept for when you choose {REMOTE_LABEL}."
         await self._deps.save_settings(
             {"runtime": runtime, "remoteBaseUrl": base_text, "remoteKernel": str(self.kernel.value)}
@@ -263,13 +290,14 @@ class RuntimeForm:
         self._sync_forget()
         if runtime == "remote":
             # A wrong token or a stopped server shows now, not at the next run.
-            self.start_test()
+            self.start_test(saved_to=base_text)
 
     def forget_token(self) -> None:
         address = self._typed_address()
         if address is not None:
             kernels_store.save_token(address.base_url, "")
         self.token.value = ""
+        self._clear_result()  # a verdict on the forgotten token no longer holds
         self.saved.textContent = "Token forgotten: it is no longer stored in this browser."
         self._sync_forget()
 

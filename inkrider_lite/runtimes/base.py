@@ -86,6 +86,10 @@ class Runtime(Protocol):
     #: "local" or "remote".
     kind: str
 
+    @property
+    def where(self) -> str:
+        """Where its sessions run, as a sentence goes on after "starts a new session"."""
+
     async def acquire(self, ticket: Hashable, watch: Watch | None = None) -> BoundSession:
         """A session for a notebook whose first run binds now. May wait in line (then `watch`
         hears the place); raises WaitCancelled when told to stop waiting, and any other

@@ -634,6 +634,7 @@ def test_a_run_after_a_lost_link_starts_a_new_session_when_the_old_one_is_gone()
     assert len(pool.starts) == 2 and client.kernel.link == "connected"
     streams = [m["content"]["text"] for m in sent if m["header"]["msg_type"] == "stream"]
     assert streams[0].startswith("The previous session's kernel is gone")
+    assert "starts a new session in this browser (JupyterLite, local)" in streams[0]
     assert streams[-1] == "ran print(2)\n"
 
 

@@ -277,6 +277,7 @@ class LocalWorkers:
         self._tiering: asyncio.Future[None] | None = None
 
     kind = "local"
+    where = "in this browser (JupyterLite, local)"
 
     @property
     def budget(self) -> WorkerBudget:

@@ -33,11 +33,25 @@ ASK_AGAIN_SECONDS = 5.0
 REJOIN_SOON = 60.0
 REJOIN_LATER = 60.0
 
+#: A server started again has a new token, unless it was given a fixed one; with a token it
+#: no longer takes, jupyter_server's refusal carries no CORS headers, so the page cannot tell
+#: it from no answer at all (shared notes: remote-server-facts.md).
+NEW_TOKEN_HINT = (
+    "If you started it again, enter its new token in Settings → Runtime… (open sessions use "
+    "the token saved there)."
+)
+#: The same refusal follows a wrong token saved while the server ran on: a new user took the
+#: ended cell for a dead server (new-user pass, stop 25, defect 2).
+WRONG_TOKEN_HINT = (
+    "If it is running, check the token saved in Settings → Runtime… with Test connection: open "
+    "sessions use that token, and a wrong one reads here as no answer (a server started again "
+    "has a new token)."
+)
 SERVER_SILENT = (
     "The Jupyter Server at {where} has not answered for {seconds:.0f} s, nor its kernel list, "
     "so this cell's result is lost (the server's process may be stopped, or the network down). "
     "Local sessions are not affected. Once the server answers again, run a cell: if it kept "
-    "the kernel, the session reconnects with its variables."
+    "the kernel, the session reconnects with its variables. " + WRONG_TOKEN_HINT
 )
 SENT_BEFORE_SILENCE = (
     "This cell was sent to the Jupyter Server at {where} before it stopped answering. The "
@@ -48,13 +62,6 @@ SERVER_GONE = (
     "The Jupyter Server at {where} stopped answering, so this cell's result is lost. "
     "Local sessions are not affected. Start the server again, then use Reconnect (if it kept "
     "the kernel) or Start fresh in Tools → Session Explorer."
-)
-#: A server started again has a new token, unless it was given a fixed one; with a token it
-#: no longer takes, jupyter_server's refusal carries no CORS headers, so the page cannot tell
-#: it from no answer at all (shared notes: remote-server-facts.md).
-NEW_TOKEN_HINT = (
-    "If you started it again, enter its new token in Settings → Runtime… (open sessions use "
-    "the token saved there)."
 )
 NOT_ANSWERING = (
     "The Jupyter Server at {where} is not answering, so this cell did not run. Once it "
@@ -393,11 +400,20 @@ class RemoteRuntime:
         self.spawn = spawn
         self._notebook_path = notebook_path
         self.tab_id = tab_id
-        #: Set by the controller (see controller/detached_kernels.py): a notebook's kernel left
-        #: by a page now gone, connected again, or None to start a new one.
+        #: Set by the controller (see controller/detached_kernels.py): given the client, the
+        #: ticket and the kernelspec name, a notebook's kernel left by a page now gone, connected
+        #: again, or None to start a new one.
         self.reclaim: (
-            Callable[[JupyterServerClient, str, str], Awaitable[RemoteSession | None]] | None
+            Callable[[JupyterServerClient, Hashable, str], Awaitable[RemoteSession | None]] | None
         ) = None
+
+    @property
+    def where(self) -> str:
+        address = self._configuration()[0]
+        server = (
+            "a Jupyter Server" if address is None else f"the Jupyter Server at {address.display}"
+        )
+        return f"on {server} (remote)"
 
     async def acquire(self, ticket: Hashable, watch: Watch | None = None) -> RemoteSession:
         address, token, kernel_name = self._configuration()
@@ -407,7 +423,7 @@ class RemoteRuntime:
             )
         client = JupyterServerClient(address, token, self._site_url)
         if self.reclaim is not None:
-            kept = await self.reclaim(client, self._notebook_path(ticket), kernel_name)
+            kept = await self.reclaim(client, ticket, kernel_name)
             if kept is not None:
                 return kept
         try:
