@@ -126,6 +126,7 @@ class Controller:
             self._exists,
         )
         self.remote.reclaim = self._reclaim
+        self.remote.warn = lambda message: self.notifier.notify(message, "warning")
         self.requirements = RequirementsDeps(
             contents=self.contents,
             urls=self.urls,

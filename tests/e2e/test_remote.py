@@ -486,6 +486,33 @@ def test_an_interrupt_while_the_server_is_stopped_leaves_the_row_idle_once_it_wa
         server.stop()
 
 
+def test_a_wrong_token_saved_while_a_cell_runs_leaves_it_running_and_says_so(
+    page: Page, site_url: str, jupyter_server: JupyterServer
+) -> None:
+    """The server refuses a wrong token without CORS headers, which reads as no answer: a quiet
+    cell on a healthy server was ended as if the server were dead, its result lost, when a new
+    user saved a wrong token meanwhile (new-user pass, stop 27, D2)."""
+    open_on_remote(page, site_url, jupyter_server, "batch/notebook-02.ipynb")
+    assert run_in_new_cell(page, "x = 41; print('ok')").strip() == "ok"
+    cell = submit_in_new_cell(page, "import time\ntime.sleep(30)\nprint('done', x + 1)")
+    open_runtime_form(page)
+    form = page.locator(FORM)
+    form.get_by_label("Token").fill("not-the-token")
+    form.get_by_role("button", name="Save").click()
+    expect(form.locator(".inkrider-saved")).to_contain_text(
+        "Saved, but the connection test above failed"
+    )
+    # The silence watch asks after 15 s: the saved token gets no answer, the one the session
+    # used before does. The cell runs on, and a notice says what to do.
+    toast = page.locator(".Toastify__toast", has_text="refuses the token saved")
+    expect(toast).to_be_visible(timeout=45_000)
+    assert "enter the right one there" in toast.inner_text()
+    back_to_notebook(page, "batch/notebook-02.ipynb")
+    output = cell.locator(".jp-OutputArea")
+    expect(output).to_contain_text("done 42", timeout=30_000)
+    assert "ServerConnectionLost" not in output.inner_text()
+
+
 def test_after_a_reload_detached_kernels_can_be_reconnected_or_closed(
     page: Page, site_url: str, jupyter_server: JupyterServer
 ) -> None:

@@ -405,3 +405,53 @@ def test_a_probe_says_gone_only_when_the_server_answered_without_the_kernel(
     probe: KernelProbe, answered: bool, alive: bool, gone: bool
 ) -> None:
     assert (probe.answered, probe.alive, probe.gone) == (answered, alive, gone)
+
+
+class TokenServer(RefusingClient):
+    """A server that runs on and answers only `old-token`: a wrong one saved meanwhile reads as
+    no answer (its refusal has no CORS headers)."""
+
+    def with_token(self, token: str) -> TokenServer:
+        other = TokenServer(True)
+        other.token = token
+        return other
+
+    async def probe_kernel(self, kernel_id: str) -> KernelProbe:
+        if self.token != "old-token":
+            return KernelProbe(error=TimeoutError("no answer"))
+        return KernelProbe(model=KernelModel(kernel_id, "python3", "busy"))
+
+
+@pytest.mark.parametrize("interrupt", [False, True])
+def test_a_wrong_token_saved_meanwhile_leaves_the_run_and_says_so(interrupt: bool) -> None:
+    """A new user saved a wrong token while a quiet cell ran on a healthy server: the cell was
+    ended as if the server were dead, its result lost (new-user pass, stop 27, D2)."""
+    from inkrider_lite.runtimes.remote import kernels_store
+
+    class Tokened(Relay):
+        def useToken(self, _token: str) -> None: ...
+
+    async def scenario() -> tuple[Owner, list[str]]:
+        runtime = RemoteRuntime(None, "", lambda: (None, "", ""), asyncio.ensure_future)
+        warned: list[str] = []
+        runtime.warn = warned.append
+        server = TokenServer(True)
+        session = RemoteSession(runtime, server, "k1", "python3", Tokened(silent=1.0))  # type: ignore[arg-type]
+        owner = Owner()
+        session.attach(owner)  # type: ignore[arg-type]
+        kernels_store.save_token(server.address.base_url, "wrong-token")
+        try:
+            if interrupt:
+                assert session.interrupt()
+            await asyncio.sleep(0.3)  # the silence watch asks several times meanwhile
+        finally:
+            kernels_store.save_token(server.address.base_url, "")
+            session.let_go()
+        return owner, warned
+
+    owner, warned = asyncio.run(scenario())
+    assert owner.ended == [] and owner.links == []  # the run goes on: the server runs it
+    (warning,) = warned  # once, not at every ask
+    assert warning.startswith("The Jupyter Server at 127.0.0.1:9999 refuses the token saved")
+    if interrupt:
+        assert "Interrupt and Restart fail, and the cell runs on" in warning

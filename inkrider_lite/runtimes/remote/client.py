@@ -83,6 +83,10 @@ class JupyterServerClient:
     def use_token(self, token: str) -> None:
         self._token = token
 
+    def with_token(self, token: str) -> JupyterServerClient:
+        """The same server, asked with another token."""
+        return JupyterServerClient(self.address, token, self._site_url, self._http, self._timeout)
+
     @property
     def base_url(self) -> str:
         return self.address.base_url

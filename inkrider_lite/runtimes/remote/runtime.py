@@ -53,6 +53,13 @@ SERVER_SILENT = (
     "Local sessions are not affected. Once the server answers again, run a cell: if it kept "
     "the kernel, the session reconnects with its variables. " + WRONG_TOKEN_HINT
 )
+#: A wrong token saved while a session's kernel runs: the refusals read as no answer, and its
+#: running cell was ended as if the server were dead, result lost (new-user pass, stop 27, D2).
+TOKEN_REFUSED = (
+    "The Jupyter Server at {where} refuses the token saved in Settings → Runtime…: enter the "
+    "right one there (Test connection, then Save). Meanwhile {what}; new sessions on it cannot "
+    "start. The token it answered before still works."
+)
 SENT_BEFORE_SILENCE = (
     "This cell was sent to the Jupyter Server at {where} before it stopped answering. The "
     "server may still run it once it answers again, but its output will not show here: check "
@@ -113,6 +120,9 @@ class RemoteSession:
         self._rejoining = False
         self._lost_at = 0.0  # the event loop's time
         self._asked_at = 0.0
+        #: The last token the server answered to, and the saved token already warned about.
+        self._good_token = client.token
+        self._warned_token = ""
         self._proxy = compat.create_proxy(self._on_event)
         relay.listen(self._proxy)
         self._watch = asyncio.ensure_future(self._watch_silence())
@@ -145,10 +155,33 @@ class RemoteSession:
         except ServerError as error:
             compat.log_error(f"interrupting {self.id} on {self.server} failed: {error}")
         owner = self._owner
-        probe = await self.client.probe_kernel(self.id)
+        probe = await self._probe()
+        if probe is None:
+            self._token_refused("Interrupt and Restart fail, and the cell runs on")
+            return
         if owner is None or owner is not self._owner or probe.alive:
             return
         self._end_for(owner, probe, float(self.real.silentSeconds()))
+
+    async def _probe(self) -> KernelProbe | None:
+        """Ask after the kernel with the saved token; None when the server does not answer it
+        but answers the token that last worked: it runs, and refuses the saved one (the page
+        cannot read a refusal: it looks like no answer at all)."""
+        client = self.client
+        probe = await client.probe_kernel(self.id)
+        if probe.answered:
+            self._good_token = client.token
+            return probe
+        if not self._good_token or self._good_token == client.token:
+            return probe
+        earlier = await client.with_token(self._good_token).probe_kernel(self.id)
+        return None if earlier.alive else probe
+
+    def _token_refused(self, what: str) -> None:
+        token = self.client.token
+        if token != self._warned_token:  # once per saved token, not at every ask
+            self._warned_token = token
+            self._runtime.warn(TOKEN_REFUSED.format(where=self.server, what=what))
 
     async def restart(self) -> None:
         await self.client.restart(self.id)
@@ -320,12 +353,16 @@ class RemoteSession:
             # a kernel list every 15 s, not more.
             if silent < asked_at + SILENCE_SECONDS:
                 continue
-            probe = await self.client.probe_kernel(self.id)
-            if not probe.answered:
+            probe = await self._probe()
+            if probe is not None and not probe.answered:
                 await asyncio.sleep(ASK_AGAIN_SECONDS)
-                probe = await self.client.probe_kernel(self.id)
+                probe = await self._probe()
             if owner is not self._owner or float(self.real.silentSeconds()) < silent:
                 continue  # closed meanwhile, or the server spoke after all
+            if probe is None:  # the server runs; its kernel goes on with the cell
+                self._token_refused("this session's cells run on, but Interrupt and Restart fail")
+                asked_at = silent
+                continue
             if probe.alive:
                 asked_at = silent
                 continue
@@ -403,6 +440,8 @@ class RemoteRuntime:
         #: Set by the controller (see controller/detached_kernels.py): given the client, the
         #: ticket and the kernelspec name, a notebook's kernel left by a page now gone, connected
         #: again, or None to start a new one.
+        #: Set by the controller: a notice for what no cell can say.
+        self.warn: Callable[[str], None] = lambda message: compat.log_error(message)
         self.reclaim: (
             Callable[[JupyterServerClient, Hashable, str], Awaitable[RemoteSession | None]] | None
         ) = None
