@@ -149,6 +149,7 @@ class Controller:
             remote_enabled=self.remote_enabled,
             on_kernel_change=lambda _kernel: self._refresh_ui(),
             hold_kernel_image=self._hold_kernel_image,
+            chosen_runtime=lambda: self.settings.runtime,
         )
         self._ui = ui.UiDeps(
             lab=self.lab,

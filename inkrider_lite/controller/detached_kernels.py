@@ -37,9 +37,9 @@ NO_NOTEBOOK = (
     "Cannot reconnect: {path} is not in this site any more. Open the notebook that should use "
     "this kernel, then press Reconnect again."
 )
-RECLAIMED = (
-    "{path} is connected again to its kernel on {where}: variables kept from before the reload."
-)
+#: After Reconnect, or a first run that took the kernel back: Reconnect said nothing, while the
+#: warning of an earlier try stayed up (new-user pass, stop 27, D6).
+CONNECTED_AGAIN = "{path} is connected again to its kernel on {where}: its variables are kept."
 UNREACHABLE = (
     "The Jupyter Server at {where} does not answer: start it again, then press {action} "
     "again. (Its kernel cannot be {what} meanwhile.)"
@@ -188,6 +188,8 @@ class DetachedKernels:
                 self._runtime.tab_id,
             )
         )
+        path = self._notebook_path(notebook) or path
+        self._notify(CONNECTED_AGAIN.format(path=path, where=where), "success")
         return True
 
     async def reclaim(
@@ -229,7 +231,7 @@ class DetachedKernels:
         self._kernels.pop(record.id, None)
         kernels_store.remember(replace(record, tab=self._runtime.tab_id))
         self._on_change()
-        self._notify(RECLAIMED.format(path=path, where=client.address.display), "info")
+        self._notify(CONNECTED_AGAIN.format(path=path, where=client.address.display), "success")
         return session
 
     async def _exists(self, path: str) -> bool:

@@ -93,6 +93,9 @@ class ExecutionToolDeps:
     #: Asks the page to hold the kernel image while local sessions start one after another
     #: (True), or to let it go (False): see holdKernelImage in loader.js.
     hold_kernel_image: Callable[[bool], None] = lambda _hold: None
+    #: The runtime chosen in Settings → Runtime…, which a new panel offers first (it offered
+    #: local while remote was chosen: new-user pass, stop 27, D4).
+    chosen_runtime: Callable[[], str] = lambda: "local"
 
 
 class ExecutionTool:
@@ -438,6 +441,8 @@ class _Panel:
             option = child(doc, self.runtime, "option")
             option.value = value
             option.textContent = RUNTIME_LABELS[value]
+        if deps.remote_enabled:
+            self.runtime.value = deps.chosen_runtime()
         self.parallelism = labelled_field(
             doc, form, "inkrider-exec-parallelism", f"Parallelism (1–{MAX_PARALLELISM})", "input"
         )

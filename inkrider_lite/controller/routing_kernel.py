@@ -25,6 +25,9 @@ from .signal import Signal
 
 _display_ids = itertools.count(1)
 
+#: Runs ended without the kernel's answer that a kernel is remembered to owe (a bound on memory
+#: only: the relay keeps as many, MAX_FORGOTTEN in loader.js).
+ENDED_KEPT = 100
 STOPPED_AT_START = "Interrupted while the session was starting; the cell did not run."
 #: It says where, as the runtime chosen now has it: a user whose remote kernel had gone, with
 #: the local runtime chosen meanwhile, could not tell (new-user pass, stop 25, defect 5).
@@ -73,6 +76,9 @@ class RoutingKernel:
         self.connected = False  # a client has had our kernel_info_reply
         self._pending: list[Any] = []
         self._inflight: dict[str, Any] | None = None
+        #: The runs whose cells were ended without the kernel's answer (end_running_cell), the
+        #: newest ENDED_KEPT: the kernel may still run one of them once its server wakes.
+        self._ended: dict[str, None] = {}
         self.memory_bytes: int | None = None  # the worker's wasm heap, when last measured
         # Runs requested before a cancelled or failed start never run (as ipykernel aborts the
         # queue after an error): e.g. the rest of a Run All.
@@ -390,9 +396,15 @@ class RoutingKernel:
         was running; the others end with `queued_evalue`, or as aborted without one (as the
         runs after a failing cell do)."""
         running = None if self._inflight is None else self._inflight.get("msg_id")
+        if running in self._ended:
+            # Its cell was ended once already, and the kernel went on with it after a wake: a
+            # second error under the first was shown when the server went silent again
+            # (new-user pass, stop 27, D1).
+            self._inflight = running = None
         failed = running is not None
         self._fail_running_cell(ename, evalue)
         for header in unanswered:
+            self._remember_ended(header.get("msg_id"))
             if header.get("msg_id") == running:
                 continue
             if failed and queued_evalue:
@@ -411,8 +423,16 @@ class RoutingKernel:
         """The cell that was running gets an answer, so the notebook does not wait forever."""
         inflight, self._inflight = self._inflight, None
         if inflight is not None:
+            self._remember_ended(inflight.get("msg_id"))
             for reply in messages.execute_failure(inflight, ename, evalue):
                 self._send(compat.to_js(reply))
+
+    def _remember_ended(self, msg_id: str | None) -> None:
+        if msg_id is None:
+            return
+        self._ended[msg_id] = None
+        if len(self._ended) > ENDED_KEPT:
+            del self._ended[next(iter(self._ended))]
 
     # -- ending -----------------------------------------------------------------------------
 

@@ -283,9 +283,9 @@ class RuntimeForm:
         await self._deps.save_settings(
             {"runtime": runtime, "remoteBaseUrl": base_text, "remoteKernel": str(self.kernel.value)}
         )
-        where = "this browser (JupyterLite)" if runtime == "local" else base_text
+        where = "in this browser (JupyterLite)" if runtime == "local" else f"on {base_text}"
         self.saved.textContent = (
-            f"Saved. New sessions start on {where}; open sessions stay where they are.{kept}"
+            f"Saved. New sessions start {where}; open sessions stay where they are.{kept}"
         )
         self._sync_forget()
         if runtime == "remote":

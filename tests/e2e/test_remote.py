@@ -513,6 +513,47 @@ def test_a_wrong_token_saved_while_a_cell_runs_leaves_it_running_and_says_so(
     assert "ServerConnectionLost" not in output.inner_text()
 
 
+def test_a_cell_ended_for_a_silent_server_is_not_ended_again_when_it_goes_silent_twice(
+    page: Page, site_url: str
+) -> None:
+    """The server's process stopped (`kill -STOP`) while a loop ran: the cell ended. It woke,
+    its kernel went on with the loop, a new cell waited behind it, and the server stopped
+    again: the loop's cell got a second ServerConnectionLost under the first (new-user pass,
+    stop 27, D1)."""
+    server = JupyterServer().start()  # its own: this test stops it
+    try:
+        open_on_remote(page, site_url, server, "batch/notebook-10.ipynb")
+        loop = submit_in_new_cell(
+            page, "import time\nprint('started', flush=True)\nwhile True:\n    time.sleep(0.1)"
+        )
+        loop_output = loop.locator(".jp-OutputArea")
+        expect(loop_output).to_contain_text("started", timeout=30_000)
+        assert server.process is not None
+        os.kill(server.process.pid, signal.SIGSTOP)
+        try:
+            expect(loop_output).to_contain_text("ServerConnectionLost", timeout=60_000)
+        finally:
+            os.kill(server.process.pid, signal.SIGCONT)
+        # Connected again by itself, busy with the loop the kernel still runs.
+        page.wait_for_function(
+            "() => JSON.parse(window.inkrider.sessions_json())"
+            ".some(s => s.path === 'batch/notebook-10.ipynb' && s.link === 'connected'"
+            " && s.state === 'busy')",
+            timeout=30_000,
+        )
+        behind = submit_in_new_cell(page, "print('behind')")
+        os.kill(server.process.pid, signal.SIGSTOP)
+        try:
+            expect(behind.locator(".jp-OutputArea")).to_contain_text(
+                "ServerConnectionLost", timeout=60_000
+            )
+        finally:
+            os.kill(server.process.pid, signal.SIGCONT)
+        assert loop_output.inner_text().count("ServerConnectionLost") == 1, loop_output.inner_text()
+    finally:
+        server.stop()
+
+
 def test_after_a_reload_detached_kernels_can_be_reconnected_or_closed(
     page: Page, site_url: str, jupyter_server: JupyterServer
 ) -> None:
@@ -565,6 +606,11 @@ def test_after_a_reload_detached_kernels_can_be_reconnected_or_closed(
     expect(five).to_have_attribute("data-detached", "false", timeout=20_000)
     expect(five.locator(".inkrider-session-state")).to_have_text("idle")
     expect(five.locator(".inkrider-session-started")).to_have_text(started_text or "")
+    # It says so (it said nothing: new-user pass, stop 27, D6).
+    assert any(
+        n.startswith("batch/again-05.ipynb is connected again to its kernel on 127.0.0.1:")
+        for n in notifications(page)
+    ), notifications(page)
     back_to_notebook(page, "batch/again-05.ipynb")
     assert run_in_new_cell(page, "print(kept, os.getpid())", 30_000).split() == ["1234", pid]
     assert json.loads(page.evaluate("window.inkrider.detached_json()")) == []

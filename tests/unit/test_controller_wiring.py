@@ -357,3 +357,23 @@ def test_a_batch_run_never_takes_back_a_kernel_left_by_a_reload() -> None:
     assert asked == []
     asyncio.run(controller.remote.reclaim(None, "k1", ""))  # type: ignore[arg-type]
     assert asked == [("reclaim", "")]  # not a batch's: asked (its path unknown here)
+
+
+def test_the_execution_tool_offers_the_runtime_chosen_in_settings_first() -> None:
+    """It offered local while remote was chosen (new-user pass, stop 27, D4)."""
+    page = asyncio.run(installed(remote_enabled=True))
+    page.status_span("runtime").click()
+    form = runtime_form._forms[id(page.controller._ui.runtime_form)]
+    form.remote.checked = True
+    form.base_url.value = "http://127.0.0.1:9999/?token=abc"
+
+    async def main() -> None:
+        await form.run_save()
+        page.commands.execute(execution_tool.OPEN_COMMAND)
+        await asyncio.sleep(0)
+
+    asyncio.run(main())
+    tool = execution_tool.tool_of(page.controller.execution)
+    assert tool is not None and tool._panel is not None
+    assert tool._panel.runtime.value == "remote"
+    form.forget_token()

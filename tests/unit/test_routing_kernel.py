@@ -702,3 +702,27 @@ def test_runs_a_silent_server_never_answered_end_first_with_the_error_then_abort
     kernel.end_running_cell("ServerConnectionLost", "silent", [first, second], "sent before")
     errors = [m["content"]["evalue"] for m in sent if m["header"]["msg_type"] == "error"]
     assert errors == ["silent", "sent before"]
+
+
+def test_a_cell_ended_once_is_not_ended_again_when_the_server_goes_silent_twice() -> None:
+    """A cell ended while the server was silent; the server woke and its kernel went on with
+    that cell (it shows busy again); a new cell waited behind it; the server went silent again:
+    the first cell got a second error under the first (new-user pass, stop 27, D1)."""
+    sent: list[dict[str, Any]] = []
+    kernel = RoutingKernel("k1", "python", "", sent.append, lambda: Pool(NO_WARM).workers)
+    first, second = execute("loop()")["header"], execute("print(2)")["header"]
+    kernel.end_running_cell("ServerConnectionLost", "silent", [first], "sent before")
+    sent.clear()
+    # Connected again: the kernel still runs the first cell (RemoteSession._show_still_running).
+    kernel.observe(
+        {
+            "header": {"msg_type": "status"},
+            "parent_header": first,
+            "content": {"execution_state": "busy"},
+        }
+    )
+    kernel.end_running_cell("ServerConnectionLost", "silent again", [second], "sent before")
+    ended = [m["parent_header"]["msg_id"] for m in sent if m["header"]["msg_type"] == "error"]
+    assert ended == [second["msg_id"]]  # the new cell only, once
+    errors = [m["content"]["evalue"] for m in sent if m["header"]["msg_type"] == "error"]
+    assert errors == ["silent again"]
