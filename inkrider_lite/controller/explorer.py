@@ -68,13 +68,17 @@ CSS = (
   display: flex; flex-direction: column; gap: 3px; padding: 6px 8px;
   border-bottom: var(--jp-border-width) solid var(--jp-border-color2);
 }}
-#{EXPLORER_ID} .inkrider-session-line {{ display: flex; align-items: center; gap: 6px; }}
+#{EXPLORER_ID} .inkrider-session-line {{
+  display: flex; flex-wrap: wrap; align-items: center; gap: 4px 6px;
+}}
 #{EXPLORER_ID} .inkrider-session-path {{ font-weight: 600; overflow-wrap: anywhere; }}
 #{EXPLORER_ID} .inkrider-session-meta {{
   flex-wrap: wrap; column-gap: 10px; row-gap: 2px; color: var(--jp-ui-font-color2);
 }}
 #{EXPLORER_ID} .inkrider-session-label {{ color: var(--jp-ui-font-color3); }}
-#{EXPLORER_ID} .inkrider-session-state {{ flex: 1; min-width: 0; }}
+/* A long state ("unreachable: the server is not answering") keeps a readable width and the
+   buttons go to the next line; it was squeezed into a column a word wide beside them. */
+#{EXPLORER_ID} .inkrider-session-state {{ flex: 1 1 14em; min-width: 0; }}
 #{EXPLORER_ID} .inkrider-session-state::before {{
   content: ""; display: inline-block; width: 8px; height: 8px; border-radius: 50%;
   margin-right: 4px; background: var(--jp-ui-font-color3);
@@ -89,7 +93,11 @@ CSS = (
 #{EXPLORER_ID} [data-state="installing"] .inkrider-session-state::before {{
   background: var(--jp-brand-color1);
 }}
-#{EXPLORER_ID} .inkrider-session-packages-line {{ color: var(--jp-ui-font-color2); }}
+#{EXPLORER_ID} .inkrider-session-packages-line {{
+  display: flex; flex-wrap: wrap; align-items: baseline; gap: 2px 6px;
+  color: var(--jp-ui-font-color2);
+}}
+#{EXPLORER_ID} .inkrider-session-packages-line > .inkrider-session-field {{ flex: 1 1 14em; }}
 #{EXPLORER_ID} .inkrider-session-packages {{ overflow-wrap: anywhere; }}
 #{EXPLORER_ID} button.jp-Button {{
   height: 22px; min-height: 22px; line-height: 22px; padding: 0 8px; flex: none;

@@ -37,6 +37,9 @@ class StatusFacts:
     selected_runtime: Callable[[], Runtime]
     #: The server new remote sessions start on, as the settings have it now.
     remote_address: Callable[[], ServerAddress | None]
+    #: Remote kernels that a page now gone left running (the Session Explorer lists them): the
+    #: item said "0 local sessions" while one ran on the server (new-user pass, stop 27, D5).
+    detached: Callable[[], int] = lambda: 0
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,8 @@ def status_parts(facts: StatusFacts) -> tuple[str, str]:
         sessions.append(f"{unreachable} unreachable")
     if gone:
         sessions.append(f"{gone} gone")
+    if detached := facts.detached():
+        sessions.append(f"{detached} detached")
     if waiting:
         sessions.append(f"{waiting} waiting")
     return f"InkRider: {where}", " · ".join(sessions)

@@ -108,6 +108,29 @@ def test_test_connection_explains_each_outcome(
     assert not page.page_errors  # type: ignore[attr-defined]
 
 
+def test_a_wrong_token_on_a_server_that_allows_the_site_is_named_as_such(
+    page: Page, site_url: str
+) -> None:
+    """Started with the site's origin allowed (the guide's step for a hidden answer), the server
+    answers its open `GET /api` to the page: a refused token is then told apart from a stopped
+    server. It read "Is the server running?" first (new-user pass, stop 27, D3)."""
+    origin = site_url.rstrip("/")
+    server = JupyterServer(extra=(f"--ServerApp.allow_origin={origin}",)).start()
+    try:
+        open_notebook(page, site_url, "examples/hello.ipynb")
+        open_runtime_form(page)
+        verdict = test_connection(page, server.base_url, "not-the-token")
+        assert re.match(
+            r"Jupyter Server 2\.\d+\.\d+ runs at 127\.0\.0\.1:\d+, and refused the token\.",
+            verdict,
+        ), verdict
+        assert "jupyter server list" in verdict
+        ok = test_connection(page, server.base_url, server.token)
+        assert ok.startswith("Connected to Jupyter Server"), ok
+    finally:
+        server.stop()
+
+
 def test_remote_runs_stdin_interrupt_and_switching_keep_local_sessions(
     page: Page, site_url: str, jupyter_server: JupyterServer
 ) -> None:
@@ -584,6 +607,8 @@ def test_after_a_reload_detached_kernels_can_be_reconnected_or_closed(
     six_id = six.get_attribute("data-kernel-id")
     five_id = five.get_attribute("data-kernel-id")
     assert {five_id, six_id} <= started
+    # The status item counts them too (it said "0 local sessions": new-user pass, stop 27, D5).
+    expect(page.locator(".inkrider-status")).to_have_text(re.compile(r" · 2 detached$"))
 
     # Close shuts the kernel down on the server.
     six.get_by_role("button", name="Close").click()
@@ -639,9 +664,9 @@ def test_after_a_reload_a_run_takes_back_the_notebooks_kernel_with_its_variables
     back_to_notebook(page, "batch/notebook-07.ipynb")
     assert run_in_new_cell(page, "print(kept, os.getpid())", 30_000).split() == ["77", pid]
     assert set(jupyter_server.kernel_ids()) == before
-    expect(page.locator(".jp-Notification-Toast-info").last).to_contain_text(
-        "batch/notebook-07.ipynb is connected again to its kernel"
-    )
+    expect(
+        page.locator(".jp-Notification-Toast-success", has_text="connected again").last
+    ).to_contain_text("batch/notebook-07.ipynb is connected again to its kernel")
     assert json.loads(page.evaluate("window.inkrider.detached_json()")) == []
     rows = [s for s in sessions(page) if s["path"] == "batch/notebook-07.ipynb"]
     assert [(r["state"], r["runtime"].split()[0]) for r in rows] == [("idle", "remote")], rows

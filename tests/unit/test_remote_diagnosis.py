@@ -219,3 +219,22 @@ def test_no_kernel_is_started_on_a_server_that_does_not_answer_in_time() -> None
             assert model.id == "k1" and asked == ["GET", "POST"]
 
     asyncio.run(main())
+
+
+def test_a_hidden_refusal_from_a_server_whose_open_api_answers_is_the_token() -> None:
+    """jupyter_server answers `GET api` without a token, to an allowed origin: a hidden
+    kernelspecs answer then is the token (it read "Is the server running?" first)."""
+    from inkrider_lite.runtimes.remote.diagnosis import token_refused
+
+    refused = token_refused(ADDRESS, Answer(status=200, body='{"version": "2.21.1"}'))
+    assert refused is not None and refused.verdict is Verdict.WRONG_TOKEN
+    assert refused.summary == "Jupyter Server 2.21.1 runs at 127.0.0.1:8888, and refused the token."
+    assert "jupyter server list" in refused.text()
+    assert with_empty_token(refused).summary.startswith("The Token field is empty")
+    # Nothing readable (no CORS headers, jupyverse's 404, a page that is not JSON): no verdict.
+    for told_nothing in (
+        Answer(network_error=True),
+        Answer(status=404),
+        Answer(status=200, body="<html></html>"),
+    ):
+        assert token_refused(ADDRESS, told_nothing) is None

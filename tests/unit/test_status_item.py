@@ -36,3 +36,6 @@ def test_a_remote_session_whose_server_stopped_answering_is_counted_as_unreachab
     # Once a Reconnect found the kernel gone from its server, it is counted as gone.
     sessions["b"] = remote_kernel("lost", gone=True)
     assert status_parts(on_remote)[1] == "0 local sessions · 1 remote session · 1 gone"
+    # Kernels left running by a page now gone count too, as the explorer lists them.
+    with_detached = StatusFacts(pool.workers, {}, lambda: remote, lambda: address, lambda: 2)  # type: ignore[arg-type]
+    assert status_parts(with_detached)[1] == "0 local sessions · 2 detached"

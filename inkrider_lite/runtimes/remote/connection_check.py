@@ -6,7 +6,15 @@ from ..._compat import compat
 from ...protocol import server_api as api
 from .address import AddressError, mixed_content, parse_base_url
 from .client import CALL_TIMEOUT, Http
-from .diagnosis import Diagnosis, classify, malformed, mixed, with_empty_token, with_version
+from .diagnosis import (
+    Diagnosis,
+    classify,
+    malformed,
+    mixed,
+    token_refused,
+    with_empty_token,
+    with_version,
+)
 
 #: The version request is a nicety: it may not hold up the verdict for long.
 VERSION_TIMEOUT = 1.0
@@ -30,7 +38,15 @@ async def check_connection(
     specs = await http(api.get_kernelspecs(address.base_url, token), CALL_TIMEOUT)
     reachable = None
     if specs.network_error:
-        reachable = await compat.reachable(address.base_url, CALL_TIMEOUT - specs.seconds)
+        opened = await http(
+            api.get_api(address.base_url, ""), min(VERSION_TIMEOUT, CALL_TIMEOUT - specs.seconds)
+        )
+        refused = token_refused(address, opened)
+        if refused is not None:
+            return refused if token else with_empty_token(refused)
+        reachable = await compat.reachable(
+            address.base_url, CALL_TIMEOUT - specs.seconds - opened.seconds
+        )
     diagnosis = classify(address, site_url, specs, reachable)
     if not diagnosis.ok:
         return diagnosis if token else with_empty_token(diagnosis)

@@ -215,6 +215,21 @@ EMPTY_TOKEN = (
 )
 
 
+def token_refused(address: ServerAddress, open_api: Answer) -> Diagnosis | None:
+    """The verdict when the kernelspecs request was hidden but the server's open `GET api` (no
+    token) answered, as jupyter_server's does to an allowed origin: the server runs, and refuses
+    the token. A new user's wrong token read "Is the server running?" first (new-user pass,
+    stop 27, D3). None when that request told nothing."""
+    server, version = server_name(open_api)
+    if not version:
+        return None
+    return Diagnosis(
+        Verdict.WRONG_TOKEN,
+        f"{server} runs at {address.display}, and refused the token.",
+        (TOKEN_STEP,),
+    )
+
+
 def with_empty_token(diagnosis: Diagnosis) -> Diagnosis:
     """A failure that a missing token explains says first that the token is missing. (A
     server started without a token connects with the field empty: no failure, no note.)"""
