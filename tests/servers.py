@@ -24,6 +24,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Self
 
@@ -147,6 +148,17 @@ class ServerProcess:
             for group in self._process_groups():
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(group, signal.SIGSTOP if frozen else signal.SIGCONT)
+
+    @contextlib.contextmanager
+    def stopped(self) -> Iterator[None]:
+        """The server's own process stopped (`kill -STOP`, as a user would try it), its kernels
+        running on; resumed on leaving, whatever happened meanwhile."""
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            os.kill(self.process.pid, signal.SIGCONT)
 
     def _process_groups(self) -> list[int]:
         """The server's process group, then its kernels': jupyter_client starts each kernel in

@@ -5,10 +5,8 @@ server, and the token kept out of everything that is not this site's browser sto
 from __future__ import annotations
 
 import json
-import os
 import re
 import secrets
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -35,6 +33,17 @@ from .notebook import (
 from .remote_form import FORM, back_to_notebook, choose_remote, open_runtime_form, test_connection
 
 SITE = Path(__file__).resolve().parents[2] / "build" / "site"
+
+
+def wait_for_session(page: Page, path: str, link: str, state: str | None = None) -> None:
+    """Until the notebook's session has this link to its kernel (and this state, if given), as
+    the Session Explorer's rows have them."""
+    page.wait_for_function(
+        "([path, link, state]) => JSON.parse(window.inkrider.sessions_json()).some(s =>"
+        " s.path === path && s.link === link && (state === null || s.state === state))",
+        arg=[path, link, state],
+        timeout=30_000,
+    )
 
 
 def open_on_remote(page: Page, site_url: str, server: JupyterServer, path: str) -> None:
@@ -475,24 +484,15 @@ def test_an_interrupt_while_the_server_is_stopped_leaves_the_row_idle_once_it_wa
         )
         expect(first.locator(".jp-OutputArea")).to_contain_text("started")
         queued = submit_in_new_cell(page, "print(kept + 1)")
-        assert server.process is not None
-        os.kill(server.process.pid, signal.SIGSTOP)  # the server only, as a user would
-        try:
+        with server.stopped():
             page.evaluate("window.inkrider.app.commands.execute('inkrider:open-session-explorer')")
             row = page.locator(".inkrider-session-row", has_text="batch/notebook-05.ipynb")
             row.get_by_role("button", name="Interrupt").click()
             output = first.locator(".jp-OutputArea")
             expect(output).to_contain_text("ServerConnectionLost", timeout=60_000)
-        finally:
-            os.kill(server.process.pid, signal.SIGCONT)
         # The server takes the interrupt it was sent: the kernel ends the loop and cancels the
         # queued cell. Nothing is left running, and every view says so.
-        page.wait_for_function(
-            "() => { const r = JSON.parse(window.inkrider.sessions_json())"
-            ".find(s => s.path === 'batch/notebook-05.ipynb');"
-            " return r && r.link === 'connected' }",
-            timeout=30_000,
-        )
+        wait_for_session(page, "batch/notebook-05.ipynb", link="connected")
         state = row.locator(".inkrider-session-state")
         expect(state).to_have_text("idle", timeout=10_000)
         page.wait_for_timeout(3000)  # it turned busy again just after, for good
@@ -551,27 +551,15 @@ def test_a_cell_ended_for_a_silent_server_is_not_ended_again_when_it_goes_silent
         )
         loop_output = loop.locator(".jp-OutputArea")
         expect(loop_output).to_contain_text("started", timeout=30_000)
-        assert server.process is not None
-        os.kill(server.process.pid, signal.SIGSTOP)
-        try:
+        with server.stopped():
             expect(loop_output).to_contain_text("ServerConnectionLost", timeout=60_000)
-        finally:
-            os.kill(server.process.pid, signal.SIGCONT)
         # Connected again by itself, busy with the loop the kernel still runs.
-        page.wait_for_function(
-            "() => JSON.parse(window.inkrider.sessions_json())"
-            ".some(s => s.path === 'batch/notebook-10.ipynb' && s.link === 'connected'"
-            " && s.state === 'busy')",
-            timeout=30_000,
-        )
+        wait_for_session(page, "batch/notebook-10.ipynb", link="connected", state="busy")
         behind = submit_in_new_cell(page, "print('behind')")
-        os.kill(server.process.pid, signal.SIGSTOP)
-        try:
+        with server.stopped():
             expect(behind.locator(".jp-OutputArea")).to_contain_text(
                 "ServerConnectionLost", timeout=60_000
             )
-        finally:
-            os.kill(server.process.pid, signal.SIGCONT)
         assert loop_output.inner_text().count("ServerConnectionLost") == 1, loop_output.inner_text()
     finally:
         server.stop()
