@@ -161,7 +161,7 @@ class Controller:
                 sessions=self.sessions,
                 selected_runtime=self.selected_runtime,
                 remote_address=lambda: self.remote_configuration()[0],
-                detached=lambda: len(self.detached_kernels.rows()),
+                detached=lambda: self.detached_kernels.count,
             ),
             explorer=explorer.ExplorerDeps(
                 lab=self.lab,

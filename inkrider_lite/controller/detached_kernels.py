@@ -81,6 +81,10 @@ class DetachedKernels:
         self._kernels: dict[str, DetachedKernel] = {}
         self._busy: set[str] = set()
 
+    @property
+    def count(self) -> int:
+        return len(self._kernels)
+
     def rows(self) -> list[SessionRow]:
         return [
             detached_row(
@@ -178,17 +182,18 @@ class DetachedKernels:
             self._notify(BUSY_NOTEBOOK.format(path=path), "warning")
             return False
         self._kernels.pop(record.id, None)
+        opened_as = self._notebook_path(notebook)
         kernels_store.remember(
             kernels_store.KernelRecord(
                 record.id,
                 model.name,
                 record.base_url,
                 record.started_at,
-                self._notebook_path(notebook) or record.path,
+                opened_as or record.path,
                 self._runtime.tab_id,
             )
         )
-        path = self._notebook_path(notebook) or path
+        path = opened_as or path
         self._notify(CONNECTED_AGAIN.format(path=path, where=where), "success")
         return True
 
@@ -200,9 +205,9 @@ class DetachedKernels:
         none to take, and a new kernel starts. A new user reloaded, ran a cell, and got a second
         kernel and a bare NameError, the first listed only as detached (new-user pass, stop 25,
         defect 4)."""
-        records = kernels_store.load()
         base_url = client.address.base_url
-        if not any(r.path == path and r.base_url == base_url for r in records):
+        records = kernels_store.for_notebook(kernels_store.load(), base_url, path)
+        if not records:
             return None  # most first runs: no need to ask which pages live
         record = kernels_store.reclaimable(
             records,

@@ -36,7 +36,7 @@ DEFAULT_KERNEL = ""
 #: while runs were bound to fail (new-user pass, stop 25, defect 2).
 SAVED_BUT_FAILING = (
     "Saved, but the connection test above failed: runs on {where} will fail until it passes. "
-    "Correct the Base URL or Token and Save again, or choose " + "{local}."
+    "Correct the Base URL or Token and Save again, or choose {local}."
 )
 TOKEN_CONFLICT = (
     "The pasted address holds another token than the Token field: the Token field's is used."

@@ -94,6 +94,11 @@ def detached(
     ]
 
 
+def for_notebook(records: Iterable[KernelRecord], base_url: str, path: str) -> list[KernelRecord]:
+    """The kernels started for the notebook at `path` on the server at `base_url`."""
+    return [r for r in records if r.path == path and r.base_url == base_url]
+
+
 def reclaimable(
     records: Iterable[KernelRecord],
     live_tabs: Collection[str] | None,
@@ -111,7 +116,7 @@ def reclaimable(
         return None
     mine = [
         r
-        for r in detached(records, live_tabs, this_tab)
-        if r.path == path and r.base_url == base_url and (r.name == name or not name)
+        for r in for_notebook(detached(records, live_tabs, this_tab), base_url, path)
+        if r.name == name or not name
     ]
     return max(mine, key=lambda r: r.started_at, default=None)
