@@ -168,7 +168,7 @@ class RoutingKernel:
             header = compat.message_part(message, "header")
             if msg_type == "execute_request":
                 self._abort_before = _now_iso()
-                failure = messages.execute_failure(header, "ServerNotAnswering", str(unreachable))
+                failure = messages.execute_failure(header, unreachable.ename, str(unreachable))
                 for reply in failure:
                     self._send(compat.to_js(reply))
             else:

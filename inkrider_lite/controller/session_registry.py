@@ -10,7 +10,12 @@ from typing import TYPE_CHECKING, Any
 from .._compat import compat
 from ..runtimes.base import Unreachable
 from ..runtimes.remote.client import ServerError
-from ..runtimes.remote.runtime import KERNEL_GONE, RECONNECT_NOT_ANSWERING, RemoteSession
+from ..runtimes.remote.runtime import (
+    KERNEL_GONE,
+    RECONNECT_NOT_ANSWERING,
+    RemoteSession,
+    TokenRefused,
+)
 from ..sessions.lifecycle import SessionState
 from . import interrupt_notice
 from .keepalive import Spawn
@@ -80,6 +85,11 @@ class SessionRegistry:
         try:
             if await session.revive():
                 return
+        except TokenRefused as refused:
+            self._notifier.emit(
+                f"Could not reconnect. {refused}", "error", {"autoClose": NOTICE_MS}
+            )
+            return
         except Unreachable:
             text = RECONNECT_NOT_ANSWERING.format(where=session.server)
             self._notifier.emit(f"Could not reconnect. {text}", "error", {"autoClose": NOTICE_MS})

@@ -23,6 +23,9 @@ class Unreachable(Exception):
     """What a session runs on did not answer, so whether it still has the session is not
     known: the session is kept, for a later try. The message says what to do."""
 
+    #: The exception name a cell that could not run shows.
+    ename = "ServerNotAnswering"
+
 
 class SessionOwner(Protocol):
     """The routing kernel, as a bound session sees it."""

@@ -536,6 +536,46 @@ def test_a_wrong_token_saved_while_a_cell_runs_leaves_it_running_and_says_so(
     assert "ServerConnectionLost" not in output.inner_text()
 
 
+def test_a_wrong_token_saved_while_the_link_is_lost_is_named_and_the_right_one_reconnects(
+    page: Page, site_url: str
+) -> None:
+    """The server's process was stopped, the cell ended, and the user saved a wrong token
+    meanwhile. Once the server woke, the session and the next run said it was not answering
+    (start it again), though it ran with the kernel and its variables (review, stop 28)."""
+    server = JupyterServer().start()  # its own: this test stops it
+    try:
+        open_on_remote(page, site_url, server, "batch/notebook-08.ipynb")
+        assert run_in_new_cell(page, "kept = 6; print('ok')").strip() == "ok"
+        with server.stopped():
+            cell = submit_in_new_cell(page, "print('sent while stopped')")
+            expect(cell.locator(".jp-OutputArea")).to_contain_text(
+                "ServerConnectionLost", timeout=60_000
+            )
+            open_runtime_form(page)
+            form = page.locator(FORM)
+            form.get_by_label("Token").fill("not-the-token")
+            form.get_by_role("button", name="Save").click()
+            expect(form.locator(".inkrider-saved")).to_contain_text(
+                "Saved, but the connection test above failed", timeout=30_000
+            )
+        # Awake, it answers only the token the session had: the session says why it stays
+        # disconnected, once.
+        toast = page.locator(".Toastify__toast", has_text="refuses the token saved")
+        expect(toast).to_be_visible(timeout=30_000)
+        back_to_notebook(page, "batch/notebook-08.ipynb")
+        retry = submit_in_new_cell(page, "print(kept * 7)")
+        output = retry.locator(".jp-OutputArea")
+        expect(output).to_contain_text("ServerRefusedToken", timeout=20_000)
+        assert "enter the right one there" in output.inner_text()
+        assert "not answering" not in output.inner_text()
+        # The right token saved, the session reconnects to its kernel, variables kept.
+        choose_remote(page, server.base_url, server.token)
+        back_to_notebook(page, "batch/notebook-08.ipynb")
+        assert run_in_new_cell(page, "print(kept * 7)", 30_000).strip() == "42"
+    finally:
+        server.stop()
+
+
 def test_a_cell_ended_for_a_silent_server_is_not_ended_again_when_it_goes_silent_twice(
     page: Page, site_url: str
 ) -> None:

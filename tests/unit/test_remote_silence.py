@@ -455,3 +455,128 @@ def test_a_wrong_token_saved_meanwhile_leaves_the_run_and_says_so(interrupt: boo
     assert warning.startswith("The Jupyter Server at 127.0.0.1:9999 refuses the token saved")
     if interrupt:
         assert "Interrupt and Restart fail, and the cell runs on" in warning
+
+
+class TokenRelay(Relay):
+    """A relay that hears the session's events and reconnects when asked."""
+
+    def __init__(self, silent: float) -> None:
+        super().__init__(silent)
+        self.listener: Any = None
+        self.reconnected = 0
+        self.resumed = 0
+
+    def listen(self, listener: Any) -> None:
+        self.listener = listener
+
+    def useToken(self, _token: str) -> None: ...
+
+    async def reconnect(self) -> None:
+        self.reconnected += 1
+
+    def resume(self) -> None:
+        self.resumed += 1
+
+
+def test_reconnect_with_a_wrong_saved_token_names_the_token_and_connects_once_it_is_right() -> None:
+    """The server was paused, the cell ended, and the user saved a wrong token meanwhile: once
+    the server woke, Reconnect and the next run said it was not answering (start it again),
+    though it ran, with the kernel and its variables (review, stop 28)."""
+    from inkrider_lite.runtimes.base import Unreachable
+    from inkrider_lite.runtimes.remote import kernels_store
+
+    async def scenario() -> tuple[str, str, bool, int]:
+        runtime = RemoteRuntime(None, "", lambda: (None, "", ""), asyncio.ensure_future)
+        server = TokenServer(True)
+        relay = TokenRelay(silent=0.0)
+        session = RemoteSession(runtime, server, "k1", "python3", relay)  # type: ignore[arg-type]
+        kernels_store.save_token(server.address.base_url, "wrong-token")
+        try:
+            with pytest.raises(Unreachable) as refused:
+                await session.revive()
+            kernels_store.save_token(server.address.base_url, "old-token")
+            revived = await session.revive()
+        finally:
+            kernels_store.save_token(server.address.base_url, "")
+            session.let_go()
+        return str(refused.value), refused.value.ename, revived, relay.reconnected
+
+    text, ename, revived, reconnected = asyncio.run(scenario())
+    assert text.startswith("The Jupyter Server at 127.0.0.1:9999 refuses the token saved")
+    assert "enter the right one there" in text and "variables kept" in text
+    assert "not answering" not in text
+    assert ename == "ServerRefusedToken"  # what the cell that could not run shows
+    assert revived and reconnected == 1  # only once the right token was saved
+
+
+def test_a_lost_session_that_its_woken_server_answers_only_with_the_old_token_says_why() -> None:
+    """It asked each minute with the wrong token, in silence: the rows said "not answering"
+    while the server ran (review, stop 28)."""
+    from inkrider_lite.runtimes.remote import kernels_store
+
+    class Waking(TokenServer):
+        """Silent for the first two asks (the pause that ended the cell), then awake."""
+
+        asks = 0
+
+        def with_token(self, token: str) -> Waking:
+            other = Waking(True)
+            other.token = token
+            return other
+
+        async def probe_kernel(self, kernel_id: str) -> KernelProbe:
+            Waking.asks += 1
+            if Waking.asks <= 2:
+                return KernelProbe(error=TimeoutError("no answer"))
+            return await super().probe_kernel(kernel_id)
+
+    async def scenario() -> tuple[Owner, list[str]]:
+        runtime = RemoteRuntime(None, "", lambda: (None, "", ""), asyncio.ensure_future)
+        warned: list[str] = []
+        runtime.warn = warned.append
+        server = Waking(True)
+        session = RemoteSession(runtime, server, "k1", "python3", TokenRelay(silent=1.0))  # type: ignore[arg-type]
+        owner = Owner()
+        session.attach(owner)  # type: ignore[arg-type]
+        try:
+            while not owner.ended:
+                await asyncio.sleep(0.01)
+            kernels_store.save_token(server.address.base_url, "wrong-token")
+            await asyncio.sleep(0.3)  # the watch asks again after the lost link, several times
+        finally:
+            kernels_store.save_token(server.address.base_url, "")
+            session.let_go()
+        return owner, warned
+
+    owner, warned = asyncio.run(scenario())
+    assert [e[0] for e in owner.ended] == ["ServerConnectionLost"]
+    assert owner.links == ["lost"]  # not connected: the relay would use the refused token
+    (warning,) = warned  # once, not at every ask
+    assert warning.startswith("The Jupyter Server at 127.0.0.1:9999 refuses the token saved")
+    assert "stays disconnected" in warning
+
+
+def test_a_dropped_connection_with_a_wrong_saved_token_is_not_called_a_dead_server() -> None:
+    from inkrider_lite.runtimes.remote import kernels_store
+
+    async def scenario() -> tuple[Owner, TokenRelay]:
+        runtime = RemoteRuntime(None, "", lambda: (None, "", ""), asyncio.ensure_future)
+        server = TokenServer(True)
+        relay = TokenRelay(silent=0.0)
+        session = RemoteSession(runtime, server, "k1", "python3", relay)  # type: ignore[arg-type]
+        owner = Owner()
+        session.attach(owner)  # type: ignore[arg-type]
+        kernels_store.save_token(server.address.base_url, "wrong-token")
+        try:
+            relay.listener("connection", "disconnected")
+            await asyncio.sleep(0.05)
+        finally:
+            kernels_store.save_token(server.address.base_url, "")
+            session.let_go()
+        return owner, relay
+
+    owner, relay = asyncio.run(scenario())
+    ((ename, why, _unanswered, _queued),) = owner.ended
+    assert ename == "ServerConnectionLost"
+    assert why.startswith("The Jupyter Server at 127.0.0.1:9999 refuses the token saved")
+    assert "stopped answering" not in why and relay.resumed == 0

@@ -60,6 +60,16 @@ TOKEN_REFUSED = (
     "right one there (Test connection, then Save). Meanwhile {what}; new sessions on it cannot "
     "start. The token it answered before still works."
 )
+#: TOKEN_REFUSED's `what` for a session whose link was lost (Reconnect, a run, the rejoin).
+REFUSED_RECONNECT = (
+    "this session stays disconnected, its kernel and variables kept on the server, and "
+    "reconnects at the next cell you run once the right token is saved"
+)
+#: TOKEN_REFUSED's `what` when the WebSocket dropped while the saved token is refused.
+REFUSED_DROPPED = (
+    "this cell's result is lost (its connection dropped and cannot open with that token), "
+    "while the kernel keeps its variables"
+)
 SENT_BEFORE_SILENCE = (
     "This cell was sent to the Jupyter Server at {where} before it stopped answering. The "
     "server may still run it once it answers again, but its output will not show here: check "
@@ -89,6 +99,12 @@ KERNEL_GONE = (
     "The kernel on {where} is gone, and its variables with it: run the cell again, or Start "
     "fresh in Tools → Session Explorer. (The server restarted, or shut the kernel down.)"
 )
+
+
+class TokenRefused(Unreachable):
+    """The server runs and has the kernel, but refuses the token saved for it."""
+
+    ename = "ServerRefusedToken"
 
 
 class RemoteSession:
@@ -195,7 +211,10 @@ class RemoteSession:
         """Connect again if the server still has the kernel: True once connected; False when
         it has not (`gone` says whether the server said so); Unreachable when the server does
         not answer."""
-        probe = await self.client.probe_kernel(self.id)
+        probe = await self._probe()
+        if probe is None:
+            compat.log_error(f"cannot reconnect: {self.server} refuses the saved token")
+            raise TokenRefused(TOKEN_REFUSED.format(where=self.server, what=REFUSED_RECONNECT))
         if not probe.answered:
             compat.log_error(f"cannot reconnect: {self.server} does not answer ({probe.error})")
             raise Unreachable(NOT_ANSWERING.format(where=self.server))
@@ -292,8 +311,12 @@ class RemoteSession:
         pressed Reconnect or ran a cell."""
         owner = self._owner
         try:
-            probe = await self.client.probe_kernel(self.id)
+            probe = await self._probe()
             if owner is None or owner is not self._owner or not self._link_lost:
+                return
+            if probe is None:
+                # Asked again each minute: the notice, once per saved token, says why it stays.
+                self._token_refused(REFUSED_RECONNECT)
                 return
             if probe.gone:
                 # A server started again without the kernel: what Reconnect would learn. The
@@ -315,12 +338,17 @@ class RemoteSession:
         cell may wait. A kernel that still exists is left to KernelConnection's reconnect."""
         owner = self._owner
         where = self.server
-        probe = await self.client.probe_kernel(self.id)
-        if probe.alive:
+        probe = await self._probe()
+        if probe is not None and probe.alive:
             self.real.resume()  # a passing drop: the relay connects again, with the token
             return
-        self._gone = probe.gone
-        why = (KERNEL_GONE if probe.answered else SERVER_GONE).format(where=where)
+        if probe is None:
+            # The relay would connect again with the refused token: the kernel runs on, but
+            # what the running cell prints from now on cannot reach the page.
+            why = TOKEN_REFUSED.format(where=where, what=REFUSED_DROPPED)
+        else:
+            self._gone = probe.gone
+            why = (KERNEL_GONE if probe.answered else SERVER_GONE).format(where=where)
         if owner is None or owner is not self._owner:
             return
         self._lost(owner, why)
