@@ -86,6 +86,7 @@ class SessionRegistry:
             if await session.revive():
                 return
         except TokenRefused as refused:
+            self._refresh()  # its row says why it stays disconnected
             self._notifier.emit(
                 f"Could not reconnect. {refused}", "error", {"autoClose": NOTICE_MS}
             )

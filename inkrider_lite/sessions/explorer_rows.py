@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .kernel_label import kernel_gone
+from .kernel_label import kernel_gone, token_refused
 
 #: Shown where a value is not known.
 UNKNOWN = "—"
@@ -219,6 +219,8 @@ REMOTE_PACKAGES_DETAIL = (
     "pip or conda. The folder's requirements.txt is not installed on a remote server."
 )
 LOST_TEXT = "unreachable: the server is not answering"
+#: The server answers only the token the session used before: the saved one is wrong.
+REFUSED_TEXT = "unreachable: the server refuses the saved token (Settings → Runtime…)"
 #: Once a Reconnect found that the server no longer has the kernel: only Start fresh is left.
 GONE_TEXT = "dead: the kernel is gone from the server"
 
@@ -236,7 +238,7 @@ def row_for(
         kernel_id=str(session.id),
         path=path_text(session, path),
         runtime=runtime,
-        state_text=(GONE_TEXT if gone else LOST_TEXT)
+        state_text=(GONE_TEXT if gone else REFUSED_TEXT if token_refused(session) else LOST_TEXT)
         if lost
         else state_text(state, getattr(session, "queue_position", None)),
         started_text=started_text(getattr(session, "started_at", None), localtime),

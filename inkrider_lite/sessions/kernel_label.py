@@ -24,6 +24,12 @@ def kernel_gone(kernel: Any) -> bool:
     return bool(getattr(getattr(kernel, "session", None), "gone", False))
 
 
+def token_refused(kernel: Any) -> bool:
+    """Whether the server of this routing kernel's remote session runs but refuses the token
+    saved for it (RemoteSession.token_refused)."""
+    return bool(getattr(getattr(kernel, "session", None), "token_refused", False))
+
+
 def kernel_label(
     spec_name: str,
     runtime_label: str,

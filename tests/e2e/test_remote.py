@@ -562,6 +562,11 @@ def test_a_wrong_token_saved_while_the_link_is_lost_is_named_and_the_right_one_r
         # disconnected, once.
         toast = page.locator(".Toastify__toast", has_text="refuses the token saved")
         expect(toast).to_be_visible(timeout=30_000)
+        page.evaluate("window.inkrider.app.commands.execute('inkrider:open-session-explorer')")
+        row = page.locator(".inkrider-session-row", has_text="batch/notebook-08.ipynb")
+        expect(row.locator(".inkrider-session-state")).to_contain_text(
+            "unreachable: the server refuses the saved token"
+        )
         back_to_notebook(page, "batch/notebook-08.ipynb")
         retry = submit_in_new_cell(page, "print(kept * 7)")
         output = retry.locator(".jp-OutputArea")

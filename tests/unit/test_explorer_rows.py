@@ -338,6 +338,13 @@ def test_a_lost_remote_session_offers_reconnect_until_its_kernel_is_known_gone()
     row = row_for(kernel, path="a.ipynb")
     assert row.state_text == "unreachable: the server is not answering"
     assert row.can_reconnect and row.close_text == "Start fresh"
+    # It answers only the token the session used before: the saved one is named, not the
+    # server (review, stop 28).
+    kernel.session.token_refused = True
+    row = row_for(kernel, path="a.ipynb")
+    assert row.state_text.startswith("unreachable: the server refuses the saved token")
+    assert row.can_reconnect
+    kernel.session.token_refused = False
     # A Reconnect asked the server, which no longer has the kernel: only Start fresh is left.
     kernel.session.gone = True
     row = row_for(kernel, path="a.ipynb")

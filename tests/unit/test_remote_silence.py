@@ -541,19 +541,25 @@ def test_a_lost_session_that_its_woken_server_answers_only_with_the_old_token_sa
         try:
             while not owner.ended:
                 await asyncio.sleep(0.01)
+            session_refused.append(session.token_refused)
             kernels_store.save_token(server.address.base_url, "wrong-token")
             await asyncio.sleep(0.3)  # the watch asks again after the lost link, several times
+            session_refused.append(session.token_refused)
         finally:
             kernels_store.save_token(server.address.base_url, "")
             session.let_go()
         return owner, warned
 
+    session_refused: list[bool] = []
     owner, warned = asyncio.run(scenario())
     assert [e[0] for e in owner.ended] == ["ServerConnectionLost"]
-    assert owner.links == ["lost"]  # not connected: the relay would use the refused token
+    # Not connected (the relay would use the refused token); the second: what tells the rows
+    # why, once, though it is asked again and again.
+    assert owner.links == ["lost", "lost"]
     (warning,) = warned  # once, not at every ask
     assert warning.startswith("The Jupyter Server at 127.0.0.1:9999 refuses the token saved")
     assert "stays disconnected" in warning
+    assert session_refused == [False, True]  # what the rows read: before, and after the asks
 
 
 def test_a_dropped_connection_with_a_wrong_saved_token_is_not_called_a_dead_server() -> None:

@@ -139,6 +139,8 @@ class RemoteSession:
         #: The last token the server answered to, and the saved token already warned about.
         self._good_token = client.token
         self._warned_token = ""
+        #: The last ask was answered only with the token the server answered before.
+        self._refused = False
         self._proxy = compat.create_proxy(self._on_event)
         relay.listen(self._proxy)
         self._watch = asyncio.ensure_future(self._watch_silence())
@@ -185,12 +187,14 @@ class RemoteSession:
         cannot read a refusal: it looks like no answer at all)."""
         client = self.client
         probe = await client.probe_kernel(self.id)
+        self._refused = False
         if probe.answered:
             self._good_token = client.token
             return probe
         if not self._good_token or self._good_token == client.token:
             return probe
         earlier = await client.with_token(self._good_token).probe_kernel(self.id)
+        self._refused = earlier.alive
         return None if earlier.alive else probe
 
     def _token_refused(self, what: str) -> None:
@@ -206,6 +210,12 @@ class RemoteSession:
     def gone(self) -> bool:
         """The server said it no longer has the kernel."""
         return self._gone
+
+    @property
+    def token_refused(self) -> bool:
+        """The server answered the last ask only with the token it answered before: it runs,
+        and refuses the token saved for it now."""
+        return self._refused
 
     async def revive(self) -> bool:
         """Connect again if the server still has the kernel: True once connected; False when
@@ -311,11 +321,15 @@ class RemoteSession:
         pressed Reconnect or ran a cell."""
         owner = self._owner
         try:
+            was_refused = self._refused
             probe = await self._probe()
             if owner is None or owner is not self._owner or not self._link_lost:
                 return
             if probe is None:
-                # Asked again each minute: the notice, once per saved token, says why it stays.
+                # Asked again each minute: the notice, once per saved token, and the rows say
+                # why it stays disconnected.
+                if not was_refused:
+                    owner.connection_changed("lost")
                 self._token_refused(REFUSED_RECONNECT)
                 return
             if probe.gone:
