@@ -422,41 +422,6 @@ class TokenServer(RefusingClient):
         return KernelProbe(model=KernelModel(kernel_id, "python3", "busy"))
 
 
-@pytest.mark.parametrize("interrupt", [False, True])
-def test_a_wrong_token_saved_meanwhile_leaves_the_run_and_says_so(interrupt: bool) -> None:
-    """A new user saved a wrong token while a quiet cell ran on a healthy server: the cell was
-    ended as if the server were dead, its result lost (new-user pass, stop 27, D2)."""
-    from inkrider_lite.runtimes.remote import kernels_store
-
-    class Tokened(Relay):
-        def useToken(self, _token: str) -> None: ...
-
-    async def scenario() -> tuple[Owner, list[str]]:
-        runtime = RemoteRuntime(None, "", lambda: (None, "", ""), asyncio.ensure_future)
-        warned: list[str] = []
-        runtime.warn = warned.append
-        server = TokenServer(True)
-        session = RemoteSession(runtime, server, "k1", "python3", Tokened(silent=1.0))  # type: ignore[arg-type]
-        owner = Owner()
-        session.attach(owner)  # type: ignore[arg-type]
-        kernels_store.save_token(server.address.base_url, "wrong-token")
-        try:
-            if interrupt:
-                assert session.interrupt()
-            await asyncio.sleep(0.3)  # the silence watch asks several times meanwhile
-        finally:
-            kernels_store.save_token(server.address.base_url, "")
-            session.let_go()
-        return owner, warned
-
-    owner, warned = asyncio.run(scenario())
-    assert owner.ended == [] and owner.links == []  # the run goes on: the server runs it
-    (warning,) = warned  # once, not at every ask
-    assert warning.startswith("The Jupyter Server at 127.0.0.1:9999 refuses the token saved")
-    if interrupt:
-        assert "Interrupt and Restart fail, and the cell runs on" in warning
-
-
 class TokenRelay(Relay):
     """A relay that hears the session's events and reconnects when asked."""
 
@@ -476,6 +441,44 @@ class TokenRelay(Relay):
 
     def resume(self) -> None:
         self.resumed += 1
+
+
+def warned_session(server: Client, relay: Relay) -> tuple[RemoteSession, Owner, list[str]]:
+    """A session on `server`, attached to an owner, and the notices its runtime gave."""
+    runtime = RemoteRuntime(None, "", lambda: (None, "", ""), asyncio.ensure_future)
+    warned: list[str] = []
+    runtime.warn = warned.append
+    session = RemoteSession(runtime, server, "k1", "python3", relay)  # type: ignore[arg-type]
+    owner = Owner()
+    session.attach(owner)  # type: ignore[arg-type]
+    return session, owner, warned
+
+
+@pytest.mark.parametrize("interrupt", [False, True])
+def test_a_wrong_token_saved_meanwhile_leaves_the_run_and_says_so(interrupt: bool) -> None:
+    """A new user saved a wrong token while a quiet cell ran on a healthy server: the cell was
+    ended as if the server were dead, its result lost (new-user pass, stop 27, D2)."""
+    from inkrider_lite.runtimes.remote import kernels_store
+
+    async def scenario() -> tuple[Owner, list[str]]:
+        server = TokenServer(True)
+        session, owner, warned = warned_session(server, TokenRelay(silent=1.0))
+        kernels_store.save_token(server.address.base_url, "wrong-token")
+        try:
+            if interrupt:
+                assert session.interrupt()
+            await asyncio.sleep(0.3)  # the silence watch asks several times meanwhile
+        finally:
+            kernels_store.save_token(server.address.base_url, "")
+            session.let_go()
+        return owner, warned
+
+    owner, warned = asyncio.run(scenario())
+    assert owner.ended == [] and owner.links == []  # the run goes on: the server runs it
+    (warning,) = warned  # once, not at every ask
+    assert warning.startswith("The Jupyter Server at 127.0.0.1:9999 refuses the token saved")
+    if interrupt:
+        assert "Interrupt and Restart fail, and the cell runs on" in warning
 
 
 def test_reconnect_with_a_wrong_saved_token_names_the_token_and_connects_once_it_is_right() -> None:
@@ -531,13 +534,8 @@ def test_a_lost_session_that_its_woken_server_answers_only_with_the_old_token_sa
             return await super().probe_kernel(kernel_id)
 
     async def scenario() -> tuple[Owner, list[str]]:
-        runtime = RemoteRuntime(None, "", lambda: (None, "", ""), asyncio.ensure_future)
-        warned: list[str] = []
-        runtime.warn = warned.append
         server = Waking(True)
-        session = RemoteSession(runtime, server, "k1", "python3", TokenRelay(silent=1.0))  # type: ignore[arg-type]
-        owner = Owner()
-        session.attach(owner)  # type: ignore[arg-type]
+        session, owner, warned = warned_session(server, TokenRelay(silent=1.0))
         try:
             while not owner.ended:
                 await asyncio.sleep(0.01)
