@@ -200,6 +200,7 @@ class TcpProxy:
         self.port = self._listener.getsockname()[1]
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
+        self._refusing = False
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
@@ -208,6 +209,9 @@ class TcpProxy:
                 client, _ = self._listener.accept()
             except OSError:
                 return  # closed
+            if self._refusing:
+                client.close()
+                continue
             try:
                 upstream = socket.create_connection(("127.0.0.1", self.target_port))
             except OSError:
@@ -241,6 +245,16 @@ class TcpProxy:
             ends = list(self._open)
         self._close(*ends)
         return len(ends)
+
+    @contextlib.contextmanager
+    def down(self) -> Iterator[None]:
+        """The network gone for a while: every connection cut, and new ones closed at once."""
+        self._refusing = True
+        self.drop()
+        try:
+            yield
+        finally:
+            self._refusing = False
 
     def stop(self) -> None:
         self._listener.close()

@@ -801,6 +801,30 @@ def test_a_dropped_connection_to_a_live_server_reconnects_and_keeps_the_kernel(
         proxy.stop()
 
 
+def test_a_connection_lost_for_longer_than_a_drop_reconnects_once_the_network_is_back(
+    page: Page, site_url: str, jupyter_server: JupyterServer
+) -> None:
+    """The network was gone long enough for the session to be marked lost; when it came back
+    the session said "connected" by itself, but its WebSocket stayed closed (its reconnects go
+    without the token until Python lets them have it), so the next cell waited for ever
+    (review, stop 28)."""
+    proxy = TcpProxy(jupyter_server.port)
+    try:
+        open_notebook(page, site_url, "batch/notebook-09.ipynb")
+        choose_remote(page, f"http://127.0.0.1:{proxy.port}/", jupyter_server.token)
+        back_to_notebook(page, "batch/notebook-09.ipynb")
+        pid = run_in_new_cell(page, "import os; x = 7; print(os.getpid())", 30_000)
+        with proxy.down():
+            wait_for_session(page, "batch/notebook-09.ipynb", link="lost")
+        wait_for_session(page, "batch/notebook-09.ipynb", link="connected")
+        assert run_in_new_cell(page, "print(os.getpid(), x + 1)", 30_000).split() == [
+            pid.strip(),
+            "8",
+        ]
+    finally:
+        proxy.stop()
+
+
 def test_a_server_behind_a_path_prefix_runs_cells(
     page: Page, site_url: str, prefixed_server: JupyterServer
 ) -> None:

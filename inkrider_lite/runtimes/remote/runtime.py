@@ -187,11 +187,12 @@ class RemoteSession:
         cannot read a refusal: it looks like no answer at all)."""
         client = self.client
         probe = await client.probe_kernel(self.id)
-        self._refused = False
         if probe.answered:
             self._good_token = client.token
+            self._refused = False
             return probe
         if not self._good_token or self._good_token == client.token:
+            self._refused = False
             return probe
         earlier = await client.with_token(self._good_token).probe_kernel(self.id)
         self._refused = earlier.alive
@@ -341,6 +342,10 @@ class RemoteSession:
                 return
             if not probe.alive:
                 return
+            # A WebSocket that dropped (the network gone for longer than _check_server's ask)
+            # connects again only once told (its tries go without the token until then): the
+            # next cell waited for ever behind a row that said "connected" (review, stop 28).
+            self.real.resume()
             self._link_lost = False
             owner.connection_changed("connected")
             self._show_still_running()
