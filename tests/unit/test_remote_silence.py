@@ -516,9 +516,12 @@ def test_reconnect_with_a_wrong_saved_token_names_the_token_and_connects_once_it
     assert revived and reconnected == 1  # only once the right token was saved
 
 
-def test_a_lost_session_that_its_woken_server_answers_only_with_the_old_token_says_why() -> None:
+def test_a_lost_session_that_its_woken_server_answers_only_with_the_old_token_says_why(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """It asked each minute with the wrong token, in silence: the rows said "not answering"
-    while the server ran (review, stop 28)."""
+    while the server ran (review, stop 28). Once the right token was saved, the rows still said
+    it was refused for up to a minute, until the next ask (new-user pass, stop 28, D1)."""
     from inkrider_lite.runtimes.remote import kernels_store
 
     class Waking(TokenServer):
@@ -547,6 +550,14 @@ def test_a_lost_session_that_its_woken_server_answers_only_with_the_old_token_sa
             kernels_store.save_token(server.address.base_url, "wrong-token")
             await asyncio.sleep(0.3)  # the watch asks again after the lost link, several times
             session_refused.append(session.token_refused)
+            # Past the first minute of the loss: asked once a minute, unless a token is saved.
+            monkeypatch.setattr(remote_runtime, "REJOIN_SOON", 0.0)
+            monkeypatch.setattr(remote_runtime, "REJOIN_LATER", 100.0)
+            await asyncio.sleep(0.2)
+            assert owner.links == ["lost", "lost"]
+            kernels_store.save_token(server.address.base_url, "old-token")
+            await asyncio.sleep(0.1)  # a turn of the watch or two
+            session_refused.append(session.token_refused)
         finally:
             kernels_store.save_token(server.address.base_url, "")
             session.let_go()
@@ -557,11 +568,13 @@ def test_a_lost_session_that_its_woken_server_answers_only_with_the_old_token_sa
     assert [e[0] for e in owner.ended] == ["ServerConnectionLost"]
     # Not connected (the relay would use the refused token); the second: what tells the rows
     # why, once, though it is asked again and again.
-    assert owner.links == ["lost", "lost"]
+    # then connected at once when the right one is saved.
+    assert owner.links == ["lost", "lost", "connected"]
     (warning,) = warned  # once, not at every ask
     assert warning.startswith("The Jupyter Server at 127.0.0.1:9999 refuses the token saved")
     assert "stays disconnected" in warning
-    assert session_refused == [False, True]  # what the rows read: before, and after the asks
+    # What the rows read: before, after the asks, and once the right token is saved.
+    assert session_refused == [False, True, False]
 
 
 def test_a_dropped_connection_with_a_wrong_saved_token_is_not_called_a_dead_server() -> None:

@@ -386,7 +386,15 @@ class RemoteSession:
                 # A woken server may have nothing to say by itself (a cell running quietly).
                 now = asyncio.get_event_loop().time()
                 soon = now - self._lost_at < REJOIN_SOON
-                if not self._rejoining and (soon or now - self._asked_at >= REJOIN_LATER):
+                # A token saved since the last ask is tried at once: the row said the saved
+                # token was refused for up to a minute after the right one was saved
+                # (new-user pass, stop 28, D1).
+                new_token = kernels_store.token_for(self._client.address) not in (
+                    "",
+                    self._client.token,
+                )
+                late = now - self._asked_at >= REJOIN_LATER
+                if not self._rejoining and (soon or late or new_token):
                     self._rejoining = True
                     self._asked_at = now
                     await self._rejoin()
