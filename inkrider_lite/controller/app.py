@@ -183,6 +183,7 @@ class Controller:
                 remote_enabled=self.remote_enabled,
                 settings=lambda: self.settings,
                 save_settings=self.save_settings,
+                known_tokens=self._known_tokens,
             ),
             execution_tool=self.execution,
         )
@@ -327,6 +328,15 @@ class Controller:
         }
         if by_server_id:
             kernels_store.follow_paths(by_server_id)
+
+    def _known_tokens(self, base_url: str) -> list[str]:
+        """The tokens the server at `base_url` answered for the open sessions on it."""
+        return [
+            kernel.session.answered_token
+            for kernel in self.sessions.values()
+            if isinstance(kernel.session, RemoteSession)
+            and kernel.session.client.address.base_url == base_url
+        ]
 
     def _refresh_ui(self) -> None:
         ui.request_refresh(self._ui)

@@ -33,7 +33,8 @@ REMOTE_LABEL = "Jupyter Server (remote)"
 PLAN_REASON = "Not available on this site: the remote runtime is a Professional plan feature."
 DEFAULT_KERNEL = ""
 #: Save tests what it saved; a failing test changes the "Saved." line, which read as all well
-#: while runs were bound to fail (new-user pass, stop 25, defect 2).
+#: while runs were bound to fail (new-user pass, stop 25, defect 2), and until the verdict.
+SAVED_TESTING = "Saved; testing the connection to {where}…"
 SAVED_BUT_FAILING = (
     "Saved, but the connection test above failed: runs on {where} will fail until it passes. "
     "Correct the Base URL or Token and Save again, or choose {local}."
@@ -64,6 +65,8 @@ class RuntimeFormDeps:
     settings: Callable[[], Settings]
     #: Stores settings through JupyterLab's registry (see Controller.save_settings).
     save_settings: Callable[[dict[str, Any]], Awaitable[None]]
+    #: The tokens a server (its base URL) answered for the open sessions on it.
+    known_tokens: Callable[[str], list[str]] = lambda _base_url: []
 
 
 class RuntimeForm:
@@ -194,30 +197,36 @@ class RuntimeForm:
             option.selected = name == selected
             self.kernel.appendChild(option)
 
-    def start_test(self, saved_to: str = "") -> None:
+    def start_test(self, saved_to: str = "", saved_text: str = "") -> None:
         """At once, so that no earlier verdict can be read as this one's. `saved_to`: the
-        server just saved, which a failing test says runs will fail on."""
+        server just saved, which a failing test says runs will fail on; `saved_text`: the
+        line under Save once the test passes."""
         self.test.disabled = True
         self._clear_result()
         self.result.textContent = "Testing…"
-        self._deps.spawn(self.run_test(saved_to))
+        self._deps.spawn(self.run_test(saved_to, saved_text))
 
     def _clear_result(self) -> None:
         self.result.removeAttribute("data-verdict")
         self.result.textContent = ""
 
-    async def run_test(self, saved_to: str = "") -> None:
+    async def run_test(self, saved_to: str = "", saved_text: str = "") -> None:
         conflict = self._take_pasted_token()
         self._tidy_base_url()
         try:
+            base_url = str(self.base_url.value)
+            address = self._typed_address()
+            known = self._deps.known_tokens(address.base_url) if address is not None else []
             diagnosis = await check_connection(
-                str(self.base_url.value), str(self.token.value), self._deps.urls.site_url
+                base_url, str(self.token.value), self._deps.urls.site_url, known_tokens=known
             )
         finally:
             self.test.disabled = False
         self._show(diagnosis, conflict)
         if saved_to and not diagnosis.ok:
             self.saved.textContent = SAVED_BUT_FAILING.format(where=saved_to, local=LOCAL_LABEL)
+        elif saved_to:
+            self.saved.textContent = saved_text
 
     def _tidy_base_url(self) -> None:
         """The field shows the address as it is used: spaces and a pasted page's tail (`/lab`,
@@ -284,13 +293,16 @@ class RuntimeForm:
             {"runtime": runtime, "remoteBaseUrl": base_text, "remoteKernel": str(self.kernel.value)}
         )
         where = "in this browser (JupyterLite)" if runtime == "local" else f"on {base_text}"
-        self.saved.textContent = (
-            f"Saved. New sessions start {where}; open sessions stay where they are.{kept}"
-        )
+        text = f"Saved. New sessions start {where}; open sessions stay where they are.{kept}"
         self._sync_forget()
         if runtime == "remote":
-            # A wrong token or a stopped server shows now, not at the next run.
-            self.start_test(saved_to=base_text)
+            # A wrong token or a stopped server shows now, not at the next run; until the
+            # verdict, "Saved." alone read as all well for the 5 s a stopped server takes
+            # (new-user pass, stop 28, D3).
+            self.saved.textContent = SAVED_TESTING.format(where=base_text)
+            self.start_test(saved_to=base_text, saved_text=text)
+        else:
+            self.saved.textContent = text
 
     def forget_token(self) -> None:
         address = self._typed_address()

@@ -567,6 +567,13 @@ def test_a_wrong_token_saved_while_the_link_is_lost_is_named_and_the_right_one_r
         expect(row.locator(".inkrider-session-state")).to_contain_text(
             "unreachable: the server refuses the saved token"
         )
+        # Where the notice sends the user: Test connection says the same, not "Is the server
+        # running? Start it with…" (new-user pass, stop 28, D2).
+        open_runtime_form(page)
+        page.locator(FORM).get_by_role("button", name="Test connection").click()
+        expect(page.locator(FORM).get_by_role("status").first).to_contain_text(
+            "runs, and refused this token", timeout=10_000
+        )
         back_to_notebook(page, "batch/notebook-08.ipynb")
         retry = submit_in_new_cell(page, "print(kept * 7)")
         output = retry.locator(".jp-OutputArea")

@@ -279,6 +279,11 @@ def test_a_save_whose_test_fails_says_runs_will_fail_and_the_field_is_tidied() -
     async def main() -> None:
         await form.run_save()
         assert form.base_url.value == f"http://127.0.0.1:{port}"
+        # Not "Saved." while the test runs: a stopped server takes 5 s to fail it (new-user
+        # pass, stop 28, D3).
+        assert form.saved.textContent == runtime_form.SAVED_TESTING.format(
+            where=f"http://127.0.0.1:{port}"
+        )
         while form.result.textContent == "Testing…":
             await asyncio.sleep(0.05)
 

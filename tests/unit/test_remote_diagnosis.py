@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from inkrider_lite.protocol.server_api import Answer
 from inkrider_lite.runtimes.remote.address import parse_base_url
 from inkrider_lite.runtimes.remote.diagnosis import (
+    Diagnosis,
     Verdict,
     classify,
     default_kernel,
@@ -238,3 +240,33 @@ def test_a_hidden_refusal_from_a_server_whose_open_api_answers_is_the_token() ->
         Answer(status=200, body="<html></html>"),
     ):
         assert token_refused(ADDRESS, told_nothing) is None
+
+
+def test_a_hidden_refusal_from_a_server_that_answers_an_open_sessions_token_is_the_token() -> None:
+    """The "refuses the token saved" notice sends the user to Test connection, which said "Is
+    the server running?" and "start it with…" first: starting it again would end the kernel
+    whose variables the notice promised to keep (new-user pass, stop 28, D2)."""
+    from inkrider_lite.runtimes.remote.connection_check import check_connection
+
+    asked: list[str] = []
+
+    async def http(request: Any, _timeout: float) -> Answer:
+        asked.append(request.url)
+        if "/api/kernelspecs" in request.url and "token=good" in request.url:
+            return Answer(status=200, body=json.dumps({"default": "python3", "kernelspecs": {}}))
+        return Answer(network_error=True)  # no CORS headers on a refusal, nor on GET api
+
+    async def test(known: list[str]) -> Diagnosis:
+        return await check_connection(
+            "http://127.0.0.1:18999/", "wrong", "http://127.0.0.1:8000/", http, known_tokens=known
+        )
+
+    told = asyncio.run(test(["good"]))
+    assert told.verdict is Verdict.WRONG_TOKEN
+    assert told.summary.startswith("The server at 127.0.0.1:18999 runs, and refused this token")
+    assert "Do not start the server again" in told.summary
+    # The entered token itself, or none known: nothing to compare with, the usual verdict.
+    for known in (["wrong"], []):
+        asked.clear()
+        assert asyncio.run(test(known)).verdict is not Verdict.WRONG_TOKEN
+        assert not any("token=good" in url for url in asked)

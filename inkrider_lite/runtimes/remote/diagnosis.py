@@ -230,6 +230,20 @@ def token_refused(address: ServerAddress, open_api: Answer) -> Diagnosis | None:
     )
 
 
+def refused_beside_open_session(address: ServerAddress) -> Diagnosis:
+    """The verdict when the kernelspecs request was hidden but the same request with the token
+    an open session's kernel answers came back: the server runs, and refuses this token. A new
+    user sent to Test connection by the "refuses the token saved" notice read "Is the server
+    running?" and "start it with…", which would have ended the kernel (new-user pass, stop 28,
+    D2)."""
+    return Diagnosis(
+        Verdict.WRONG_TOKEN,
+        f"The server at {address.display} runs, and refused this token: it answers the token an "
+        "open session on it uses. Do not start the server again (its kernels would end).",
+        (TOKEN_STEP,),
+    )
+
+
 def with_empty_token(diagnosis: Diagnosis) -> Diagnosis:
     """A failure that a missing token explains says first that the token is missing. (A
     server started without a token connects with the field empty: no failure, no note.)"""

@@ -213,6 +213,11 @@ class RemoteSession:
         return self._gone
 
     @property
+    def answered_token(self) -> str:
+        """The last token the server answered this session's asks with."""
+        return self._good_token
+
+    @property
     def token_refused(self) -> bool:
         """The server answered the last ask only with the token it answered before: it runs,
         and refuses the token saved for it now."""
