@@ -782,6 +782,22 @@ def test_a_site_built_without_the_remote_runtime_offers_and_binds_only_local(
     assert set(jupyter_server.kernel_ids()) <= before
 
 
+def run_through(
+    proxy: TcpProxy, page: Page, site_url: str, server: JupyterServer, path: str
+) -> str:
+    """The notebook at `path` on the server reached through `proxy`, with `x = 7` run in its
+    kernel; that kernel's pid."""
+    open_notebook(page, site_url, path)
+    choose_remote(page, f"http://127.0.0.1:{proxy.port}/", server.token)
+    back_to_notebook(page, path)
+    return run_in_new_cell(page, "import os, time; x = 7; print(os.getpid())", 30_000).strip()
+
+
+def assert_same_kernel(page: Page, pid: str) -> None:
+    """The next cell runs in the kernel of `pid` (run_through's), its variable kept."""
+    assert run_in_new_cell(page, "print(os.getpid(), x + 1)", 30_000).split() == [pid, "8"]
+
+
 def test_a_dropped_connection_to_a_live_server_reconnects_and_keeps_the_kernel(
     page: Page, site_url: str, jupyter_server: JupyterServer
 ) -> None:
@@ -789,19 +805,13 @@ def test_a_dropped_connection_to_a_live_server_reconnects_and_keeps_the_kernel(
     lives on, JupyterLab's KernelConnection reconnects, and the cell's output still arrives."""
     proxy = TcpProxy(jupyter_server.port)
     try:
-        open_notebook(page, site_url, "batch/notebook-10.ipynb")
-        choose_remote(page, f"http://127.0.0.1:{proxy.port}/", jupyter_server.token)
-        back_to_notebook(page, "batch/notebook-10.ipynb")
-        pid = run_in_new_cell(page, "import os, time; x = 7; print(os.getpid())", 30_000)
+        pid = run_through(proxy, page, site_url, jupyter_server, "batch/notebook-10.ipynb")
         cell = submit_in_new_cell(page, "time.sleep(3); print('after', x)")
         expect(cell.locator(".jp-InputPrompt")).to_have_text("[*]:")
         page.wait_for_timeout(1_000)
         assert proxy.drop() >= 2  # at least the kernel's WebSocket, both ends
         expect(cell.locator(".jp-OutputArea")).to_contain_text("after 7", timeout=30_000)
-        assert run_in_new_cell(page, "print(os.getpid(), x + 1)", 30_000).split() == [
-            pid.strip(),
-            "8",
-        ]
+        assert_same_kernel(page, pid)
         (session,) = [s for s in sessions(page) if s["worker"]]
         assert session["link"] == "connected" and session["state"] == "idle"
     finally:
@@ -817,17 +827,11 @@ def test_a_connection_lost_for_longer_than_a_drop_reconnects_once_the_network_is
     (review, stop 28)."""
     proxy = TcpProxy(jupyter_server.port)
     try:
-        open_notebook(page, site_url, "batch/notebook-09.ipynb")
-        choose_remote(page, f"http://127.0.0.1:{proxy.port}/", jupyter_server.token)
-        back_to_notebook(page, "batch/notebook-09.ipynb")
-        pid = run_in_new_cell(page, "import os; x = 7; print(os.getpid())", 30_000)
+        pid = run_through(proxy, page, site_url, jupyter_server, "batch/notebook-09.ipynb")
         with proxy.down():
             wait_for_session(page, "batch/notebook-09.ipynb", link="lost")
         wait_for_session(page, "batch/notebook-09.ipynb", link="connected")
-        assert run_in_new_cell(page, "print(os.getpid(), x + 1)", 30_000).split() == [
-            pid.strip(),
-            "8",
-        ]
+        assert_same_kernel(page, pid)
     finally:
         proxy.stop()
 
