@@ -222,7 +222,7 @@ LOST_TEXT = "unreachable: the server is not answering"
 #: The server answers only the token the session used before: the saved one is wrong.
 REFUSED_TEXT = "unreachable: the server refuses the saved token (Settings → Runtime…)"
 #: Once a Reconnect found that the server no longer has the kernel: only Start fresh is left.
-GONE_TEXT = "dead: the kernel is gone from the server"
+GONE_TEXT = "gone: the server no longer has the kernel"
 
 
 def row_for(

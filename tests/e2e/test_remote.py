@@ -343,7 +343,7 @@ def test_a_dead_server_ends_the_running_cell_and_local_sessions_keep_working(
         except PlaywrightTimeout:
             clicked = False
         expect(row.locator(".inkrider-session-state")).to_have_text(
-            "dead: the kernel is gone from the server", timeout=75_000
+            "gone: the server no longer has the kernel", timeout=75_000
         )
         expect(row.get_by_role("button", name="Reconnect")).to_be_hidden()
         expect(row.locator("button[data-action='interrupt']")).to_be_hidden()  # not greyed

@@ -348,7 +348,7 @@ def test_a_lost_remote_session_offers_reconnect_until_its_kernel_is_known_gone()
     # A Reconnect asked the server, which no longer has the kernel: only Start fresh is left.
     kernel.session.gone = True
     row = row_for(kernel, path="a.ipynb")
-    assert row.state_text == "dead: the kernel is gone from the server"
+    assert row.state_text == "gone: the server no longer has the kernel"
     assert not row.can_reconnect and row.close_text == "Start fresh"
 
 

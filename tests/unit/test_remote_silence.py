@@ -114,6 +114,9 @@ def test_a_server_that_answers_neither_ask_ends_the_runs_and_the_link() -> None:
     # A wrong token saved meanwhile looks the same to the page, and a new user took it for a
     # dead server (new-user pass, stop 25, defect 2): the text says where to check.
     assert "check the token saved in Settings → Runtime… with Test connection" in why
+    # A cell sent while the server was paused runs when it wakes: it said only "lost"
+    # (new-user pass, stop 28).
+    assert "The server may still run it once it answers again" in why
     assert unanswered == [RUN]
     # The runs behind it were sent: the server may run them when it wakes, and they say so.
     assert "may still run it once it answers again" in queued_why

@@ -50,6 +50,7 @@ WRONG_TOKEN_HINT = (
 SERVER_SILENT = (
     "The Jupyter Server at {where} has not answered for {seconds:.0f} s, nor its kernel list, "
     "so this cell's result is lost (the server's process may be stopped, or the network down). "
+    "The server may still run it once it answers again, but its output will not show here. "
     "Local sessions are not affected. Once the server answers again, run a cell: if it kept "
     "the kernel, the session reconnects with its variables. " + WRONG_TOKEN_HINT
 )
