@@ -214,11 +214,13 @@ class RuntimeForm:
         conflict = self._take_pasted_token()
         self._tidy_base_url()
         try:
-            base_url = str(self.base_url.value)
             address = self._typed_address()
             known = self._deps.known_tokens(address.base_url) if address is not None else []
             diagnosis = await check_connection(
-                base_url, str(self.token.value), self._deps.urls.site_url, known_tokens=known
+                str(self.base_url.value),
+                str(self.token.value),
+                self._deps.urls.site_url,
+                known_tokens=known,
             )
         finally:
             self.test.disabled = False

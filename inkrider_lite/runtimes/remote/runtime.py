@@ -255,11 +255,16 @@ class RemoteSession:
         does not answer. Every ask goes through here, so none of them can miss it; the relay's
         next connection takes it too."""
         client = self._client
-        token = kernels_store.token_for(client.address)
-        if token and token != client.token:
+        token = self._newly_saved_token()
+        if token:
             client.use_token(token)
             self.real.useToken(token)
         return client
+
+    def _newly_saved_token(self) -> str:
+        """The token saved for the server now, if the session does not ask with it yet."""
+        token = kernels_store.token_for(self._client.address)
+        return token if token != self._client.token else ""
 
     def _show_still_running(self) -> None:
         """Connected again while the kernel still owes a run whose cell was ended while its
@@ -395,12 +400,8 @@ class RemoteSession:
                 # A token saved since the last ask is tried at once: the row said the saved
                 # token was refused for up to a minute after the right one was saved
                 # (new-user pass, stop 28, D1).
-                new_token = kernels_store.token_for(self._client.address) not in (
-                    "",
-                    self._client.token,
-                )
                 late = now - self._asked_at >= REJOIN_LATER
-                if not self._rejoining and (soon or late or new_token):
+                if not self._rejoining and (soon or late or self._newly_saved_token()):
                     self._rejoining = True
                     self._asked_at = now
                     await self._rejoin()
